@@ -1,0 +1,49 @@
+"""The ``govwatch`` command. User-facing text is Simplified Chinese."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Command modules under govwatch/commands/, in the order --help lists them.
+COMMANDS = ["demo", "targets", "crawl", "scan", "check", "extract", "lexicon", "findings", "zombies",
+            "probe", "recheck", "export", "alerts", "run", "jobs"]
+
+
+class CliError(Exception):
+    """A user-facing error: printed in Chinese, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govwatch", description="政务网站与政务新媒体监测")
+    parser.add_argument("--config", help="配置文件 govwatch.toml 的路径（默认：当前目录下的 govwatch.toml）")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"govwatch.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"govwatch.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

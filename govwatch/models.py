@@ -1,0 +1,370 @@
+"""Plain data of govwatch (DESIGN.md section 3). Imports nothing of the project.
+
+Every datetime is timezone-aware. Day boundaries and display use Asia/Shanghai (``TZ``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+UTC = timezone.utc
+
+PLATFORMS = (
+    "website", "wechat", "weibo", "douyin", "toutiao", "kuaishou", "bilibili",
+    "app", "miniprogram", "feed", "other",
+)
+PLATFORM_LABELS = {
+    "website": "网站", "wechat": "微信", "weibo": "微博", "douyin": "抖音", "toutiao": "头条",
+    "kuaishou": "快手", "bilibili": "哔哩哔哩", "app": "移动客户端", "miniprogram": "小程序",
+    "feed": "订阅源", "other": "其他",
+}
+OPERATOR_TYPES = ("self", "subsidiary", "mainstream_media", "outsourced")
+OPERATOR_LABELS = {"self": "自营", "subsidiary": "下属单位", "mainstream_media": "主流媒体", "outsourced": "外包"}
+CONTENT_TYPES = ("text", "video")
+CONTENT_TYPE_LABELS = {"text": "图文", "video": "音视频"}
+OWNER_LEVELS = ("省", "市", "县", "部门")
+MAINTENANCE_KINDS = ("升级改版", "临时关停")
+
+SEVERITIES = ("veto", "high", "medium", "low", "info")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # lower is more serious
+SEVERITY_LABELS = {"veto": "单项否决", "high": "严重", "medium": "一般", "low": "轻微", "info": "提示"}
+
+FINDING_STATUSES = ("open", "confirmed", "rectifying", "rectified", "closed", "false_positive")
+FINDING_STATUS_LABELS = {
+    "open": "待处理", "confirmed": "已确认", "rectifying": "整改中", "rectified": "已整改",
+    "closed": "已销号", "false_positive": "误报",
+}
+# Allowed transitions of the finding lifecycle; a rescan never reopens a false positive.
+FINDING_TRANSITIONS = {
+    "open": {"confirmed", "rectifying", "rectified", "closed", "false_positive"},
+    "confirmed": {"rectifying", "rectified", "closed", "false_positive"},
+    "rectifying": {"rectified", "closed", "open"},
+    "rectified": {"closed", "open"},
+    "closed": {"open"},
+    "false_positive": {"open"},
+}
+ITEM_STATES = ("live", "deleted", "unreachable")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(dt: datetime | None) -> datetime | None:
+    """Treat a naive datetime as UTC (what databases hand back)."""
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def local_day(dt: datetime) -> date:
+    return dt.astimezone(TZ).date()
+
+
+def fmt_local(dt: datetime | None, with_time: bool = True) -> str:
+    if dt is None:
+        return ""
+    return dt.astimezone(TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def stable_id(*parts: str, length: int = 20) -> str:
+    h = hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
+    return h[:length]
+
+
+def _to_jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_jsonable(v) for v in value]
+    return value
+
+
+class Record:
+    """Mixin: dict conversion for dataclasses (datetimes as ISO strings with ``jsonable``)."""
+
+    def to_dict(self, jsonable: bool = False) -> dict:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return _to_jsonable(d) if jsonable else d
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for k, v in d.items():
+            if k not in names:
+                continue
+            if isinstance(v, str) and k in cls._datetime_fields:
+                v = datetime.fromisoformat(v)
+            if isinstance(v, datetime):
+                v = aware(v)
+            kwargs[k] = v
+        return cls(**kwargs)
+
+    _datetime_fields: frozenset = frozenset()
+
+
+@dataclass
+class Column(Record):
+    name: str
+    url: str = ""
+    kind: str = "news"  # news, notice, policy, overview, interaction, other
+    max_gap_days: int | None = None
+
+
+@dataclass
+class Maintenance(Record):
+    kind: str  # 升级改版 / 临时关停
+    until: date | None = None
+
+    def active(self, at: datetime) -> bool:
+        return self.until is None or local_day(at) <= self.until
+
+
+@dataclass
+class Contact(Record):
+    name: str
+    role: str = "联系人"  # 负责人 / 联系人
+    email: str = ""
+    phone: str = ""
+    webhook: str = ""
+    channels: list[str] = field(default_factory=lambda: ["email"])
+    hours: str = ""  # e.g. "08:00-22:00"; empty means any time
+
+
+@dataclass
+class Target(Record):
+    id: str
+    name: str
+    platform: str = "website"
+    url: str = ""
+    account_id: str = ""
+    feed_url: str = ""
+    owner: str = ""
+    owner_level: str = ""
+    office: str = ""
+    emails: list[str] = field(default_factory=list)
+    operator_type: str = "self"
+    operator_name: str = ""
+    operator_qualified: bool | None = None
+    parent: str = ""
+    maintenance: Maintenance | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    content_type: str = "text"
+    columns: list[Column] = field(default_factory=list)
+    rules: dict = field(default_factory=dict)
+    enabled: bool = True
+    tags: list[str] = field(default_factory=list)
+    crawl: dict = field(default_factory=dict)  # per-target crawl options: obey_robots, verify_tls, selectors …
+    # derived state, maintained by the store at ingest and by collectors
+    last_published_at: datetime | None = None
+    last_crawl_ok_at: datetime | None = None
+    last_crawl_error: str = ""
+    status: str = "unknown"
+
+    _datetime_fields = frozenset({"last_published_at", "last_crawl_ok_at"})
+    REGISTRY_FIELDS = (
+        "id", "name", "platform", "url", "account_id", "feed_url", "owner", "owner_level", "office",
+        "emails", "operator_type", "operator_name", "operator_qualified", "parent", "maintenance",
+        "contacts", "content_type", "columns", "rules", "enabled", "tags", "crawl",
+    )
+
+    def to_dict(self, jsonable: bool = False) -> dict:
+        d = super().to_dict(jsonable)
+        d["maintenance"] = self.maintenance.to_dict(jsonable) if self.maintenance else None
+        d["contacts"] = [c.to_dict(jsonable) for c in self.contacts]
+        d["columns"] = [c.to_dict(jsonable) for c in self.columns]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Target":
+        t = super().from_dict(d)
+        m = t.maintenance
+        if isinstance(m, dict):
+            until = m.get("until")
+            if isinstance(until, str) and until:
+                until = date.fromisoformat(until[:10])
+            elif isinstance(until, datetime):
+                until = until.date()
+            t.maintenance = Maintenance(kind=m.get("kind", ""), until=until or None)
+        t.contacts = [Contact.from_dict(c) if isinstance(c, dict) else c for c in (t.contacts or [])]
+        t.columns = [Column.from_dict(c) if isinstance(c, dict) else c for c in (t.columns or [])]
+        return t
+
+    def registry_dict(self) -> dict:
+        """The part of a target that the registry file owns (no derived state)."""
+        d = self.to_dict()
+        return {k: d[k] for k in self.REGISTRY_FIELDS}
+
+    def in_maintenance(self, at: datetime) -> bool:
+        return self.maintenance is not None and self.maintenance.active(at)
+
+
+@dataclass
+class Item(Record):
+    target_id: str
+    url: str
+    platform: str = "website"
+    id: str = ""
+    column: str = ""
+    title: str = ""
+    published_at: datetime | None = None
+    published_at_source: str = "none"  # meta, text, url, js, api, feed, none
+    source: str = ""
+    author: str = ""
+    text: str = ""
+    links: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    content_hash: str = ""
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    state: str = "live"
+    snapshot: str = ""
+    scanned_with: str = ""
+    parent_url: str = ""
+
+    _datetime_fields = frozenset({"published_at", "first_seen_at", "last_seen_at"})
+
+    def __post_init__(self):
+        if not self.id:
+            self.id = item_id(self.platform, self.url)
+        if not self.content_hash:
+            self.content_hash = stable_id(self.title, self.text, str(self.published_at or ""), length=32)
+
+
+def item_id(platform: str, canonical_url: str) -> str:
+    return stable_id(platform, canonical_url)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a scanner rule returns: one problem in one document, before it becomes a Finding."""
+    rule: str
+    category: str
+    severity: str
+    match: str = ""
+    start: int = -1
+    end: int = -1
+    snippet: str = ""
+    suggestion: str = ""
+    field: str = "text"  # which part of the document: text, title, source, url, page
+    detail: str = ""  # human explanation (e.g. clickbait signals)
+    url: str = ""  # where, when the hit is about a page other than the item (dead link, column …)
+
+
+@dataclass
+class Finding(Record):
+    target_id: str
+    rule: str
+    category: str = ""
+    severity: str = "medium"
+    item_id: str = ""
+    url: str = ""
+    title: str = ""
+    match: str = ""
+    snippet: str = ""
+    start: int = -1
+    end: int = -1
+    suggestion: str = ""
+    detail: str = ""
+    evidence: dict = field(default_factory=dict)  # {"snapshot": sha256, "fetched_at": iso}
+    status: str = "open"
+    history: list = field(default_factory=list)  # [{"at","by","from","to","note"}]
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    deadline: datetime | None = None
+    alerted_at: datetime | None = None
+    severity_override: str = ""
+    id: str = ""
+
+    _datetime_fields = frozenset({"first_seen_at", "last_seen_at", "deadline", "alerted_at"})
+
+    def __post_init__(self):
+        if not self.id:
+            self.id = finding_id(self.target_id, self.item_id or self.url, self.rule, self.match)
+
+    @property
+    def effective_severity(self) -> str:
+        return self.severity_override or self.severity
+
+    @classmethod
+    def from_hit(cls, hit: Hit, *, target_id: str, item: Item | None = None, url: str = "",
+                 evidence: dict | None = None, at: datetime | None = None) -> "Finding":
+        return cls(
+            target_id=target_id, rule=hit.rule, category=hit.category, severity=hit.severity,
+            item_id=item.id if item else "", url=hit.url or (item.url if item else url),
+            title=item.title if item else "", match=hit.match, snippet=hit.snippet,
+            start=hit.start, end=hit.end, suggestion=hit.suggestion, detail=hit.detail,
+            evidence=evidence or ({"snapshot": item.snapshot} if item and item.snapshot else {}),
+            first_seen_at=at, last_seen_at=at,
+        )
+
+
+def normalise_match(match: str) -> str:
+    return "".join(match.split()).lower()
+
+
+def finding_id(target_id: str, where: str, rule: str, match: str) -> str:
+    return stable_id(target_id, where, rule, normalise_match(match), length=24)
+
+
+@dataclass
+class Check(Record):
+    target_id: str
+    url: str
+    at: datetime
+    ok: bool
+    http_status: int | None = None
+    elapsed_ms: int | None = None
+    error: str = ""
+    tls_expires_at: datetime | None = None
+
+    _datetime_fields = frozenset({"at", "tls_expires_at"})
+
+
+@dataclass
+class Alert(Record):
+    dedup_key: str
+    channel: str  # email, webhook
+    to: str
+    subject: str
+    body: str
+    finding_ids: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    status: str = "pending"  # pending, sent, failed, held
+    html: str = ""
+    id: str = ""
+
+    _datetime_fields = frozenset({"created_at", "next_attempt_at", "sent_at"})
+
+    def __post_init__(self):
+        if not self.id:
+            self.id = stable_id(self.dedup_key, self.channel, self.to, length=24)
+
+
+@dataclass
+class Run(Record):
+    job: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    ok: bool | None = None
+    stats: dict = field(default_factory=dict)
+    error: str = ""
+    id: str = ""
+
+    _datetime_fields = frozenset({"started_at", "finished_at"})
