@@ -1,0 +1,160 @@
+"""Settings: defaults, then an optional ``govwatch.toml``, then ``GOVWATCH_*`` environment variables.
+
+With no file at all everything runs on the embedded default: SQLite and snapshots under ``./var/``.
+Imports nothing of the project.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULTS: dict = {
+    "db": "sqlite:///var/govwatch.db",
+    "var_dir": "var",
+    "lexicon_dirs": [],
+    "timezone": "Asia/Shanghai",
+    "admin_emails": [],
+    "roster": "",
+    "crawl": {
+        "concurrency": 16,
+        "per_domain": 4,
+        "timeout": 15,
+        "max_page_bytes": 5 * 1024 * 1024,
+        "obey_robots": True,
+        "verify_tls": True,
+        "max_pages_per_target": 500,
+        "list_pages": 3,
+        "user_agent": "govwatch/0.1 (+政务网站监测)",
+        "subprocess_timeout": 3600,
+    },
+    "thresholds": {
+        "homepage_stale_days": 14,
+        "column_stale_days": {"news": 14, "notice": 180, "policy": 180, "overview": 365},
+        "column_warn_ratio": 0.8,
+        "column_stale_veto_count": 5,
+        "account_stale_days": {"text": 7, "video": 10},
+        "account_stale_veto_days": 14,
+        "zombie_candidate_days": 90,
+        "zombie_days": 365,
+        "reprint_hours": 12,
+        "backdated_days": 3,
+        "unreachable_share": 0.05,
+        "down_consecutive": 3,
+        "slow_ms": 3000,
+        "tls_expiring_days": 14,
+        "probe_timeout": 15,
+    },
+    "deadlines_days": {"veto": 1, "high": 3, "medium": 5, "low": 5, "info": 5},
+    "schedule": {
+        "probe_minutes": 30,
+        "crawl_hours": 6,
+        "nightly": "02:00",
+        "flush_seconds": 60,
+        "digest": "08:30",
+        "monthly_export": "06:00",
+        "misfire_grace_seconds": 3600,
+    },
+    "smtp": {
+        "host": "127.0.0.1",
+        "port": 25,
+        "security": "none",  # none, starttls, ssl
+        "sender": "govwatch@localhost",
+        "user": "",
+        "password": "",
+        "timeout": 30,
+    },
+    "alerts": {
+        "max_attempts": 8,
+        "backoff_seconds": 60,
+        "mute_days": 7,
+        "review_before_send": False,
+    },
+}
+
+# GOVWATCH_<NAME> for top-level keys; nested keys as GOVWATCH_<SECTION>__<KEY>, e.g. GOVWATCH_SMTP__HOST.
+LIST_KEYS = {"lexicon_dirs", "admin_emails"}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass
+class Settings:
+    data: dict = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
+    source: str = ""
+
+    def __getattr__(self, name: str):
+        data = self.__dict__.get("data", {})
+        if name in data:
+            return data[name]
+        raise AttributeError(name)
+
+    @property
+    def var_path(self) -> Path:
+        return Path(self.data["var_dir"])
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.var_path / "snapshots"
+
+    def threshold(self, name: str):
+        return self.data["thresholds"][name]
+
+
+def _merge(base: dict, over: dict) -> dict:
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+def _coerce(raw: str, like):
+    if isinstance(like, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on", "是")
+    if isinstance(like, int):
+        return int(raw)
+    if isinstance(like, float):
+        return float(raw)
+    if isinstance(like, list):
+        return [p for p in raw.replace(os.pathsep, ",").split(",") if p.strip()]
+    return raw
+
+
+def load_settings(path: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
+    env = os.environ if env is None else env
+    data = copy.deepcopy(DEFAULTS)
+    source = ""
+    path = path or env.get("GOVWATCH_CONFIG")
+    candidate = Path(path) if path else Path("govwatch.toml")
+    if path and not candidate.exists():
+        raise SettingsError(f"配置文件不存在：{candidate}")
+    if candidate.exists():
+        try:
+            with open(candidate, "rb") as fh:
+                _merge(data, tomllib.load(fh))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"配置文件 {candidate} 格式错误：{exc}") from exc
+        source = str(candidate)
+    for key, raw in env.items():
+        if not key.startswith("GOVWATCH_") or key == "GOVWATCH_CONFIG" or key.startswith("GOVWATCH_TEST_"):
+            continue
+        name = key[len("GOVWATCH_"):].lower()
+        section, _, sub = name.partition("__")
+        try:
+            if sub and isinstance(data.get(section), dict):
+                data[section][sub] = _coerce(raw, data[section].get(sub, ""))
+            elif section in data:
+                data[section] = _coerce(raw, data[section])
+        except ValueError as exc:
+            raise SettingsError(f"环境变量 {key} 的值无效：{raw!r}") from exc
+    if isinstance(data["lexicon_dirs"], str):
+        data["lexicon_dirs"] = [data["lexicon_dirs"]]
+    if data["db"].startswith("sqlite:///var/") and data["var_dir"] != "var":
+        data["db"] = "sqlite:///" + str(Path(data["var_dir"]) / data["db"][len("sqlite:///var/"):])
+    return Settings(data=data, source=source)
