@@ -1,0 +1,25 @@
+"""Persistence. Only this package talks to a database (DESIGN.md section 2)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from govwatch.store.base import ColumnState, FindingFilter, Store, StoreError, UpsertResult
+
+__all__ = ["ColumnState", "FindingFilter", "Store", "StoreError", "UpsertResult", "open_store"]
+
+
+def open_store(db: str | None = None, settings=None) -> Store:
+    """Open the store named by a ``sqlite:///path`` or ``mongodb://…`` URL (default: settings.db)."""
+    if settings is None:
+        from govwatch.settings import load_settings
+        settings = load_settings()
+    url = db or settings.db
+    if url.startswith("sqlite:///"):
+        from govwatch.store.sqlite import SqliteStore
+        path = url[len("sqlite:///"):]
+        snapshots = settings.snapshot_dir if path != ":memory:" and Path(path).parent == settings.var_path else None
+        return SqliteStore(path, snapshot_dir=snapshots)
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        from govwatch.store.mongo import MongoStore
+        return MongoStore(url)
+    raise StoreError(f"无法识别的数据库地址 GOVWATCH_DB={url!r}：应为 sqlite:///路径 或 mongodb://主机/库名")

@@ -1,0 +1,165 @@
+"""The Store protocol: domain methods, not a query language (DESIGN.md section 7).
+
+Two implementations: ``sqlite.SqliteStore`` (embedded default) and ``mongo.MongoStore``. Both pass the
+same contract suite (tests/test_store_contract.py). Everything persistent goes through here.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Iterator, Protocol
+
+from govwatch.models import (
+    FINDING_TRANSITIONS, Alert, Check, Finding, Item, Run, Target, aware, now,
+)
+
+
+class StoreError(Exception):
+    """A user-facing storage error (Chinese message)."""
+
+
+class TransitionError(StoreError):
+    pass
+
+
+@dataclass
+class UpsertResult:
+    """What an item upsert did: ids of new items, of changed items, and how many were unchanged."""
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass
+class FindingFilter:
+    status: Iterable[str] | None = None
+    severity: Iterable[str] | None = None
+    target_id: str | None = None
+    target_ids: Iterable[str] | None = None
+    rule_prefix: str | None = None
+    item_id: str | None = None
+    since: datetime | None = None  # first_seen_at >= since
+    until: datetime | None = None  # first_seen_at < until
+    limit: int | None = None
+
+
+@dataclass
+class ColumnState:
+    """Per-column publication state maintained at ingest (keeps nightly detection O(targets))."""
+    target_id: str
+    column: str
+    last_published_at: datetime | None = None
+    items: int = 0
+
+
+class Store(Protocol):
+    # targets -----------------------------------------------------------------
+    def upsert_targets(self, targets: list[Target]) -> tuple[int, int]: ...
+    def get_target(self, target_id: str) -> Target | None: ...
+    def list_targets(self, enabled_only: bool = False) -> list[Target]: ...
+    def update_target_state(self, target_id: str, **fields) -> None: ...
+    # items -------------------------------------------------------------------
+    def upsert_items(self, items: list[Item], at: datetime | None = None) -> UpsertResult: ...
+    def get_item(self, item_id: str) -> Item | None: ...
+    def iter_items(self, target_id: str | None = None, not_scanned_with: str | None = None,
+                   batch: int = 500) -> Iterator[Item]: ...
+    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str]]: ...
+    def mark_scanned(self, item_ids: list[str], version: str) -> None: ...
+    def set_item_state(self, item_id: str, state: str, at: datetime | None = None) -> None: ...
+    def column_states(self, target_id: str | None = None) -> list[ColumnState]: ...
+    def count_items(self, target_id: str | None = None) -> int: ...
+    # findings ----------------------------------------------------------------
+    def upsert_findings(self, findings: list[Finding], at: datetime | None = None) -> UpsertResult: ...
+    def get_finding(self, finding_id: str) -> Finding | None: ...
+    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]: ...
+    def transition_finding(self, finding_id: str, to: str, by: str = "system", note: str = "",
+                           at: datetime | None = None, evidence: dict | None = None) -> Finding: ...
+    def update_finding(self, finding_id: str, **fields) -> None: ...
+    # checks ------------------------------------------------------------------
+    def record_checks(self, checks: list[Check]) -> None: ...
+    def list_checks(self, target_id: str, since: datetime | None = None) -> list[Check]: ...
+    # alerts ------------------------------------------------------------------
+    def enqueue_alerts(self, alerts: list[Alert]) -> int: ...
+    def due_alerts(self, at: datetime, limit: int = 100) -> list[Alert]: ...
+    def update_alert(self, alert_id: str, **fields) -> None: ...
+    def list_alerts(self, status: str | None = None, limit: int = 200) -> list[Alert]: ...
+    # runs --------------------------------------------------------------------
+    def start_run(self, job: str, at: datetime | None = None) -> Run: ...
+    def finish_run(self, run: Run, ok: bool, stats: dict | None = None, error: str = "",
+                   at: datetime | None = None) -> None: ...
+    def list_runs(self, job: str | None = None, limit: int = 50) -> list[Run]: ...
+    # snapshots ---------------------------------------------------------------
+    def put_snapshot(self, raw: bytes) -> str: ...
+    def get_snapshot(self, sha256: str) -> bytes | None: ...
+    # lifecycle ---------------------------------------------------------------
+    def close(self) -> None: ...
+
+
+# Helpers shared by both backends ---------------------------------------------
+
+def snapshot_key(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def compress(raw: bytes) -> bytes:
+    # mtime=0 keeps the stored bytes deterministic for identical pages
+    return gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+def merge_registry(stored: dict, incoming: Target) -> dict:
+    """Re-import: registry fields come from the file, derived state stays as stored."""
+    fresh = incoming.to_dict(jsonable=True)
+    return stored | {k: fresh[k] for k in Target.REGISTRY_FIELDS}
+
+
+def merge_finding(old: Finding | None, new: Finding, at: datetime) -> Finding:
+    """A rescan refreshes what the scanner said, keeps what people decided.
+
+    Status, history, first sighting, deadline, alerting and severity overrides survive; a rescan
+    never reopens a false positive or a closed finding.
+    """
+    if old is None:
+        new.first_seen_at = new.first_seen_at or at
+        new.last_seen_at = new.last_seen_at or at
+        if not new.history:
+            new.history = [{"at": at.isoformat(), "by": "system", "from": "", "to": new.status,
+                            "note": "发现问题"}]
+        return new
+    new.status = old.status
+    new.history = list(old.history)
+    new.first_seen_at = old.first_seen_at
+    new.last_seen_at = at
+    new.deadline = old.deadline
+    new.alerted_at = old.alerted_at
+    new.severity_override = old.severity_override
+    if not new.evidence:
+        new.evidence = old.evidence
+    return new
+
+
+def apply_transition(f: Finding, to: str, by: str, note: str, at: datetime,
+                     evidence: dict | None) -> Finding:
+    from govwatch.models import FINDING_STATUS_LABELS
+
+    if to not in FINDING_TRANSITIONS:
+        raise TransitionError(f"未知的问题状态：{to}")
+    if to != f.status and to not in FINDING_TRANSITIONS[f.status]:
+        raise TransitionError(
+            f"问题 {f.id} 不能从“{FINDING_STATUS_LABELS[f.status]}”改为“{FINDING_STATUS_LABELS[to]}”")
+    entry = {"at": at.isoformat(), "by": by, "from": f.status, "to": to, "note": note}
+    if evidence:
+        entry["evidence"] = evidence
+        f.evidence = {**f.evidence, "rectified": evidence} if to in ("rectified", "closed") else evidence
+    f.history = [*f.history, entry]
+    f.status = to
+    return f
+
+
+def item_changed(old_hash: str | None, new: Item) -> bool:
+    return old_hash is not None and old_hash != new.content_hash
+
+
+def stamp(at: datetime | None) -> datetime:
+    return aware(at) if at else now()

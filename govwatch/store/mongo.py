@@ -1,0 +1,336 @@
+"""MongoDB store through pymongo: one collection per record kind, snapshots in GridFS.
+
+Indexes are created at start. Writes use single-document operations with upserts, which are atomic
+per document in MongoDB, so a crash between two writes never leaves a half-written record.
+"""
+from __future__ import annotations
+
+import gzip
+from datetime import date, datetime
+from typing import Iterator
+
+from govwatch.models import Alert, Check, Finding, Item, Run, Target, aware, stable_id
+from govwatch.store.base import (
+    ColumnState, FindingFilter, StoreError, UpsertResult, apply_transition, compress,
+    merge_finding, merge_registry, snapshot_key, stamp,
+)
+
+
+def _bson(value):
+    """Aware datetimes pass through; plain dates (BSON has none) become ISO strings."""
+    if isinstance(value, datetime):
+        return aware(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _bson(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_bson(v) for v in value]
+    return value
+
+
+def _doc(record) -> dict:
+    d = _bson(record.to_dict())
+    d["_id"] = d["id"]
+    return d
+
+
+def _load(cls, doc: dict | None):
+    if doc is None:
+        return None
+    doc = dict(doc)
+    doc.pop("_id", None)
+    return cls.from_dict(doc)
+
+
+class MongoStore:
+    def __init__(self, uri: str | None = None, db_name: str | None = None, client=None):
+        import gridfs
+        from pymongo import MongoClient
+        from pymongo.errors import PyMongoError
+        from pymongo.uri_parser import parse_uri
+
+        self._errors = PyMongoError
+        try:
+            if client is None:
+                client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+                db_name = db_name or parse_uri(uri).get("database") or "govwatch"
+            self.client = client
+            self.mdb = client[db_name or "govwatch"]
+            self.fs = gridfs.GridFS(self.mdb, collection="snapshots")
+            self._create_indexes()
+        except PyMongoError as exc:
+            raise StoreError(f"无法连接 MongoDB（{uri}）：{exc}") from exc
+
+    def _create_indexes(self) -> None:
+        m = self.mdb
+        m.targets.create_index([("enabled", 1)])
+        m.items.create_index([("target_id", 1), ("published_at", -1)])
+        m.items.create_index([("scanned_with", 1)])
+        m.items.create_index([("target_id", 1), ("url", 1)])
+        m.columns.create_index([("target_id", 1), ("column", 1)], unique=True)
+        m.findings.create_index([("target_id", 1), ("status", 1)])
+        m.findings.create_index([("status", 1), ("severity", 1)])
+        m.findings.create_index([("item_id", 1)])
+        m.findings.create_index([("first_seen_at", 1)])
+        m.checks.create_index([("target_id", 1), ("at", 1)])
+        m.alerts.create_index([("status", 1), ("next_attempt_at", 1)])
+        m.runs.create_index([("job", 1), ("started_at", -1)])
+
+    def close(self) -> None:
+        self.client.close()
+
+    # targets -----------------------------------------------------------------------
+    def upsert_targets(self, targets: list[Target]) -> tuple[int, int]:
+        created = updated = 0
+        for t in targets:
+            old = self.mdb.targets.find_one({"_id": t.id})
+            if old:
+                old.pop("_id")
+                t = Target.from_dict(merge_registry(Target.from_dict(old).to_dict(jsonable=True), t))
+                updated += 1
+            else:
+                created += 1
+            self.mdb.targets.replace_one({"_id": t.id}, _doc(t), upsert=True)
+        return created, updated
+
+    def get_target(self, target_id: str) -> Target | None:
+        return _load(Target, self.mdb.targets.find_one({"_id": target_id}))
+
+    def list_targets(self, enabled_only: bool = False) -> list[Target]:
+        query = {"enabled": True} if enabled_only else {}
+        return [_load(Target, d) for d in self.mdb.targets.find(query).sort("_id", 1)]
+
+    def update_target_state(self, target_id: str, **fields) -> None:
+        res = self.mdb.targets.update_one({"_id": target_id}, {"$set": _bson(fields)})
+        if res.matched_count == 0:
+            raise StoreError(f"监测对象不存在：{target_id}")
+
+    # items -------------------------------------------------------------------------
+    def upsert_items(self, items: list[Item], at: datetime | None = None) -> UpsertResult:
+        at = stamp(at)
+        result = UpsertResult()
+        unique = {i.id: i for i in items}
+        old = {d["_id"]: d for d in self.mdb.items.find(
+            {"_id": {"$in": list(unique)}}, {"content_hash": 1, "first_seen_at": 1, "scanned_with": 1})}
+        latest: dict[str, datetime] = {}
+        columns: dict[tuple[str, str], list] = {}
+        for item in unique.values():
+            prev = old.get(item.id)
+            doc = _doc(item)
+            doc["first_seen_at"] = aware(prev["first_seen_at"]) if prev else (item.first_seen_at or at)
+            doc["last_seen_at"] = item.last_seen_at or at
+            if prev is None:
+                result.new.append(item.id)
+            elif prev.get("content_hash") != item.content_hash:
+                result.changed.append(item.id)
+                doc["scanned_with"] = ""
+            else:
+                result.unchanged += 1
+                doc["scanned_with"] = prev.get("scanned_with", "")
+            self.mdb.items.replace_one({"_id": item.id}, doc, upsert=True)
+            if item.state != "live":
+                continue
+            entry = columns.setdefault((item.target_id, item.column or ""), [None, 0])
+            entry[1] += prev is None
+            if item.published_at:
+                pub = aware(item.published_at)
+                if item.target_id not in latest or pub > latest[item.target_id]:
+                    latest[item.target_id] = pub
+                if entry[0] is None or pub > entry[0]:
+                    entry[0] = pub
+        for tid, pub in latest.items():
+            self.mdb.targets.update_one(
+                {"_id": tid, "$or": [{"last_published_at": None}, {"last_published_at": {"$lt": pub}}]},
+                {"$set": {"last_published_at": pub}})
+        for (tid, col), (pub, n) in columns.items():
+            key = {"_id": f"{tid}\x1f{col}"}
+            self.mdb.columns.update_one(key, {"$setOnInsert": {"target_id": tid, "column": col},
+                                              "$inc": {"items": n}}, upsert=True)
+            if pub:
+                self.mdb.columns.update_one(
+                    {**key, "$or": [{"last_published_at": None},
+                                    {"last_published_at": {"$exists": False}},
+                                    {"last_published_at": {"$lt": pub}}]},
+                    {"$set": {"last_published_at": pub}})
+        return result
+
+    def get_item(self, item_id: str) -> Item | None:
+        return _load(Item, self.mdb.items.find_one({"_id": item_id}))
+
+    def iter_items(self, target_id: str | None = None, not_scanned_with: str | None = None,
+                   batch: int = 500) -> Iterator[Item]:
+        query: dict = {}
+        if target_id:
+            query["target_id"] = target_id
+        if not_scanned_with is not None:
+            query["scanned_with"] = {"$ne": not_scanned_with}
+        last = ""
+        while True:
+            docs = list(self.mdb.items.find({**query, "_id": {"$gt": last}}).sort("_id", 1).limit(batch))
+            if not docs:
+                return
+            for d in docs:
+                yield _load(Item, d)
+            last = docs[-1]["_id"]
+
+    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str]]:
+        return {d["url"]: (d.get("content_hash", ""), (d.get("meta") or {}).get("validator", ""))
+                for d in self.mdb.items.find({"target_id": target_id}, {"url": 1, "content_hash": 1, "meta": 1})}
+
+    def mark_scanned(self, item_ids: list[str], version: str) -> None:
+        self.mdb.items.update_many({"_id": {"$in": list(item_ids)}}, {"$set": {"scanned_with": version}})
+
+    def set_item_state(self, item_id: str, state: str, at: datetime | None = None) -> None:
+        self.mdb.items.update_one({"_id": item_id}, {"$set": {"state": state, "last_seen_at": stamp(at)}})
+
+    def column_states(self, target_id: str | None = None) -> list[ColumnState]:
+        query = {"target_id": target_id} if target_id else {}
+        return [ColumnState(d["target_id"], d["column"], aware(d.get("last_published_at")), d.get("items", 0))
+                for d in self.mdb.columns.find(query)]
+
+    def count_items(self, target_id: str | None = None) -> int:
+        return self.mdb.items.count_documents({"target_id": target_id} if target_id else {})
+
+    # findings ----------------------------------------------------------------------
+    def _write_finding(self, f: Finding) -> None:
+        doc = _doc(f)
+        doc["severity"] = f.effective_severity
+        doc["severity_reported"] = f.severity
+        self.mdb.findings.replace_one({"_id": f.id}, doc, upsert=True)
+
+    @staticmethod
+    def _finding(doc) -> Finding | None:
+        if doc is None:
+            return None
+        doc = dict(doc)
+        doc["severity"] = doc.pop("severity_reported", doc.get("severity"))
+        return _load(Finding, doc)
+
+    def upsert_findings(self, findings: list[Finding], at: datetime | None = None) -> UpsertResult:
+        at = stamp(at)
+        result = UpsertResult()
+        unique = {f.id: f for f in findings}
+        old = {d["_id"]: self._finding(d) for d in self.mdb.findings.find({"_id": {"$in": list(unique)}})}
+        for f in unique.values():
+            prev = old.get(f.id)
+            (result.changed if prev else result.new).append(f.id)
+            self._write_finding(merge_finding(prev, f, at))
+        return result
+
+    def get_finding(self, finding_id: str) -> Finding | None:
+        return self._finding(self.mdb.findings.find_one({"_id": finding_id}))
+
+    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
+        flt = flt or FindingFilter()
+        q: dict = {}
+        if flt.status:
+            q["status"] = {"$in": list(flt.status)}
+        if flt.severity:
+            q["severity"] = {"$in": list(flt.severity)}
+        if flt.target_id:
+            q["target_id"] = flt.target_id
+        if flt.target_ids is not None:
+            q.setdefault("$and", []).append({"target_id": {"$in": list(flt.target_ids)}})
+        if flt.item_id:
+            q["item_id"] = flt.item_id
+        if flt.rule_prefix:
+            import re
+            q["rule"] = {"$regex": "^" + re.escape(flt.rule_prefix)}
+        span = {}
+        if flt.since:
+            span["$gte"] = aware(flt.since)
+        if flt.until:
+            span["$lt"] = aware(flt.until)
+        if span:
+            q["first_seen_at"] = span
+        cursor = self.mdb.findings.find(q).sort([("first_seen_at", 1), ("_id", 1)])
+        if flt.limit:
+            cursor = cursor.limit(int(flt.limit))
+        return [self._finding(d) for d in cursor]
+
+    def transition_finding(self, finding_id: str, to: str, by: str = "system", note: str = "",
+                           at: datetime | None = None, evidence: dict | None = None) -> Finding:
+        f = self.get_finding(finding_id)
+        if f is None:
+            raise StoreError(f"问题不存在：{finding_id}")
+        f = apply_transition(f, to, by, note, stamp(at), evidence)
+        self._write_finding(f)
+        return f
+
+    def update_finding(self, finding_id: str, **fields) -> None:
+        f = self.get_finding(finding_id)
+        if f is None:
+            raise StoreError(f"问题不存在：{finding_id}")
+        for k, v in fields.items():
+            setattr(f, k, v)
+        self._write_finding(f)
+
+    # checks ------------------------------------------------------------------------
+    def record_checks(self, checks: list[Check]) -> None:
+        if checks:
+            self.mdb.checks.insert_many([_bson(c.to_dict()) for c in checks])
+
+    def list_checks(self, target_id: str, since: datetime | None = None) -> list[Check]:
+        q: dict = {"target_id": target_id}
+        if since:
+            q["at"] = {"$gte": aware(since)}
+        return [_load(Check, d) for d in self.mdb.checks.find(q).sort("at", 1)]
+
+    # alerts ------------------------------------------------------------------------
+    def enqueue_alerts(self, alerts: list[Alert]) -> int:
+        at = stamp(None)
+        added = 0
+        for a in alerts:
+            a.created_at = a.created_at or at
+            a.next_attempt_at = a.next_attempt_at or a.created_at
+            res = self.mdb.alerts.update_one({"_id": a.id}, {"$setOnInsert": _doc(a)}, upsert=True)
+            added += res.upserted_id is not None
+        return added
+
+    def due_alerts(self, at: datetime, limit: int = 100) -> list[Alert]:
+        cursor = self.mdb.alerts.find({"status": "pending", "next_attempt_at": {"$lte": aware(at)}})
+        return [_load(Alert, d) for d in cursor.sort([("next_attempt_at", 1), ("_id", 1)]).limit(limit)]
+
+    def update_alert(self, alert_id: str, **fields) -> None:
+        res = self.mdb.alerts.update_one({"_id": alert_id}, {"$set": _bson(fields)})
+        if res.matched_count == 0:
+            raise StoreError(f"提醒不存在：{alert_id}")
+
+    def list_alerts(self, status: str | None = None, limit: int = 200) -> list[Alert]:
+        cursor = self.mdb.alerts.find({"status": status} if status else {})
+        return [_load(Alert, d) for d in cursor.sort([("created_at", -1), ("_id", 1)]).limit(limit)]
+
+    # runs --------------------------------------------------------------------------
+    def start_run(self, job: str, at: datetime | None = None) -> Run:
+        import os
+        at = stamp(at)
+        run = Run(job=job, started_at=at, id=stable_id(job, at.isoformat(), str(os.getpid())))
+        self.mdb.runs.replace_one({"_id": run.id}, _doc(run), upsert=True)
+        return run
+
+    def finish_run(self, run: Run, ok: bool, stats: dict | None = None, error: str = "",
+                   at: datetime | None = None) -> None:
+        run.finished_at, run.ok, run.stats, run.error = stamp(at), ok, stats or {}, error
+        self.mdb.runs.replace_one({"_id": run.id}, _doc(run), upsert=True)
+
+    def list_runs(self, job: str | None = None, limit: int = 50) -> list[Run]:
+        cursor = self.mdb.runs.find({"job": job} if job else {}).sort("started_at", -1).limit(limit)
+        return [_load(Run, d) for d in cursor]
+
+    # snapshots ---------------------------------------------------------------------
+    def put_snapshot(self, raw: bytes) -> str:
+        key = snapshot_key(raw)
+        from gridfs.errors import FileExists
+
+        if not self.fs.exists(key):
+            try:
+                self.fs.put(compress(raw), _id=key, filename=f"{key}.gz")
+            except FileExists:  # another writer stored the same page first
+                pass
+        return key
+
+    def get_snapshot(self, sha256: str) -> bytes | None:
+        if not self.fs.exists(sha256):
+            return None
+        return gzip.decompress(self.fs.get(sha256).read())

@@ -1,0 +1,494 @@
+"""Embedded store: SQLite in WAL mode, indexed columns plus JSON, snapshots as gzip files."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from govwatch.models import UTC, Alert, Check, Finding, Item, Run, Target, aware, stable_id
+from govwatch.store.base import (
+    ColumnState, FindingFilter, StoreError, UpsertResult, apply_transition, compress,
+    merge_finding, merge_registry, snapshot_key, stamp,
+)
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS targets (
+    id TEXT PRIMARY KEY, platform TEXT, owner TEXT, parent TEXT, enabled INTEGER,
+    last_published_at TEXT, status TEXT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY, target_id TEXT NOT NULL, platform TEXT, column_name TEXT, url TEXT,
+    title TEXT, published_at TEXT, published_at_source TEXT, source TEXT, author TEXT, text TEXT,
+    links TEXT, attachments TEXT, images TEXT, meta TEXT, content_hash TEXT, first_seen_at TEXT,
+    last_seen_at TEXT, state TEXT, snapshot TEXT, scanned_with TEXT, parent_url TEXT);
+CREATE INDEX IF NOT EXISTS items_target_published ON items (target_id, published_at);
+CREATE INDEX IF NOT EXISTS items_scanned_with ON items (scanned_with);
+CREATE TABLE IF NOT EXISTS column_state (
+    target_id TEXT NOT NULL, column_name TEXT NOT NULL, last_published_at TEXT, items INTEGER,
+    PRIMARY KEY (target_id, column_name));
+CREATE TABLE IF NOT EXISTS findings (
+    id TEXT PRIMARY KEY, target_id TEXT NOT NULL, item_id TEXT, rule TEXT, severity TEXT,
+    status TEXT, first_seen_at TEXT, last_seen_at TEXT, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS findings_target ON findings (target_id, status);
+CREATE INDEX IF NOT EXISTS findings_status ON findings (status, severity);
+CREATE INDEX IF NOT EXISTS findings_item ON findings (item_id);
+CREATE INDEX IF NOT EXISTS findings_first_seen ON findings (first_seen_at);
+CREATE TABLE IF NOT EXISTS checks (
+    target_id TEXT NOT NULL, url TEXT, at TEXT NOT NULL, ok INTEGER, http_status INTEGER,
+    elapsed_ms INTEGER, error TEXT, tls_expires_at TEXT);
+CREATE INDEX IF NOT EXISTS checks_target_at ON checks (target_id, at);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, dedup_key TEXT, status TEXT, next_attempt_at TEXT, created_at TEXT,
+    data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, job TEXT, started_at TEXT, finished_at TEXT, ok INTEGER, stats TEXT,
+    error TEXT);
+CREATE INDEX IF NOT EXISTS runs_job ON runs (job, started_at);
+"""
+
+ITEM_COLUMNS = (
+    "id", "target_id", "platform", "column_name", "url", "title", "published_at",
+    "published_at_source", "source", "author", "text", "links", "attachments", "images", "meta",
+    "content_hash", "first_seen_at", "last_seen_at", "state", "snapshot", "scanned_with", "parent_url",
+)
+# On conflict everything is refreshed except the first sighting; the scan mark survives only
+# while the content is unchanged, so changed items are scanned again.
+ITEM_UPSERT = (
+    f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))}) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c}=excluded.{c}" for c in ITEM_COLUMNS
+                if c not in ("id", "first_seen_at", "scanned_with"))
+    + ", scanned_with=CASE WHEN items.content_hash = excluded.content_hash "
+      "THEN items.scanned_with ELSE '' END"
+)
+
+
+def ts(dt: datetime | None) -> str | None:
+    """Fixed-width UTC text, so that string order is time order."""
+    if dt is None:
+        return None
+    return aware(dt).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class SqliteStore:
+    def __init__(self, path: str | os.PathLike, snapshot_dir: str | os.PathLike | None = None):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else Path(self.path).parent / "snapshots"
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._memory_conn = None
+        self.db.executescript(SCHEMA)  # executescript commits on its own
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    # connection handling ---------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            if self._memory_conn is None:
+                self._memory_conn = self._connect()
+            return self._memory_conn
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from exc
+        return conn
+
+    @contextmanager
+    def _tx(self):
+        db = self.db
+        with self._lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._memory_conn is not None:
+            self._memory_conn.close()
+            self._memory_conn = None
+
+    # targets -----------------------------------------------------------------------
+    def upsert_targets(self, targets: list[Target]) -> tuple[int, int]:
+        """Registry fields are replaced; derived state (last publication, status …) is kept."""
+        created = updated = 0
+        with self._tx() as db:
+            for t in targets:
+                row = db.execute("SELECT data FROM targets WHERE id=?", (t.id,)).fetchone()
+                if row:
+                    t = Target.from_dict(merge_registry(json.loads(row[0]), t))
+                    updated += 1
+                else:
+                    created += 1
+                self._write_target(db, t)
+        return created, updated
+
+    def _write_target(self, db, t: Target) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?,?,?,?)",
+            (t.id, t.platform, t.owner, t.parent, int(t.enabled), ts(t.last_published_at), t.status,
+             _dumps(t.to_dict(jsonable=True))))
+
+    def get_target(self, target_id: str) -> Target | None:
+        row = self.db.execute("SELECT data FROM targets WHERE id=?", (target_id,)).fetchone()
+        return Target.from_dict(json.loads(row[0])) if row else None
+
+    def list_targets(self, enabled_only: bool = False) -> list[Target]:
+        sql = "SELECT data FROM targets" + (" WHERE enabled=1" if enabled_only else "") + " ORDER BY id"
+        return [Target.from_dict(json.loads(r[0])) for r in self.db.execute(sql)]
+
+    def update_target_state(self, target_id: str, **fields) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM targets WHERE id=?", (target_id,)).fetchone()
+            if not row:
+                raise StoreError(f"监测对象不存在：{target_id}")
+            t = Target.from_dict(json.loads(row[0]))
+            for k, v in fields.items():
+                setattr(t, k, v)
+            self._write_target(db, t)
+
+    # items -------------------------------------------------------------------------
+    def upsert_items(self, items: list[Item], at: datetime | None = None) -> UpsertResult:
+        at = stamp(at)
+        result = UpsertResult()
+        if not items:
+            return result
+        seen_at = ts(at)
+        unique = {i.id: i for i in items}  # last one wins within a batch
+        with self._tx() as db:
+            old = self._hashes(db, list(unique))
+            rows = []
+            for item in unique.values():
+                prev = old.get(item.id)
+                if prev is None:
+                    result.new.append(item.id)
+                elif prev != item.content_hash:
+                    result.changed.append(item.id)
+                else:
+                    result.unchanged += 1
+                rows.append((
+                    item.id, item.target_id, item.platform, item.column, item.url, item.title,
+                    ts(item.published_at), item.published_at_source, item.source, item.author,
+                    item.text, _dumps(item.links), _dumps(item.attachments), _dumps(item.images),
+                    _dumps(item.meta), item.content_hash, ts(item.first_seen_at) or seen_at,
+                    ts(item.last_seen_at) or seen_at, item.state, item.snapshot, item.scanned_with,
+                    item.parent_url))
+            db.executemany(ITEM_UPSERT, rows)
+            self._bump_publication(db, unique.values(), result)
+        return result
+
+    @staticmethod
+    def _hashes(db, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 900):  # stay under SQLite's variable limit
+            chunk = ids[start:start + 900]
+            sql = f"SELECT id, content_hash FROM items WHERE id IN ({','.join('?' * len(chunk))})"
+            found.update(db.execute(sql, chunk).fetchall())
+        return found
+
+    @staticmethod
+    def _bump_publication(db, items, result: UpsertResult) -> None:
+        """Keep per-target and per-column latest publication times current at ingest."""
+        new_ids = set(result.new)
+        latest: dict[str, str] = {}
+        columns: dict[tuple[str, str], list] = {}
+        for item in items:
+            if item.state != "live":
+                continue
+            pub = ts(item.published_at)
+            key = (item.target_id, item.column or "")
+            entry = columns.setdefault(key, [None, 0])
+            entry[1] += item.id in new_ids
+            if pub:
+                if pub > latest.get(item.target_id, ""):
+                    latest[item.target_id] = pub
+                if entry[0] is None or pub > entry[0]:
+                    entry[0] = pub
+        if latest:
+            db.executemany(
+                "UPDATE targets SET last_published_at=?2, "
+                "data=json_set(data, '$.last_published_at', ?3) "
+                "WHERE id=?1 AND (last_published_at IS NULL OR last_published_at < ?2)",
+                [(tid, pub, parse_ts(pub).isoformat()) for tid, pub in latest.items()])
+        db.executemany(
+            "INSERT INTO column_state VALUES (?,?,?,?) ON CONFLICT(target_id, column_name) DO UPDATE SET "
+            "last_published_at=CASE WHEN excluded.last_published_at > coalesce(last_published_at, '') "
+            "THEN excluded.last_published_at ELSE last_published_at END, items=items+excluded.items",
+            [(tid, col, pub, n) for (tid, col), (pub, n) in columns.items()])
+
+    def _item(self, row) -> Item:
+        d = dict(zip(ITEM_COLUMNS, row))
+        d["column"] = d.pop("column_name")
+        for k in ("links", "attachments", "images", "meta"):
+            d[k] = json.loads(d[k]) if d[k] else ([] if k != "meta" else {})
+        for k in ("published_at", "first_seen_at", "last_seen_at"):
+            d[k] = parse_ts(d[k])
+        return Item(**d)
+
+    def get_item(self, item_id: str) -> Item | None:
+        row = self.db.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE id=?", (item_id,)).fetchone()
+        return self._item(row) if row else None
+
+    def iter_items(self, target_id: str | None = None, not_scanned_with: str | None = None,
+                   batch: int = 500) -> Iterator[Item]:
+        where, args = [], []
+        if target_id:
+            where.append("target_id=?")
+            args.append(target_id)
+        if not_scanned_with is not None:
+            where.append("scanned_with != ?")
+            args.append(not_scanned_with)
+        sql = f"SELECT {', '.join(ITEM_COLUMNS)} FROM items"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        last = ""
+        # keyset pagination: no long-lived read cursor while the caller writes
+        while True:
+            page_sql = sql + (" AND " if where else " WHERE ") + "id > ? ORDER BY id LIMIT ?"
+            rows = self.db.execute(page_sql, [*args, last, batch]).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield self._item(row)
+            last = rows[-1][0]
+
+    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str]]:
+        """url → (content_hash, etag-or-last-modified validator) for incremental crawling."""
+        rows = self.db.execute(
+            "SELECT url, content_hash, json_extract(meta, '$.validator') FROM items WHERE target_id=?",
+            (target_id,))
+        return {url: (h, v or "") for url, h, v in rows}
+
+    def mark_scanned(self, item_ids: list[str], version: str) -> None:
+        with self._tx() as db:
+            db.executemany("UPDATE items SET scanned_with=? WHERE id=?", [(version, i) for i in item_ids])
+
+    def set_item_state(self, item_id: str, state: str, at: datetime | None = None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE items SET state=?, last_seen_at=? WHERE id=?", (state, ts(stamp(at)), item_id))
+
+    def column_states(self, target_id: str | None = None) -> list[ColumnState]:
+        sql = "SELECT target_id, column_name, last_published_at, items FROM column_state"
+        rows = self.db.execute(sql + " WHERE target_id=?", (target_id,)) if target_id else self.db.execute(sql)
+        return [ColumnState(t, c, parse_ts(p), n) for t, c, p, n in rows]
+
+    def count_items(self, target_id: str | None = None) -> int:
+        if target_id:
+            return self.db.execute("SELECT count(*) FROM items WHERE target_id=?", (target_id,)).fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    # findings ----------------------------------------------------------------------
+    def _write_finding(self, db, f: Finding) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?,?)",
+            (f.id, f.target_id, f.item_id, f.rule, f.effective_severity, f.status,
+             ts(f.first_seen_at), ts(f.last_seen_at), _dumps(f.to_dict(jsonable=True))))
+
+    def upsert_findings(self, findings: list[Finding], at: datetime | None = None) -> UpsertResult:
+        at = stamp(at)
+        result = UpsertResult()
+        with self._tx() as db:
+            for f in {f.id: f for f in findings}.values():
+                row = db.execute("SELECT data FROM findings WHERE id=?", (f.id,)).fetchone()
+                old = Finding.from_dict(json.loads(row[0])) if row else None
+                (result.changed if old else result.new).append(f.id)
+                self._write_finding(db, merge_finding(old, f, at))
+        return result
+
+    def get_finding(self, finding_id: str) -> Finding | None:
+        row = self.db.execute("SELECT data FROM findings WHERE id=?", (finding_id,)).fetchone()
+        return Finding.from_dict(json.loads(row[0])) if row else None
+
+    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
+        flt = flt or FindingFilter()
+        where, args = [], []
+
+        def any_of(column, values):
+            values = list(values)
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+
+        if flt.status:
+            any_of("status", flt.status)
+        if flt.severity:
+            any_of("severity", flt.severity)
+        if flt.target_id:
+            any_of("target_id", [flt.target_id])
+        if flt.target_ids is not None:
+            any_of("target_id", flt.target_ids)
+        if flt.item_id:
+            any_of("item_id", [flt.item_id])
+        if flt.rule_prefix:
+            where.append("rule LIKE ?")
+            args.append(flt.rule_prefix.replace("%", "") + "%")
+        if flt.since:
+            where.append("first_seen_at >= ?")
+            args.append(ts(flt.since))
+        if flt.until:
+            where.append("first_seen_at < ?")
+            args.append(ts(flt.until))
+        sql = "SELECT data FROM findings"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY first_seen_at, id"
+        if flt.limit:
+            sql += f" LIMIT {int(flt.limit)}"
+        return [Finding.from_dict(json.loads(r[0])) for r in self.db.execute(sql, args)]
+
+    def transition_finding(self, finding_id: str, to: str, by: str = "system", note: str = "",
+                           at: datetime | None = None, evidence: dict | None = None) -> Finding:
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM findings WHERE id=?", (finding_id,)).fetchone()
+            if not row:
+                raise StoreError(f"问题不存在：{finding_id}")
+            f = apply_transition(Finding.from_dict(json.loads(row[0])), to, by, note, stamp(at), evidence)
+            self._write_finding(db, f)
+        return f
+
+    def update_finding(self, finding_id: str, **fields) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM findings WHERE id=?", (finding_id,)).fetchone()
+            if not row:
+                raise StoreError(f"问题不存在：{finding_id}")
+            f = Finding.from_dict(json.loads(row[0]))
+            for k, v in fields.items():
+                setattr(f, k, v)
+            self._write_finding(db, f)
+
+    # checks ------------------------------------------------------------------------
+    def record_checks(self, checks: list[Check]) -> None:
+        with self._tx() as db:
+            db.executemany("INSERT INTO checks VALUES (?,?,?,?,?,?,?,?)", [
+                (c.target_id, c.url, ts(c.at), int(c.ok), c.http_status, c.elapsed_ms, c.error,
+                 ts(c.tls_expires_at)) for c in checks])
+
+    def list_checks(self, target_id: str, since: datetime | None = None) -> list[Check]:
+        rows = self.db.execute(
+            "SELECT target_id, url, at, ok, http_status, elapsed_ms, error, tls_expires_at FROM checks "
+            "WHERE target_id=? AND at >= ? ORDER BY at", (target_id, ts(since) or ""))
+        return [Check(t, u, parse_ts(a), bool(ok), s, e, err or "", parse_ts(tls))
+                for t, u, a, ok, s, e, err, tls in rows]
+
+    # alerts ------------------------------------------------------------------------
+    def _write_alert(self, db, a: Alert, replace: bool) -> int:
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        cur = db.execute(f"{verb} INTO alerts VALUES (?,?,?,?,?,?)", (
+            a.id, a.dedup_key, a.status, ts(a.next_attempt_at), ts(a.created_at),
+            _dumps(a.to_dict(jsonable=True))))
+        return cur.rowcount
+
+    def enqueue_alerts(self, alerts: list[Alert]) -> int:
+        """Insert alerts not seen before (same dedup key, channel and recipient): returns how many."""
+        at = stamp(None)
+        added = 0
+        with self._tx() as db:
+            for a in alerts:
+                a.created_at = a.created_at or at
+                a.next_attempt_at = a.next_attempt_at or a.created_at
+                added += self._write_alert(db, a, replace=False)
+        return added
+
+    def due_alerts(self, at: datetime, limit: int = 100) -> list[Alert]:
+        rows = self.db.execute(
+            "SELECT data FROM alerts WHERE status='pending' AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, id LIMIT ?", (ts(at), limit))
+        return [Alert.from_dict(json.loads(r[0])) for r in rows]
+
+    def update_alert(self, alert_id: str, **fields) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM alerts WHERE id=?", (alert_id,)).fetchone()
+            if not row:
+                raise StoreError(f"提醒不存在：{alert_id}")
+            a = Alert.from_dict(json.loads(row[0]))
+            for k, v in fields.items():
+                setattr(a, k, v)
+            self._write_alert(db, a, replace=True)
+
+    def list_alerts(self, status: str | None = None, limit: int = 200) -> list[Alert]:
+        sql, args = "SELECT data FROM alerts", []
+        if status:
+            sql += " WHERE status=?"
+            args.append(status)
+        sql += " ORDER BY created_at DESC, id LIMIT ?"
+        return [Alert.from_dict(json.loads(r[0])) for r in self.db.execute(sql, [*args, limit])]
+
+    # runs --------------------------------------------------------------------------
+    def start_run(self, job: str, at: datetime | None = None) -> Run:
+        at = stamp(at)
+        run = Run(job=job, started_at=at, id=stable_id(job, at.isoformat(), str(os.getpid())))
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?)",
+                       (run.id, job, ts(at), None, None, "{}", ""))
+        return run
+
+    def finish_run(self, run: Run, ok: bool, stats: dict | None = None, error: str = "",
+                   at: datetime | None = None) -> None:
+        run.finished_at, run.ok, run.stats, run.error = stamp(at), ok, stats or {}, error
+        with self._tx() as db:
+            db.execute("UPDATE runs SET finished_at=?, ok=?, stats=?, error=? WHERE id=?",
+                       (ts(run.finished_at), int(ok), _dumps(run.stats), error, run.id))
+
+    def list_runs(self, job: str | None = None, limit: int = 50) -> list[Run]:
+        sql, args = "SELECT id, job, started_at, finished_at, ok, stats, error FROM runs", []
+        if job:
+            sql += " WHERE job=?"
+            args.append(job)
+        sql += " ORDER BY started_at DESC LIMIT ?"
+        return [Run(job=j, started_at=parse_ts(s), finished_at=parse_ts(f),
+                    ok=None if ok is None else bool(ok), stats=json.loads(st or "{}"), error=e or "", id=i)
+                for i, j, s, f, ok, st, e in self.db.execute(sql, [*args, limit])]
+
+    # snapshots ---------------------------------------------------------------------
+    def _snapshot_path(self, key: str) -> Path:
+        return self.snapshot_dir / key[:2] / f"{key}.gz"
+
+    def put_snapshot(self, raw: bytes) -> str:
+        key = snapshot_key(raw)
+        path = self._snapshot_path(key)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(compress(raw))
+            os.replace(tmp, path)  # atomic: a reader never sees half a snapshot
+        return key
+
+    def get_snapshot(self, sha256: str) -> bytes | None:
+        if not all(c in "0123456789abcdef" for c in sha256) or len(sha256) != 64:
+            return None
+        path = self._snapshot_path(sha256)
+        return gzip.decompress(path.read_bytes()) if path.exists() else None

@@ -1,0 +1,49 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+STORE_KINDS = ["sqlite", "mongomock"] + (["mongodb"] if os.environ.get("GOVWATCH_TEST_MONGO_URI") else [])
+
+
+def make_store(kind: str, tmp_path: Path):
+    if kind == "sqlite":
+        from govwatch.store.sqlite import SqliteStore
+        return SqliteStore(tmp_path / "govwatch.db", snapshot_dir=tmp_path / "snapshots")
+    from govwatch.store.mongo import MongoStore
+    if kind == "mongomock":
+        import mongomock
+        import mongomock.gridfs
+        mongomock.gridfs.enable_gridfs_integration()
+        return MongoStore(client=mongomock.MongoClient(tz_aware=True), db_name="govwatch_test")
+    import uuid
+    from pymongo import MongoClient
+    client = MongoClient(os.environ["GOVWATCH_TEST_MONGO_URI"], tz_aware=True)
+    name = f"govwatch_test_{uuid.uuid4().hex[:8]}"
+    store = MongoStore(client=client, db_name=name)
+    store._drop_after = name
+    return store
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    s = make_store(request.param, tmp_path)
+    yield s
+    if getattr(s, "_drop_after", None):
+        s.client.drop_database(s._drop_after)
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """Tests never read a developer's govwatch.toml or GOVWATCH_* variables."""
+    for key in list(os.environ):
+        if key.startswith("GOVWATCH_") and not key.startswith("GOVWATCH_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("GOVWATCH_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("GOVWATCH_DB", f"sqlite:///{tmp_path / 'var' / 'govwatch.db'}")

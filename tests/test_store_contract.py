@@ -1,0 +1,186 @@
+"""One contract, every backend: SQLite always, MongoDB through mongomock, and a real server when
+GOVWATCH_TEST_MONGO_URI is set."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from govwatch.models import UTC, Alert, Check, Column, Finding, Item, Maintenance, Target
+from govwatch.store import FindingFilter, StoreError
+from govwatch.store.base import TransitionError
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def target(tid="site-a", **kw):
+    base = dict(id=tid, name="示范市人民政府", platform="website", url="http://example.gov.cn/",
+                owner="示范市政府办", office="信息科", emails=["a@example.gov.cn"],
+                columns=[Column("动态要闻", "http://example.gov.cn/news/", "news")])
+    base.update(kw)
+    return Target(**base)
+
+
+def item(n, tid="site-a", column="动态要闻", days_ago=0, text="正文", **kw):
+    return Item(target_id=tid, url=f"http://example.gov.cn/art/{n}.html", title=f"标题{n}",
+                column=column, published_at=T0 - timedelta(days=days_ago), text=text, **kw)
+
+
+def test_targets_upsert_is_idempotent_and_keeps_derived_state(store):
+    assert store.upsert_targets([target(), target("site-b")]) == (2, 0)
+    store.update_target_state("site-a", status="live", last_crawl_error="网络错误")
+    assert store.upsert_targets([target(name="新名称", maintenance=Maintenance("升级改版", date(2026, 12, 1)))]) == (0, 1)
+    got = store.get_target("site-a")
+    assert got.name == "新名称"
+    assert got.status == "live" and got.last_crawl_error == "网络错误"
+    assert got.maintenance.kind == "升级改版" and got.maintenance.until == date(2026, 12, 1)
+    assert got.columns[0].name == "动态要闻"
+    assert [t.id for t in store.list_targets()] == ["site-a", "site-b"]
+    with pytest.raises(StoreError):
+        store.update_target_state("missing", status="x")
+
+
+def test_disabled_targets_are_filtered(store):
+    store.upsert_targets([target(), target("site-b", enabled=False)])
+    assert [t.id for t in store.list_targets(enabled_only=True)] == ["site-a"]
+
+
+def test_item_upsert_new_changed_unchanged(store):
+    store.upsert_targets([target()])
+    r = store.upsert_items([item(1), item(2)], at=T0)
+    assert sorted(r.new) == sorted([item(1).id, item(2).id]) and not r.changed
+    store.mark_scanned([item(1).id, item(2).id], "v1")
+    r = store.upsert_items([item(1), item(2, text="改过的正文")], at=T0 + timedelta(hours=1))
+    assert r.new == [] and r.changed == [item(2).id] and r.unchanged == 1
+    assert store.count_items() == 2
+    one = store.get_item(item(1).id)
+    assert one.first_seen_at == T0 and one.last_seen_at == T0 + timedelta(hours=1)
+    assert one.scanned_with == "v1"
+    # a changed item must be scanned again
+    assert [i.id for i in store.iter_items(not_scanned_with="v1")] == [item(2).id]
+    assert store.get_item(item(2).id).text == "改过的正文"
+
+
+def test_ingest_maintains_publication_times(store):
+    store.upsert_targets([target()])
+    store.upsert_items([item(1, days_ago=5), item(2, days_ago=3, column="通知公告")])
+    assert store.get_target("site-a").last_published_at == T0 - timedelta(days=3)
+    store.upsert_items([item(3, days_ago=30)])  # an older item never moves the date back
+    assert store.get_target("site-a").last_published_at == T0 - timedelta(days=3)
+    states = {c.column: c for c in store.column_states("site-a")}
+    assert states["动态要闻"].last_published_at == T0 - timedelta(days=5)
+    assert states["动态要闻"].items == 2 and states["通知公告"].items == 1
+    store.upsert_items([item(1, days_ago=5)])  # unchanged re-crawl does not count twice
+    assert {c.column: c.items for c in store.column_states("site-a")}["动态要闻"] == 2
+
+
+def test_item_roundtrip_fields(store):
+    store.upsert_targets([target()])
+    it = item(1, links=[{"url": "http://x.gov.cn", "text": "链接"}], meta={"validator": "etag1"},
+              source="新华社", published_at_source="meta")
+    store.upsert_items([it])
+    got = store.get_item(it.id)
+    assert got.links == it.links and got.source == "新华社" and got.published_at == it.published_at
+    assert store.item_signatures("site-a") == {it.url: (it.content_hash, "etag1")}
+    store.set_item_state(it.id, "deleted")
+    assert store.get_item(it.id).state == "deleted"
+
+
+def test_iter_items_pages_through_everything(store):
+    store.upsert_targets([target()])
+    store.upsert_items([item(n) for n in range(25)])
+    assert len({i.id for i in store.iter_items(batch=7)}) == 25
+    assert len(list(store.iter_items(target_id="nobody"))) == 0
+
+
+def finding(match="法轮功", **kw):
+    fields = dict(target_id="site-a", rule="banned.cult", category="邪教", severity="veto",
+                  item_id="i1", url="http://example.gov.cn/art/1.html", match=match)
+    return Finding(**(fields | kw))
+
+
+def test_finding_upsert_keeps_status_and_history(store):
+    store.upsert_findings([finding()], at=T0)
+    f = store.get_finding(finding().id)
+    assert f.status == "open" and len(f.history) == 1 and f.first_seen_at == T0
+    store.transition_finding(f.id, "confirmed", by="值班员", note="属实", at=T0 + timedelta(hours=1))
+    store.upsert_findings([finding(snippet="新的上下文")], at=T0 + timedelta(days=1))  # rescan
+    f = store.get_finding(f.id)
+    assert f.status == "confirmed" and f.snippet == "新的上下文"
+    assert [h["to"] for h in f.history] == ["open", "confirmed"]
+    assert f.history[1]["by"] == "值班员" and f.history[1]["note"] == "属实"
+    assert f.first_seen_at == T0 and f.last_seen_at == T0 + timedelta(days=1)
+    assert len(store.list_findings()) == 1
+
+
+def test_rescan_never_reopens_false_positive(store):
+    store.upsert_findings([finding()])
+    store.transition_finding(finding().id, "false_positive", by="张三")
+    store.upsert_findings([finding()])
+    assert store.get_finding(finding().id).status == "false_positive"
+
+
+def test_invalid_transition_is_refused(store):
+    store.upsert_findings([finding()])
+    store.transition_finding(finding().id, "rectified", evidence={"snapshot": "abc"})
+    with pytest.raises(TransitionError):
+        store.transition_finding(finding().id, "false_positive")
+    assert store.get_finding(finding().id).evidence["rectified"] == {"snapshot": "abc"}
+    with pytest.raises(StoreError):
+        store.transition_finding("nope", "closed")
+
+
+def test_severity_override_survives_rescan_and_filters(store):
+    store.upsert_findings([finding(), finding("赌博", severity="high")])
+    store.update_finding(finding().id, severity_override="low")
+    store.upsert_findings([finding()])
+    assert store.get_finding(finding().id).effective_severity == "low"
+    assert [f.match for f in store.list_findings(FindingFilter(severity=["low"]))] == ["法轮功"]
+
+
+def test_list_findings_filters(store):
+    store.upsert_findings([finding()], at=T0)
+    store.upsert_findings([Finding(target_id="site-b", rule="site.dead_link", severity="low",
+                                   url="http://b/x", match="http://b/y")], at=T0 + timedelta(days=2))
+    assert len(store.list_findings(FindingFilter(target_id="site-b"))) == 1
+    assert len(store.list_findings(FindingFilter(target_ids=["site-a", "site-b"]))) == 2
+    assert len(store.list_findings(FindingFilter(rule_prefix="site."))) == 1
+    assert len(store.list_findings(FindingFilter(since=T0 + timedelta(days=1)))) == 1
+    assert len(store.list_findings(FindingFilter(until=T0 + timedelta(days=1)))) == 1
+    assert len(store.list_findings(FindingFilter(status=["open"], item_id="i1"))) == 1
+
+
+def test_checks(store):
+    store.record_checks([Check("site-a", "http://x", T0 + timedelta(minutes=30 * k), k % 2 == 0,
+                               200 if k % 2 == 0 else None, 120, "" if k % 2 == 0 else "超时") for k in range(4)])
+    got = store.list_checks("site-a", since=T0 + timedelta(minutes=45))
+    assert [c.ok for c in got] == [True, False] and got[1].error == "超时"
+
+
+def test_alert_outbox_dedup_and_due(store):
+    a = Alert(dedup_key="f1", channel="email", to="a@x.gov.cn", subject="主题", body="正文")
+    assert store.enqueue_alerts([a]) == 1
+    assert store.enqueue_alerts([Alert(dedup_key="f1", channel="email", to="a@x.gov.cn",
+                                       subject="主题", body="正文")]) == 0
+    assert store.enqueue_alerts([Alert(dedup_key="f1", channel="email", to="b@x.gov.cn",
+                                       subject="主题", body="正文")]) == 1
+    due = store.due_alerts(datetime.now(UTC) + timedelta(seconds=1))
+    assert len(due) == 2
+    store.update_alert(a.id, attempts=1, next_attempt_at=datetime.now(UTC) + timedelta(hours=1),
+                       last_error="拒绝")
+    assert [x.to for x in store.due_alerts(datetime.now(UTC) + timedelta(seconds=1))] == ["b@x.gov.cn"]
+    store.update_alert(a.id, status="sent", sent_at=datetime.now(UTC))
+    assert [x.id for x in store.list_alerts(status="sent")] == [a.id]
+
+
+def test_runs(store):
+    run = store.start_run("crawl", at=T0)
+    store.finish_run(run, ok=True, stats={"items": 3}, at=T0 + timedelta(minutes=1))
+    got = store.list_runs("crawl")[0]
+    assert got.ok is True and got.stats == {"items": 3} and got.finished_at == T0 + timedelta(minutes=1)
+
+
+def test_snapshots_roundtrip_and_dedupe(store):
+    raw = "<html>快照</html>".encode()
+    key = store.put_snapshot(raw)
+    assert store.put_snapshot(raw) == key and len(key) == 64
+    assert store.get_snapshot(key) == raw
+    assert store.get_snapshot("0" * 64) is None
