@@ -1,0 +1,1 @@
+"""Everything that fetches: spiders, extraction (pure functions) and the availability probe."""
