@@ -76,15 +76,20 @@ def ts(dt: datetime | None) -> str | None:
     """Fixed-width UTC text, so that string order is time order."""
     if dt is None:
         return None
-    return aware(dt).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return aware(dt).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_ts(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if not value:  # most items have no attachments, images or meta: skip the encoder
+        return "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else _ENCODER.encode(value)
+    return _ENCODER.encode(value)
 
 
 class SqliteStore:
