@@ -169,9 +169,15 @@ class Target(Record):
     last_published_at: datetime | None = None
     last_crawl_ok_at: datetime | None = None
     last_crawl_error: str = ""
-    status: str = "unknown"
+    status: str = "unknown"  # live, gone, unknown (accounts); up, down (websites)
+    # collector health: a failed fetch is never evidence of staleness
+    consecutive_failures: int = 0
+    error_kind: str = ""  # blocked, rate_limited, login_expired, network, http
+    last_crawl_at: datetime | None = None
+    followers: int | None = None
+    down_since: datetime | None = None  # set by the probe while the site is reported down
 
-    _datetime_fields = frozenset({"last_published_at", "last_crawl_ok_at"})
+    _datetime_fields = frozenset({"last_published_at", "last_crawl_ok_at", "last_crawl_at", "down_since"})
     REGISTRY_FIELDS = (
         "id", "name", "platform", "url", "account_id", "feed_url", "owner", "owner_level", "office",
         "emails", "operator_type", "operator_name", "operator_qualified", "parent", "maintenance",
@@ -368,3 +374,29 @@ class Run(Record):
     id: str = ""
 
     _datetime_fields = frozenset({"started_at", "finished_at"})
+
+
+@dataclass
+class SiteReport(Record):
+    """What one crawl of a website saw beyond its items: the input of the site checks."""
+    target_id: str
+    homepage_url: str
+    fetched_at: datetime
+    homepage_ok: bool = False
+    homepage_status: int | None = None
+    homepage_ms: int | None = None
+    homepage_error: str = ""
+    homepage_snapshot: str = ""
+    homepage_text: str = ""
+    footer_text: str = ""
+    links: list[dict] = field(default_factory=list)  # homepage links: url, text, hidden, area
+    hidden_links: list[dict] = field(default_factory=list)  # hidden links seen on any page, with "page"
+    link_status: dict = field(default_factory=dict)  # url -> {"status", "error", "page", "text", "homepage"}
+    outbound_pages: dict = field(default_factory=dict)  # friend-link url -> visible text of that page
+    columns: list[dict] = field(default_factory=list)  # name, url, kind, items, latest, discovered
+    errors: list[dict] = field(default_factory=list)  # url, kind, status, error
+    article_pages: int = 0
+    meta_missing: list[str] = field(default_factory=list)  # article urls without the standard meta tags
+    homepage_items: list[dict] = field(default_factory=list)  # url, title, published_at
+
+    _datetime_fields = frozenset({"fetched_at"})

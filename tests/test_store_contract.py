@@ -184,3 +184,33 @@ def test_snapshots_roundtrip_and_dedupe(store):
     assert store.put_snapshot(raw) == key and len(key) == 64
     assert store.get_snapshot(key) == raw
     assert store.get_snapshot("0" * 64) is None
+
+
+def test_publication_times(store):
+    store.upsert_targets([target(), target("site-b")])
+    store.upsert_items([item(1, days_ago=1), item(2, days_ago=40), item(3, tid="site-b", days_ago=2)])
+    got = store.publication_times(["site-a", "site-b", "site-c"], T0 - timedelta(days=10), T0)
+    assert got == {"site-a": [T0 - timedelta(days=1)], "site-b": [T0 - timedelta(days=2)], "site-c": []}
+
+
+def test_ignore_rules(store):
+    rid = store.add_ignore_rule({"target_id": "site-a", "term": "黄色预警", "by": "李四", "why": "气象预警"})
+    assert store.add_ignore_rule({"target_id": "site-a", "term": "黄色预警", "by": "李四", "why": "再次"}) == rid
+    rules = store.list_ignore_rules()
+    assert len(rules) == 1 and rules[0]["why"] == "再次"
+    assert store.delete_ignore_rule(rid) and store.list_ignore_rules() == []
+
+
+def test_alert_log(store):
+    store.log_alert_event({"event": "sent", "to": "a@x.gov.cn", "at": "2026-11-01T01:00:00+00:00"})
+    store.log_alert_event({"event": "suppressed", "to": "b@x.gov.cn", "at": "2026-11-01T02:00:00+00:00"})
+    assert [e["event"] for e in store.list_alert_log()] == ["suppressed", "sent"]
+
+
+def test_single_instance_lock(store):
+    assert store.try_lock("scheduler", "host:1", 60, at=T0)
+    assert not store.try_lock("scheduler", "host:2", 60, at=T0 + timedelta(seconds=30))
+    assert store.try_lock("scheduler", "host:1", 60, at=T0 + timedelta(seconds=30))  # refresh
+    assert store.try_lock("scheduler", "host:2", 60, at=T0 + timedelta(seconds=200))  # holder died
+    store.release_lock("scheduler", "host:2")
+    assert store.try_lock("scheduler", "host:3", 60, at=T0 + timedelta(seconds=201))

@@ -318,6 +318,60 @@ class MongoStore:
         cursor = self.mdb.runs.find({"job": job} if job else {}).sort("started_at", -1).limit(limit)
         return [_load(Run, d) for d in cursor]
 
+    # timeline ----------------------------------------------------------------------
+    def publication_times(self, target_ids: list[str], since: datetime,
+                          until: datetime) -> dict[str, list[datetime]]:
+        out: dict[str, list[datetime]] = {t: [] for t in target_ids}
+        cursor = self.mdb.items.find(
+            {"target_id": {"$in": list(target_ids)}, "state": "live",
+             "published_at": {"$gte": aware(since), "$lt": aware(until)}},
+            {"target_id": 1, "published_at": 1}).sort([("target_id", 1), ("published_at", 1)])
+        for d in cursor:
+            out[d["target_id"]].append(aware(d["published_at"]))
+        return out
+
+    # people's decisions and logs ---------------------------------------------------
+    def add_ignore_rule(self, rule: dict) -> str:
+        rule = dict(rule)
+        rule.setdefault("created_at", stamp(None).isoformat())
+        rule["id"] = rule.get("id") or stable_id(rule.get("target_id", ""), rule.get("url_pattern", ""),
+                                                 rule.get("term", ""), rule.get("rule", ""), length=12)
+        self.mdb.ignore_rules.replace_one({"_id": rule["id"]}, {**rule, "_id": rule["id"]}, upsert=True)
+        return rule["id"]
+
+    def list_ignore_rules(self) -> list[dict]:
+        docs = self.mdb.ignore_rules.find().sort([("created_at", 1), ("_id", 1)])
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
+    def delete_ignore_rule(self, rule_id: str) -> bool:
+        return self.mdb.ignore_rules.delete_one({"_id": rule_id}).deleted_count > 0
+
+    def log_alert_event(self, event: dict) -> None:
+        at = event.get("at") or stamp(None).isoformat()
+        self.mdb.alert_log.insert_one({**event, "at": at})
+
+    def list_alert_log(self, limit: int = 200) -> list[dict]:
+        docs = self.mdb.alert_log.find().sort([("at", -1), ("_id", -1)]).limit(limit)
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
+    # single-instance locks ---------------------------------------------------------
+    def try_lock(self, name: str, holder: str, ttl_seconds: int, at: datetime | None = None) -> bool:
+        """Take or refresh a lock; an expired lock (its holder died) can be taken over."""
+        from datetime import timedelta
+        from pymongo.errors import DuplicateKeyError
+        at = stamp(at)
+        expires = at + timedelta(seconds=ttl_seconds)
+        try:
+            self.mdb.locks.update_one(
+                {"_id": name, "$or": [{"holder": holder}, {"expires_at": {"$lte": at}}]},
+                {"$set": {"holder": holder, "expires_at": expires}}, upsert=True)
+        except DuplicateKeyError:  # held by someone else and not expired
+            return False
+        return True
+
+    def release_lock(self, name: str, holder: str) -> None:
+        self.mdb.locks.delete_one({"_id": name, "holder": holder})
+
     # snapshots ---------------------------------------------------------------------
     def put_snapshot(self, raw: bytes) -> str:
         key = snapshot_key(raw)

@@ -53,6 +53,10 @@ CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, job TEXT, started_at TEXT, finished_at TEXT, ok INTEGER, stats TEXT,
     error TEXT);
 CREATE INDEX IF NOT EXISTS runs_job ON runs (job, started_at);
+CREATE TABLE IF NOT EXISTS ignore_rules (id TEXT PRIMARY KEY, created_at TEXT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_log (at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alert_log_at ON alert_log (at);
+CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, holder TEXT, expires_at TEXT);
 """
 
 ITEM_COLUMNS = (
@@ -477,6 +481,64 @@ class SqliteStore:
         return [Run(job=j, started_at=parse_ts(s), finished_at=parse_ts(f),
                     ok=None if ok is None else bool(ok), stats=json.loads(st or "{}"), error=e or "", id=i)
                 for i, j, s, f, ok, st, e in self.db.execute(sql, [*args, limit])]
+
+    # timeline ----------------------------------------------------------------------
+    def publication_times(self, target_ids: list[str], since: datetime,
+                          until: datetime) -> dict[str, list[datetime]]:
+        out: dict[str, list[datetime]] = {t: [] for t in target_ids}
+        for start in range(0, len(target_ids), 900):
+            chunk = target_ids[start:start + 900]
+            rows = self.db.execute(
+                f"SELECT target_id, published_at FROM items WHERE target_id IN ({','.join('?' * len(chunk))}) "
+                "AND published_at >= ? AND published_at < ? AND state='live' ORDER BY target_id, published_at",
+                [*chunk, ts(since), ts(until)])
+            for tid, pub in rows:
+                out[tid].append(parse_ts(pub))
+        return out
+
+    # people's decisions and logs ---------------------------------------------------
+    def add_ignore_rule(self, rule: dict) -> str:
+        rule = dict(rule)
+        rule.setdefault("created_at", stamp(None).isoformat())
+        rule["id"] = rule.get("id") or stable_id(rule.get("target_id", ""), rule.get("url_pattern", ""),
+                                                 rule.get("term", ""), rule.get("rule", ""), length=12)
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO ignore_rules VALUES (?,?,?)",
+                       (rule["id"], rule["created_at"], _dumps(rule)))
+        return rule["id"]
+
+    def list_ignore_rules(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self.db.execute("SELECT data FROM ignore_rules ORDER BY created_at, id")]
+
+    def delete_ignore_rule(self, rule_id: str) -> bool:
+        with self._tx() as db:
+            return db.execute("DELETE FROM ignore_rules WHERE id=?", (rule_id,)).rowcount > 0
+
+    def log_alert_event(self, event: dict) -> None:
+        at = event.get("at") or stamp(None).isoformat()
+        with self._tx() as db:
+            db.execute("INSERT INTO alert_log VALUES (?,?)", (at, _dumps({**event, "at": at})))
+
+    def list_alert_log(self, limit: int = 200) -> list[dict]:
+        rows = self.db.execute("SELECT data FROM alert_log ORDER BY at DESC, rowid DESC LIMIT ?", (limit,))
+        return [json.loads(r[0]) for r in rows]
+
+    # single-instance locks ---------------------------------------------------------
+    def try_lock(self, name: str, holder: str, ttl_seconds: int, at: datetime | None = None) -> bool:
+        """Take or refresh a lock; an expired lock (its holder died) can be taken over."""
+        from datetime import timedelta
+        at = stamp(at)
+        with self._tx() as db:
+            row = db.execute("SELECT holder, expires_at FROM locks WHERE name=?", (name,)).fetchone()
+            if row and row[0] != holder and row[1] > ts(at):
+                return False
+            db.execute("INSERT OR REPLACE INTO locks VALUES (?,?,?)",
+                       (name, holder, ts(at + timedelta(seconds=ttl_seconds))))
+        return True
+
+    def release_lock(self, name: str, holder: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM locks WHERE name=? AND holder=?", (name, holder))
 
     # snapshots ---------------------------------------------------------------------
     def _snapshot_path(self, key: str) -> Path:

@@ -1,0 +1,64 @@
+"""Helpers shared by command modules: settings, store, output."""
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+from govwatch.cli import CliError
+
+
+def settings_from(args):
+    from govwatch.settings import SettingsError, load_settings
+    try:
+        return load_settings(getattr(args, "config", None))
+    except SettingsError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def store_from(args, settings=None):
+    from govwatch.store import StoreError, open_store
+    settings = settings or settings_from(args)
+    try:
+        return open_store(settings=settings)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clean_cell(value) -> str:
+    """Crawled text is hostile: no control characters (terminal escapes, newlines) in a table."""
+    text = "" if value is None else str(value)
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def truncate(text: str, width: int) -> str:
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        used += display_width(ch)
+        if used > width - 1:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def print_table(headers: list[str], rows: list[list], max_width: int = 40, file=None) -> None:
+    """A plain-text table aligned for CJK (double-width) characters."""
+    file = file or sys.stdout
+    cells = [[truncate(clean_cell(c), max_width) for c in row] for row in rows]
+    widths = [display_width(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], display_width(c))
+
+    def line(values):
+        return "  ".join(v + " " * (widths[i] - display_width(v)) for i, v in enumerate(values)).rstrip()
+
+    print(line(headers), file=file)
+    print("  ".join("-" * w for w in widths), file=file)
+    for row in cells:
+        print(line(row), file=file)

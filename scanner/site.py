@@ -1,0 +1,146 @@
+"""Site checks (DESIGN.md section 4, "Site checks"): pure judgments over one crawl's SiteReport.
+
+Staleness of the homepage and columns is judged in ``scanner.timeline`` from publication times kept
+at ingest; here are the checks that need the pages themselves.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from govwatch.models import Hit, SiteReport, Target
+
+SITE_ID_CODE = re.compile(r"网站标识码[：:\s]*(?:[0-9]{10}|bm[0-9]{8})(?![0-9A-Za-z])", re.I)
+ICP = re.compile(r"[\u4e00-\u9fff]ICP备\s*[0-9]{6,}\s*号(?:-[0-9]+)?")
+POLICE = re.compile(r"[\u4e00-\u9fff]公网安备\s*[0-9]{10,}\s*号")
+CONAC_HINTS = ("conac.cn", "党政机关", "dzjg")
+
+CATEGORY = {
+    "site.footer_missing": "网站标识缺失",
+    "site.dark_link": "暗链（隐藏外链）",
+    "site.dead_link": "链接不可用",
+    "site.link_hijacked": "外链被劫持",
+    "site.domain": "域名不规范",
+    "site.slow": "首页访问慢",
+    "site.meta_missing": "网页标签缺失",
+}
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _hit(rule: str, severity: str, match: str, detail: str, url: str = "", field: str = "page",
+         snippet: str = "", suggestion: str = "") -> Hit:
+    return Hit(rule=rule, category=CATEGORY[rule], severity=severity, match=match, detail=detail,
+               url=url, field=field, snippet=snippet, suggestion=suggestion)
+
+
+def disabled_rules(target: Target) -> set[str]:
+    return set((target.rules or {}).get("disabled", []))
+
+
+def footer_missing(report: SiteReport) -> list[Hit]:
+    text = report.footer_text or report.homepage_text
+    missing = []
+    if not SITE_ID_CODE.search(text):
+        missing.append("网站标识码")
+    if not ICP.search(text):
+        missing.append("ICP备案号")
+    if not POLICE.search(text):
+        missing.append("公安机关备案号")
+    footer_links = " ".join(f"{l.get('url', '')} {l.get('text', '')} {l.get('img', '')}" for l in report.links
+                            if l.get("area") == "footer")
+    if not any(h in footer_links or h in text for h in CONAC_HINTS):
+        missing.append("党政机关网站标识")
+    if not missing:
+        return []
+    return [_hit("site.footer_missing", "medium", "、".join(missing), f"首页页脚缺少：{'、'.join(missing)}",
+                 url=report.homepage_url, suggestion="按《政府网站发展指引》在页脚标注网站标识码、ICP备案号、公安机关备案号和党政机关网站标识")]
+
+
+def dark_links(report: SiteReport, site_hosts: set[str]) -> list[Hit]:
+    hits, seen = [], set()
+    for link in [*report.links, *report.hidden_links]:
+        url = link.get("url", "")
+        host = host_of(url)
+        if not link.get("hidden") or not host or host in site_hosts or url in seen:
+            continue
+        seen.add(url)
+        page = link.get("page") or report.homepage_url
+        hits.append(_hit("site.dark_link", "veto", url, f"页面 {page} 含隐藏的外部链接（{link.get('how', '隐藏')}），疑似被挂暗链",
+                         url=page, snippet=link.get("text", "")[:60], suggestion="立即删除隐藏链接并排查网站是否被入侵"))
+    return hits
+
+
+def dead_links(report: SiteReport) -> list[Hit]:
+    hits = []
+    for url, st in sorted(report.link_status.items()):
+        status = st.get("status")
+        if not st.get("error") and status is not None and status < 400:
+            continue
+        on_home = bool(st.get("homepage"))
+        reason = f"HTTP {status}" if status else (st.get("error") or "无法访问")
+        page = st.get("page") or report.homepage_url
+        hits.append(_hit("site.dead_link", "high" if on_home else "low", url,
+                         f"{'首页' if on_home else '页面'} {page} 上的链接“{st.get('text', '')}”无法打开（{reason}）",
+                         url=page, snippet=st.get("text", "")[:60], suggestion="修复或删除失效链接"))
+    return hits
+
+
+def hijacked_links(report: SiteReport, scan) -> list[Hit]:
+    """``scan(text) -> list[Hit]`` is the content scanner bound to a lexicon; a friend link whose page
+    now carries banned (veto) content has been taken over."""
+    hits = []
+    for url, text in sorted(report.outbound_pages.items()):
+        bad = [h for h in scan(text) if h.severity == "veto" and h.rule.startswith("banned.")]
+        if bad:
+            terms = "、".join(sorted({h.match for h in bad})[:5])
+            hits.append(_hit("site.link_hijacked", "veto", url,
+                             f"外部链接 {url} 指向的页面含违规内容（{terms}），域名可能已被抢注",
+                             url=report.homepage_url, snippet=terms, suggestion="立即删除该链接"))
+    return hits
+
+
+def domain(target: Target) -> list[Hit]:
+    host = host_of(target.url)
+    if not host or host.endswith(".gov.cn") or host == "gov.cn":
+        return []
+    return [_hit("site.domain", "medium", host, f"政府网站域名 {host} 不在 .gov.cn 下", url=target.url,
+                 suggestion="按国办发〔2017〕47号使用 .gov.cn 域名")]
+
+
+def slow(report: SiteReport, slow_ms: int) -> list[Hit]:
+    if report.homepage_ok and report.homepage_ms is not None and report.homepage_ms > slow_ms:
+        return [_hit("site.slow", "low", f"{report.homepage_ms}ms",
+                     f"首页打开用时 {report.homepage_ms / 1000:.1f} 秒，超过 {slow_ms / 1000:.0f} 秒",
+                     url=report.homepage_url)]
+    return []
+
+
+def meta_missing(report: SiteReport) -> list[Hit]:
+    if not report.meta_missing:
+        return []
+    examples = "；".join(report.meta_missing[:5])
+    return [_hit("site.meta_missing", "low", f"{len(report.meta_missing)}个页面",
+                 f"{len(report.meta_missing)} 个文章页缺少 ArticleTitle、PubDate、ContentSource 网页标签，例如：{examples}",
+                 url=report.meta_missing[0], suggestion="按政府网站网页设计规范补充元数据标签")]
+
+
+def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=None) -> list[Hit]:
+    """All page-based site checks for one crawl of one website target."""
+    off = disabled_rules(target)
+    site_hosts = {host_of(target.url), host_of(report.homepage_url)} | {
+        host_of(c.url) for c in target.columns if c.url}
+    site_hosts.discard("")
+    hits: list[Hit] = []
+    if report.homepage_ok:
+        hits += footer_missing(report)
+        hits += slow(report, slow_ms)
+    hits += dark_links(report, site_hosts)
+    hits += dead_links(report)
+    if scan is not None:
+        hits += hijacked_links(report, scan)
+    hits += domain(target)
+    hits += meta_missing(report)
+    return [h for h in hits if h.rule not in off]
