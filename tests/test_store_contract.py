@@ -214,3 +214,13 @@ def test_single_instance_lock(store):
     assert store.try_lock("scheduler", "host:2", 60, at=T0 + timedelta(seconds=200))  # holder died
     store.release_lock("scheduler", "host:2")
     assert store.try_lock("scheduler", "host:3", 60, at=T0 + timedelta(seconds=201))
+
+
+def test_column_listing_folds_in(store):
+    store.upsert_targets([target()])
+    store.record_column_listing("site-a", "首页", T0 - timedelta(days=2), 20)
+    store.record_column_listing("site-a", "首页", T0 - timedelta(days=9), 15)  # never moves back
+    store.record_column_listing("site-a", "机构概况", None, 0)
+    states = {c.column: c for c in store.column_states("site-a")}
+    assert states["首页"].last_published_at == T0 - timedelta(days=2) and states["首页"].items == 20
+    assert states["机构概况"].last_published_at is None and states["机构概况"].items == 0

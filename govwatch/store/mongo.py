@@ -189,6 +189,17 @@ class MongoStore:
         return [ColumnState(d["target_id"], d["column"], aware(d.get("last_published_at")), d.get("items", 0))
                 for d in self.mdb.columns.find(query)]
 
+    def record_column_listing(self, target_id: str, column: str, latest: datetime | None,
+                              entries: int) -> None:
+        key = {"_id": f"{target_id}\x1f{column}"}
+        self.mdb.columns.update_one(key, {"$setOnInsert": {"target_id": target_id, "column": column},
+                                          "$max": {"items": entries}}, upsert=True)
+        if latest:
+            self.mdb.columns.update_one(
+                {**key, "$or": [{"last_published_at": None}, {"last_published_at": {"$exists": False}},
+                                {"last_published_at": {"$lt": aware(latest)}}]},
+                {"$set": {"last_published_at": aware(latest)}})
+
     def count_items(self, target_id: str | None = None) -> int:
         return self.mdb.items.count_documents({"target_id": target_id} if target_id else {})
 

@@ -316,6 +316,17 @@ class SqliteStore:
         rows = self.db.execute(sql + " WHERE target_id=?", (target_id,)) if target_id else self.db.execute(sql)
         return [ColumnState(t, c, parse_ts(p), n) for t, c, p, n in rows]
 
+    def record_column_listing(self, target_id: str, column: str, latest: datetime | None,
+                              entries: int) -> None:
+        """A column's list page shows its newest date and how many entries it has: fold that in
+        (the latest date never moves back, so a deleted item cannot make a column look fresher)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO column_state VALUES (?,?,?,?) ON CONFLICT(target_id, column_name) DO UPDATE SET "
+                "last_published_at=CASE WHEN coalesce(excluded.last_published_at, '') > coalesce(last_published_at, '') "
+                "THEN excluded.last_published_at ELSE last_published_at END, "
+                "items=max(items, excluded.items)", (target_id, column, ts(latest), entries))
+
     def count_items(self, target_id: str | None = None) -> int:
         if target_id:
             return self.db.execute("SELECT count(*) FROM items WHERE target_id=?", (target_id,)).fetchone()[0]
