@@ -1,0 +1,1060 @@
+"""Extraction from article and list pages of Chinese government and news websites (pure functions).
+
+``extract_page`` returns an :class:`Extracted`: title, publication time and where it came from,
+来源, author, body text, links (absolute, with area and a hidden flag for dark-link detection),
+attachments, images and meta tags. Field order follows DESIGN.md section 6: government meta tags
+(``ArticleTitle``, ``PubDate``, ``ContentSource`` …) → visible labels near the title (发布时间,
+来源, 作者 …) → script variables → the date in the URL → the body text. The body comes from a
+known CMS container (``div.TRS_Editor``, ``#zoom``, ``#UCAP-CONTENT`` …) when the page has one,
+otherwise from a paragraph-scoring pass over the page, with trafilatura as the last resort.
+
+WeChat article pages are routed to :func:`crawler.wechat.parse_wechat`.
+``extract_list_page`` and ``find_pagination`` read column (list) pages.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler.dates import DateMatch, date_from_url, find_dates, parse_date_match
+from crawler.encoding import decode_html
+
+ATTACHMENT_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ofd",
+                   "ppt", "pptx", "csv", "txt")
+KINDS = ("article", "list", "wechat")
+STATES = ("live", "deleted", "blocked")
+
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+    "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "caption", "html",
+})
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed",
+                       "select", "option", "textarea", "button", "svg", "canvas", "audio", "video",
+                       "head", "title", "meta", "link", "map", "input"})
+
+# Body containers of the CMSs that government and news sites run, most specific first.
+CMS_CONTAINERS = [
+    "//*[@id='js_content']",                                  # WeChat
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",  # TRS
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+    "//*[@id='UCAP-CONTENT']",                                # 开普云 UCAP
+    "//*[@id='zoom']", "//*[@id='Zoom']", "//*[@id='ozoom']",  # Hanweb 大汉, gov.cn
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",  # gov.cn
+    "//*[@id='vsb_content']", "//*[starts-with(@id, 'vsb_content')]",  # VSB 博达
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' wp_articlecontent ')]",  # WebPlus
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
+    "//*[@id='article_content']", "//*[@id='articleContent']", "//*[@id='ArticleContent']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' xxgk_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' view ') and contains(@class, 'TRS')]",
+    "//*[@id='p-detail']", "//*[@id='detail']",                # Xinhua
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' rm_txt_con ')]",  # People's Daily
+    "//*[@id='rwb_zw']",
+    "//*[@id='Cnt-Main-Article-QQ']",                          # Tencent
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_txt ')]",  # The Paper
+    "//*[@id='artibody']", "//*[@id='article_body']",          # Sina and others
+]
+# A container must hold at least this many characters of text to be trusted.
+MIN_CONTAINER_TEXT = 20
+
+META_DATE_NAMES = (
+    "pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time",
+    "article:published_time", "og:release_date", "og:published_time", "releasedate", "ptime",
+    "firstpublishedtime", "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "date",
+    "weibo:article:create_at", "created", "sp.publishdate",
+)
+META_SOURCE_NAMES = ("contentsource", "source_name", "og:site_source", "mediaid")
+META_AUTHOR_NAMES = ("author", "article:author", "dc.creator")
+
+# Labels in front of a date, by preference (lower is better).
+_DATE_LABELS = [
+    (1, r"发布时间|发布日期|发表时间|发表日期|发稿时间|发文日期|发文时间|上传时间|上传日期|公布日期|公开日期|publish(?:ed)?(?: ?date| ?time)?"),
+    (2, r"时间|日期|date|time"),
+    (3, r"成文日期|印发日期|生成日期|签发日期"),
+    (4, r"更新时间|更新日期|修改时间|修改日期|updated?"),
+]
+_DATE_LABEL_RE = [(rank, re.compile(rf"(?:{words})\s*[:：]?\s*[\[【(（]?\s*$", re.I)) for rank, words in _DATE_LABELS]
+_LABEL_STOP = r"(?:作者|记者|来源|出处|发布|时间|日期|编辑|责任编辑|浏览|点击|阅读|访问|字号|字体|打印|分享|关闭|索引号|文号)"
+_VALUE = r"([^\s|｜:：,，;；<>【】\[\]()（）]{1,40})"
+_SOURCE_RE = re.compile(r"(?:信息来源|文章来源|稿件来源|新闻来源|消息来源|来源|稿源|出处)\s*[:：]\s*" + _VALUE)
+_AUTHOR_RE = re.compile(r"(?<![责任编审])(?:作者|记者|撰稿|撰文|文)\s*[:：]\s*" + _VALUE)
+_EDITOR_RE = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：]\s*" + _VALUE)
+_JS_DATE_RE = re.compile(
+    r"""["']?(?:pubtime|pubTime|publish_time|publishTime|pubDate|pubdate|publishDate|publish_date|ptime|"""
+    r"""releaseTime|release_time|createTime|create_time|datePublished)["']?\s*[:=]\s*["']([^"'\n]{8,40})["']"""
+)
+
+_NAV_RE = re.compile(r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menus|topnav|mainnav|subnav|header|"
+                     r"topbar|top-bar|daohang|breadcrumbs?|crumbs?|dqwz|position|location)(?:[\s_-]|\d|$)", re.I)
+_FOOTER_RE = re.compile(r"(?:^|[\s_-])(?:footer|foot|bottom|copyright|copy|banquan|dibu)(?:[\s_-]|\d|$)", re.I)
+_FRIEND_RE = re.compile(r"(?:^|[\s_-])(?:yqlj|friendlinks?|friend-links?|friend_links?|flink|links?)(?:[\s_-]|\d|$)", re.I)
+_SIDE_RE = re.compile(r"(?:^|[\s_-])(?:side|sidebar|aside|right|rightside|related|relate|xgxw|xgwz|"
+                      r"recommend|hot|rank|comment|comments|share)(?:[\s_-]|\d|$)", re.I)
+
+# Whole lines of page furniture that leak into bodies.
+_BOILERPLATE_LINE = re.compile(
+    r"^[【\[(（<《]?\s*(?:分享到?|分享至|打印(?:本页|此页|文章|正文)?|关闭(?:窗口|本页|此页)?|返回顶部|返回首页|"
+    r"返回列表|收藏(?:本文|本页)?|加入收藏|纠错|我要纠错|字号|字体|\[?大\]?\s*\[?中\]?\s*\[?小\]?|"
+    r"放大|缩小|正常|默认|扫一扫.*|微信扫一扫.*|用微信扫描.*|上一篇.*|下一篇.*|责任编辑.*|责编.*|"
+    r"编辑\s*[:：].*|审核\s*[:：].*|校对\s*[:：].*|初审.*|终审.*|.*版权所有.*|.*未经.{0,6}授权.*|"
+    r"推荐阅读|相关新闻|相关阅读|相关链接|相关文章|详细|点击进入.*|【\d+】.*|\d+\s*|"
+    r"(?:字号|字体)\s*[:：].*|浏览次数\s*[:：]?.*|阅读次数.*|点击数.*|访问量.*|"
+    r"正文已结束.*|返回.{0,8}首页\s*>*|图集|\+1|来源\s*[:：]?|作者\s*[:：]?)\s*[】\])）>》]?$"
+)
+_TRAILING_FURNITURE = re.compile(r"\s*(?:返回.{0,8}首页\s*>+|【\s*纠错\s*】|\[\s*打印\s*\]|\[\s*关闭\s*\])\s*$")
+
+_DELETED_PHRASES = ("该内容已被发布者删除", "此内容因违规无法查看", "该信息已删除", "信息已被删除",
+                    "文章已被删除", "您访问的页面不存在", "页面不存在", "页面已删除", "页面找不到",
+                    "404 Not Found", "该页面已被删除")
+_BLOCKED_PHRASES = ("环境异常", "完成验证后即可继续访问", "请输入验证码", "安全验证", "访问验证",
+                    "访问过于频繁", "您的访问被拦截", "Access Denied", "访问被拒绝", "请开启JavaScript并刷新")
+
+_WS = re.compile(r"[ \t\r\n\f\v\u00a0\u2002\u2003\u2009\u200b\u3000\ufeff]+")
+
+
+@dataclass
+class Extracted:
+    """What a page says about itself."""
+    url: str = ""
+    title: str = ""
+    published_at: datetime | None = None
+    published_at_source: str = "none"  # meta, text, url, js, none
+    published_at_precision: str = ""  # second, minute, day ("" when no date)
+    source: str = ""
+    author: str = ""
+    editor: str = ""
+    text: str = ""
+    links: list[dict] = field(default_factory=list)
+    attachments: list[dict] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    encoding: str = ""
+    kind: str = "article"  # article, list, wechat
+    state: str = "live"  # live, deleted, blocked
+    canonical_url: str = ""
+
+    def to_json_dict(self) -> dict:
+        """Every field, JSON-ready (the publication time as ISO 8601 with its offset)."""
+        return {
+            "url": self.url, "canonical_url": self.canonical_url, "title": self.title,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "published_at_source": self.published_at_source,
+            "published_at_precision": self.published_at_precision,
+            "source": self.source, "author": self.author, "editor": self.editor, "text": self.text,
+            "links": self.links, "attachments": self.attachments, "images": self.images,
+            "meta": self.meta, "encoding": self.encoding, "kind": self.kind, "state": self.state,
+        }
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+def clean_text(value: str | None) -> str:
+    """Collapse whitespace (including full-width and non-breaking spaces) to single spaces."""
+    return _WS.sub(" ", value or "").strip()
+
+
+def parse_html(text: str):
+    """An lxml document for ``text``, or None when there is nothing to parse."""
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text or "")
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _decode(body: bytes | str, headers: dict | None) -> tuple[str, str]:
+    if isinstance(body, str):
+        return body, "unicode"
+    content_type = None
+    for key, value in (headers or {}).items():
+        if str(key).lower() == "content-type":
+            content_type = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return decode_html(body, content_type)
+
+
+def _tag(el) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _class_id(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
+
+
+def read_meta(root) -> dict[str, str]:
+    """Meta tags by lower-cased ``name`` / ``property`` / ``itemprop`` (first non-empty value)."""
+    meta: dict[str, str] = {}
+    for el in root.iter("meta"):
+        name = el.get("name") or el.get("property") or el.get("itemprop") or el.get("http-equiv")
+        content = el.get("content")
+        if not name or content is None:
+            continue
+        key = name.strip().lower()
+        value = clean_text(content)
+        if value and not meta.get(key):
+            meta[key] = value
+        elif key not in meta:
+            meta[key] = value
+    return meta
+
+
+_STYLE_HIDDEN = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|"
+    r"(?:^|[;\s])(?:left|top|margin-left|margin-top|text-indent|right)\s*:\s*-\s*\d{3,}|"
+    r"(?:^|[;\s])(?:width|height|font-size|max-height|max-width)\s*:\s*0(?:px|em|pt|%)?\s*(?:!important)?\s*(?:;|$)|"
+    r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$)",
+    re.I,
+)
+
+
+class _HiddenRules:
+    """Class and id selectors that inline ``<style>`` blocks hide (``.x{display:none}``)."""
+
+    def __init__(self, root):
+        self.classes: set[str] = set()
+        self.ids: set[str] = set()
+        for style in root.iter("style"):
+            css = style.text or ""
+            for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+                if not _STYLE_HIDDEN.search(body):
+                    continue
+                for selector in selectors.split(","):
+                    selector = selector.strip()
+                    m = re.fullmatch(r"(?:[a-z]+)?\.([\w-]+)", selector, re.I)
+                    if m:
+                        self.classes.add(m.group(1))
+                    m = re.fullmatch(r"(?:[a-z]+)?#([\w-]+)", selector, re.I)
+                    if m:
+                        self.ids.add(m.group(1))
+
+    def hides(self, el) -> bool:
+        style = el.get("style")
+        if style and _STYLE_HIDDEN.search(style):
+            return True
+        if el.get("hidden") is not None or (el.get("aria-hidden") == "true" and _tag(el) == "div"):
+            return el.get("hidden") is not None
+        if self.ids and el.get("id") in self.ids:
+            return True
+        if self.classes and (el.get("class") or "") and set((el.get("class") or "").split()) & self.classes:
+            return True
+        if _tag(el) in ("div", "span", "p") and (el.get("width") == "0" or el.get("height") == "0"):
+            return True
+        return False
+
+
+def _is_hidden_inline(el) -> bool:
+    style = el.get("style")
+    return bool(style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I)) \
+        or el.get("hidden") is not None
+
+
+def element_text(root, skip_hidden: bool = True) -> str:
+    """Visible text of ``root`` with one line per block element (whitespace collapsed)."""
+    out: list[str] = []
+    stack: list[tuple] = [(root, False)]
+    while stack:
+        el, closing = stack.pop()
+        if closing:
+            if _tag(el) in BLOCK_TAGS:
+                out.append("\n")
+            if el is not root and el.tail:
+                out.append(el.tail)
+            continue
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS or (skip_hidden and el is not root and _is_hidden_inline(el)):
+            if el is not root and el.tail:
+                out.append(el.tail)
+            continue
+        if tag in BLOCK_TAGS or tag == "br":
+            out.append("\n")
+        if el.text:
+            out.append(el.text)
+        stack.append((el, True))
+        for child in reversed(el):
+            stack.append((child, False))
+    lines = (clean_text(line) for line in "".join(
+        piece if piece == "\n" else _WS.sub(" ", piece) for piece in out).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# --------------------------------------------------------------------------- the page walk
+
+class _Page:
+    """One parsed page and what several extractors share."""
+
+    def __init__(self, root, url: str):
+        self.root = root
+        self.url = url
+        base = root.find(".//base")
+        self.base = urljoin(url, base.get("href")) if base is not None and base.get("href") else url
+        self.meta = read_meta(root)
+        self.hidden_rules = _HiddenRules(root)
+        # Keyed by the elements themselves: holding them keeps lxml's proxies (and ids) stable.
+        self._area_cache: dict = {}
+        self._hidden_cache: dict = {}
+        self.body = root.find("body")
+        if self.body is None:
+            self.body = root
+
+    def absolute(self, href: str) -> str:
+        href = (href or "").strip()
+        try:
+            return urljoin(self.base, href) if self.base else href
+        except ValueError:
+            return href
+
+    def area(self, el) -> str:
+        """nav, footer, friend (友情链接 block), side (related lists) or body."""
+        chain = []
+        node = el
+        result = "body"
+        while node is not None and _tag(node) not in ("body", "html"):
+            if node in self._area_cache:
+                result = self._area_cache[node]
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            result = self._own_area(node, result)
+            self._area_cache[node] = result
+        return result
+
+    def _own_area(self, node, inherited: str) -> str:
+        if inherited == "friend":
+            return inherited
+        tag = _tag(node)
+        names = _class_id(node)
+        if node.get("data-govwatch-friend") == "1" or (names and _FRIEND_RE.search(names)):
+            return "friend"  # 友情链接 blocks usually sit inside the footer
+        if inherited == "footer":
+            return inherited
+        if tag == "footer" or (names and _FOOTER_RE.search(names)):
+            return "footer"
+        if inherited == "nav":
+            return inherited
+        if tag in ("nav", "header") or (names and _NAV_RE.search(names)):
+            return "nav"
+        if inherited == "side":
+            return inherited
+        if tag == "aside" or (names and _SIDE_RE.search(names)):
+            return "side"
+        return inherited
+
+    def hidden(self, el) -> bool:
+        """Whether ``el`` or an ancestor is hidden by inline style, attribute or simple CSS rule."""
+        chain = []
+        node = el
+        result = False
+        while node is not None:
+            if node in self._hidden_cache:
+                result = self._hidden_cache[node]
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            result = result or self.hidden_rules.hides(node)
+            self._hidden_cache[node] = result
+        return result
+
+    def mark_friend_blocks(self) -> None:
+        """Flag the blocks introduced by a 友情链接 heading so their links get area "friend"."""
+        for text_node in self.root.xpath("//text()[contains(., '友情链接') or contains(., '友情連結')]"):
+            parent = text_node.getparent()
+            if parent is None or _tag(parent) in ("script", "style", "title"):
+                continue
+            block = parent
+            for _ in range(4):
+                if len(block.xpath(".//a[@href] | .//option[@value]")) >= 2:
+                    block.set("data-govwatch-friend", "1")
+                    break
+                if block.getparent() is None:
+                    break
+                block = block.getparent()
+
+
+# --------------------------------------------------------------------------- links, images
+
+def _link_kind_ok(href: str) -> bool:
+    low = href.strip().lower()
+    return bool(low) and not low.startswith(("javascript:", "mailto:", "tel:", "#", "about:", "data:"))
+
+
+def collect_links(page: _Page, scope=None) -> list[dict]:
+    """Every link in ``scope`` (default the whole page): absolute url, text, hidden, area."""
+    page.mark_friend_blocks()
+    scope = scope if scope is not None else page.root
+    links: list[dict] = []
+    seen: set[tuple[str, bool]] = set()
+    for el in scope.iter("a", "area", "option"):
+        tag = _tag(el)
+        href = el.get("value") if tag == "option" else el.get("href")
+        if not href or not _link_kind_ok(href):
+            continue
+        if tag == "option" and not re.match(r"^(?:https?:)?//|^/|^www\.", href.strip(), re.I):
+            continue
+        if tag == "option" and href.strip().lower().startswith("www."):
+            href = "http://" + href.strip()
+        url = page.absolute(href)
+        hidden = page.hidden(el)
+        key = (url, hidden)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = clean_text(el.text_content()) if tag != "area" else clean_text(el.get("alt"))
+        if not text:
+            img = el.find(".//img")
+            text = clean_text(el.get("title") or (img.get("alt") if img is not None else ""))
+        area = page.area(el)
+        if tag == "option":
+            area = "friend"
+        links.append({"url": url, "text": text, "hidden": hidden,
+                      "area": "body" if area == "side" else area})
+    return links
+
+
+def attachment_ext(url: str, text: str = "") -> str:
+    """The attachment extension of a link (pdf, docx …) or ""."""
+    path = urlsplit(url).path.lower()
+    m = re.search(r"\.([a-z0-9]{1,5})$", path)
+    if m and m.group(1) in ATTACHMENT_EXTS and m.group(1) not in ("txt", "csv"):
+        return m.group(1)
+    if m and m.group(1) in ("txt", "csv") and "/" in path:
+        return m.group(1)
+    m = re.search(r"\.([a-z0-9]{1,5})\s*$", (text or "").lower())
+    if m and m.group(1) in ATTACHMENT_EXTS:
+        return m.group(1)
+    return ""
+
+
+def collect_attachments(links: list[dict]) -> list[dict]:
+    out, seen = [], set()
+    for link in links:
+        ext = attachment_ext(link["url"], link["text"])
+        if ext and link["url"] not in seen and link["area"] not in ("nav", "footer"):
+            seen.add(link["url"])
+            out.append({"url": link["url"], "text": link["text"], "ext": ext})
+    return out
+
+
+def collect_images(page: _Page, scope) -> list[dict]:
+    images, seen = [], set()
+    if scope is None:
+        return images
+    for img in scope.iter("img"):
+        src = ""
+        for attr in ("data-src", "data-original", "original", "data-lazy-src", "data-url", "src"):
+            value = (img.get(attr) or "").strip()
+            if value and not value.lower().startswith(("data:", "javascript:")):
+                src = value
+                break
+        if not src:
+            continue
+        if img.get("width") in ("1", "0") or img.get("height") in ("1", "0"):
+            continue
+        url = page.absolute(src)
+        if url in seen:
+            continue
+        seen.add(url)
+        images.append({"url": url, "alt": clean_text(img.get("alt") or img.get("title"))})
+    return images
+
+
+# --------------------------------------------------------------------------- title
+
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|——|—|–|\s-\s|\s·\s|::)\s*")
+
+
+def _split_head_title(head: str) -> str:
+    """The article part of a ``<title>`` such as ``标题_栏目_站点`` or ``标题 - 站点``."""
+    parts = [p for p in _TITLE_SEPARATORS.split(head) if p.strip()]
+    if not parts:
+        return head
+    title = max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0]
+    m = re.fullmatch(r"(.{6,})-([^-]{1,12})", title)
+    if m:  # 标题-栏目 without spaces: drop a short trailing section name
+        title = m.group(1)
+    return title.strip()
+
+
+def _headings(root) -> list:
+    found = list(root.iter("h1", "h2", "h3"))
+    found += root.xpath("//*[contains(translate(@class, 'TITLE', 'title'), 'title') or "
+                        "contains(translate(@id, 'TITLE', 'title'), 'title')]")
+    return found
+
+
+def extract_title(root, meta: dict[str, str]) -> tuple[str, object | None]:
+    """The article title and the element that shows it (the anchor for nearby labels)."""
+    head = clean_text(root.findtext(".//title"))
+    meta_title = meta.get("articletitle") or meta.get("og:title") or meta.get("twitter:title") or ""
+    best, best_el = "", None
+    for el in _headings(root):
+        if _tag(el) in ("title", "meta") or el.getparent() is None:
+            continue
+        text = clean_text(el.text_content())
+        if not (4 <= len(text) <= 150):
+            continue
+        if meta_title and text == meta_title:
+            return meta_title, el
+        if head and text in head and len(text) > len(best):
+            best, best_el = text, el
+    if meta_title:
+        return meta_title, best_el if best == meta_title else _find_text_element(root, meta_title)
+    if best and (len(best) >= 6 or best == head):
+        return best, best_el
+    title = _split_head_title(head) if head else ""
+    if not title and best:
+        title = best
+    return title, _find_text_element(root, title) if title else None
+
+
+def _find_text_element(root, text: str):
+    """The body element whose text is ``text`` (prefers headings, then the first match)."""
+    if not text:
+        return None
+    needle = text[:12].replace("'", "")
+    candidates = []
+    for node in root.xpath(f"//body//text()[contains(., '{needle}')]"):
+        parent = node.getparent()
+        if parent is not None and node.is_tail:
+            parent = parent.getparent()
+        if parent is None or _tag(parent) in ("script", "style", "title", "a", "option", "textarea"):
+            continue
+        el = parent
+        for _ in range(3):
+            if clean_text(el.text_content()) == text or el.getparent() is None:
+                break
+            el = el.getparent()
+        candidates.append(el)
+    if not candidates:
+        return None
+    for el in candidates:
+        if _tag(el) in ("h1", "h2", "h3") or "title" in _class_id(el).lower():
+            return el
+    return candidates[0]
+
+
+# --------------------------------------------------------------------------- linear text
+
+def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
+    """Visible text of the whole page in reading order, and (start, end) offsets of ``marks``."""
+    out: list[str] = []
+    length = 0
+    spans: dict = {}
+    mark_ids = {id(m): m for m in marks if m is not None}
+    stack: list[tuple] = [(root, False)]
+
+    def emit(piece: str) -> None:
+        nonlocal length
+        out.append(piece)
+        length += len(piece)
+
+    while stack:
+        el, closing = stack.pop()
+        if closing:
+            if _tag(el) in BLOCK_TAGS:
+                emit("\n")
+            if id(el) in mark_ids:
+                spans[id(el)] = (spans[id(el)][0], length)
+            if el is not root and el.tail:
+                emit(_WS.sub(" ", el.tail))
+            continue
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS or (el is not root and _is_hidden_inline(el)) or (skip and skip(el)):
+            if el is not root and el.tail:
+                emit(_WS.sub(" ", el.tail))
+            continue
+        if id(el) in mark_ids:
+            spans[id(el)] = (length, length)
+        if tag in BLOCK_TAGS or tag == "br":
+            emit("\n")
+        if el.text:
+            emit(_WS.sub(" ", el.text))
+        stack.append((el, True))
+        for child in reversed(el):
+            stack.append((child, False))
+    return "".join(out), spans
+
+
+# --------------------------------------------------------------------------- dates
+
+def _label_rank(text: str, match: DateMatch) -> int:
+    before = text[max(0, match.start - 16):match.start]
+    for rank, pattern in _DATE_LABEL_RE:
+        if pattern.search(before):
+            return rank
+    return 5
+
+
+def _precision(match: DateMatch) -> str:
+    if not match.has_time:
+        return "day"
+    return "second" if re.search(r"\d[:：时]\d{1,2}[:：分]\d{1,2}", match.text) else "minute"
+
+
+@dataclass
+class _DateChoice:
+    match: DateMatch
+    source: str
+
+    @property
+    def day(self):
+        return self.match.value.date()
+
+
+def _meta_date(meta: dict[str, str], root) -> DateMatch | None:
+    for name in META_DATE_NAMES:
+        value = meta.get(name)
+        if value:
+            match = parse_date_match(value)
+            if match and not match.relative:
+                return match
+    for script in root.xpath("//script[@type='application/ld+json']"):
+        m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', script.text or "")
+        if m:
+            match = parse_date_match(m.group(1))
+            if match:
+                return match
+    return None
+
+
+def _js_date(root) -> DateMatch | None:
+    for script in root.iter("script"):
+        code = script.text or ""
+        if len(code) > 200_000:
+            continue
+        for m in _JS_DATE_RE.finditer(code):
+            found = find_dates(m.group(1), compact=True)
+            if found:
+                return found[0]
+            if re.fullmatch(r"\d{10}|\d{13}", m.group(1)):
+                return parse_date_match(m.group(1))
+    return None
+
+
+def _best_visible(text: str) -> DateMatch | None:
+    """The date in a text window: labelled before unlabelled, then the first."""
+    found = find_dates(text)
+    if not found:
+        return None
+    ranked = sorted(found, key=lambda d: (_label_rank(text, d), d.start))
+    return ranked[0]
+
+
+def _with_time(choice: _DateChoice, others: list[_DateChoice | None]) -> _DateChoice:
+    """A day-only choice upgraded with the time of another candidate on the same day."""
+    if choice.match.has_time:
+        return choice
+    for other in others:
+        if other and other.match.has_time and other.day == choice.day:
+            return other
+    return choice
+
+
+def extract_date(page: _Page, linear: str, title_span: tuple[int, int] | None,
+                 body_text: str) -> tuple[_DateChoice | None, str]:
+    """Publication time: meta → labels near the title → script → labels anywhere → URL → body."""
+    meta = _meta_date(page.meta, page.root)
+    meta_choice = _DateChoice(meta, "meta") if meta else None
+
+    near = None
+    if title_span:
+        after = linear[title_span[1]:title_span[1] + 400]
+        near_match = _best_visible(after)
+        if near_match is None:
+            before = linear[max(0, title_span[0] - 160):title_span[0]]
+            found = find_dates(before)
+            near_match = found[-1] if found else None
+        near = _DateChoice(near_match, "text") if near_match else None
+
+    js = _js_date(page.root)
+    js_choice = _DateChoice(js, "js") if js else None
+
+    labelled = None
+    for match in find_dates(linear):
+        if _label_rank(linear, match) <= 2:
+            labelled = _DateChoice(match, "text")
+            break
+
+    for choice in (meta_choice, near, js_choice, labelled):
+        if choice:
+            return _with_time(choice, [near, js_choice, labelled, meta_choice]), ""
+
+    url_date = date_from_url(page.url)
+    if url_date:
+        match = DateMatch(url_date, False, 0, 0, "")
+        return _with_time(_DateChoice(match, "url"), []), ""
+    found = find_dates(body_text[:2000])
+    if found:
+        return _DateChoice(found[0], "text"), ""
+    return None, ""
+
+
+# --------------------------------------------------------------------------- source, author
+
+def _label_value(pattern: re.Pattern, text: str, last: bool = False) -> str:
+    matches = list(pattern.finditer(text))
+    if last:
+        matches.reverse()
+    for m in matches:
+        value = m.group(1).strip()
+        if re.match(_LABEL_STOP, value) or re.fullmatch(r"[\d\-/.:年月日]+", value):
+            continue
+        return value
+    return ""
+
+
+def _strip_label(value: str) -> str:
+    return re.sub(r"^(?:信息来源|文章来源|稿件来源|来源|作者|记者)\s*[:：]\s*", "", clean_text(value)).strip()
+
+
+def _class_source(root) -> str:
+    for el in root.xpath("//*[contains(@class, 'source') or contains(@id, 'source') or "
+                         "@class='ly' or @id='ly' or contains(@class, 'laiyuan')]"):
+        if _tag(el) in ("script", "style", "meta", "link", "body", "html"):
+            continue
+        value = _strip_label(el.text_content())
+        if 2 <= len(value) <= 30 and not re.search(r"\d{4}[-年/]", value) and "：" not in value:
+            return value
+    return ""
+
+
+def extract_source(page: _Page, window: str, linear: str) -> str:
+    meta = page.meta
+    for name in META_SOURCE_NAMES:
+        if meta.get(name):
+            return _strip_label(meta[name])
+    value = _label_value(_SOURCE_RE, window)
+    if value:
+        return value
+    value = _class_source(page.root)
+    if value:
+        return value
+    value = _label_value(_SOURCE_RE, linear)
+    if value:
+        return value
+    if meta.get("source"):
+        return _strip_label(meta["source"])
+    return ""
+
+
+def extract_author(page: _Page, window: str) -> str:
+    for name in META_AUTHOR_NAMES:
+        value = clean_text(page.meta.get(name))
+        if value and not value.isdigit() and len(value) <= 40:
+            return _strip_label(value)
+    return _label_value(_AUTHOR_RE, window)
+
+
+# --------------------------------------------------------------------------- body
+
+def _cms_container(root):
+    for xpath in CMS_CONTAINERS:
+        for el in root.xpath(xpath):
+            if len(clean_text(el.text_content())) >= MIN_CONTAINER_TEXT or el.find(".//img") is not None:
+                return el
+    return None
+
+
+def _paragraph_units(page: _Page):
+    """(element, text) for every paragraph-like block outside navigation and footers."""
+    for el in page.body.iter("p", "div", "td", "section", "article", "li", "pre", "font", "span", "blockquote"):
+        tag = _tag(el)
+        if tag in ("div", "td", "section", "article", "li", "span", "font", "blockquote"):
+            # only the element's own text (text and tails of inline children), not nested blocks
+            pieces = [el.text or ""]
+            for child in el:
+                if not _tag(child):
+                    pieces.append(child.tail or "")
+                    continue
+                if _tag(child) not in BLOCK_TAGS and _tag(child) not in ("a", "script", "style"):
+                    pieces.append(child.text_content() if _tag(child) not in SKIP_TAGS else "")
+                pieces.append(child.tail or "")
+            text = clean_text("".join(pieces))
+        else:
+            text = clean_text("".join(
+                t for t in el.xpath(".//text()[not(ancestor::a) and not(ancestor::script) and not(ancestor::style)]")))
+        if len(text) >= 10:
+            yield el, text
+
+
+def _link_density(el) -> float:
+    total = len(clean_text(el.text_content())) or 1
+    linked = sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+def _scored_container(page: _Page):
+    """The element holding the most article-like paragraphs (a Readability-style vote)."""
+    scores: dict = {}
+    elements: dict = {}
+    for el, text in _paragraph_units(page):
+        if page.area(el) in ("nav", "footer", "friend", "side") or page.hidden(el):
+            continue
+        score = 1 + text.count("，") + text.count("。") + text.count(",") + min(len(text) / 60, 5)
+        container = el if _tag(el) != "p" and _tag(el) not in ("span", "font") else el.getparent()
+        weight = 1.0
+        node = container
+        for _ in range(3):
+            if node is None or _tag(node) in ("html",):
+                break
+            scores[id(node)] = scores.get(id(node), 0) + score * weight
+            elements[id(node)] = node
+            weight /= 2
+            node = node.getparent()
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: scores[k] * (1 - _link_density(elements[k])))
+    return elements[best]
+
+
+def _trafilatura_text(html: str, url: str) -> str:
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - trafilatura is a dependency
+        return ""
+    try:
+        return trafilatura.extract(html, url=url or None, include_comments=False, include_tables=True,
+                                   favor_precision=True) or ""
+    except Exception:  # noqa: BLE001 - a third-party parser failing must not stop extraction
+        return ""
+
+
+def clean_body(text: str, title: str = "") -> str:
+    """Drop page furniture lines (分享到, 打印, 关闭窗口, 责任编辑 …) and a repeated title."""
+    lines = [line.strip() for line in text.split("\n")]
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        if _BOILERPLATE_LINE.match(line):
+            continue
+        if title and line == title and not kept:
+            continue
+        if not kept and len(line) < 100 and re.search(r"(?:发布时间|发布日期|来源|作者|浏览次数|点击)\s*[:：]", line):
+            continue
+        line = _TRAILING_FURNITURE.sub("", line)
+        if line:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def extract_body(page: _Page, html: str, title: str) -> tuple[str, object | None]:
+    """(body text, main element or None)."""
+    container = _cms_container(page.root)
+    if container is not None:
+        text = clean_body(element_text(container), title)
+        if text:
+            return text, container
+    scored = _scored_container(page)
+    if scored is not None:
+        text = clean_body(element_text(scored), title)
+        if len(text) >= 80:
+            return text, scored
+    fallback = clean_body(_trafilatura_text(html, page.url), title)
+    if fallback:
+        return fallback, scored
+    return (clean_body(element_text(scored), title) if scored is not None else ""), scored
+
+
+# --------------------------------------------------------------------------- page state
+
+def page_state(text: str, body_text: str) -> str:
+    """deleted / blocked for short error and verification pages, else live."""
+    if len(body_text) > 400:
+        return "live"
+    if any(p in text for p in _BLOCKED_PHRASES) and len(text) < 3000:
+        return "blocked"
+    if any(p in text for p in _DELETED_PHRASES) and len(text) < 3000:
+        return "deleted"
+    return "live"
+
+
+def looks_like_wechat(url: str, html: str) -> bool:
+    host = urlsplit(url or "").hostname or ""
+    if host.endswith("mp.weixin.qq.com"):
+        return True
+    return "var msg_title" in html and "js_content" in html
+
+
+# --------------------------------------------------------------------------- entry points
+
+def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
+                 now: datetime | None = None) -> Extracted:
+    """Everything an article page says about itself (see the module docstring for the order)."""
+    html, encoding = _decode(body, headers)
+    if looks_like_wechat(url, html):
+        from crawler.wechat import parse_wechat
+        result = parse_wechat(html, url)
+        result.encoding = encoding
+        return result
+    root = parse_html(html)
+    if root is None:
+        return Extracted(url=url, canonical_url=url, encoding=encoding, state="live")
+    page = _Page(root, url)
+    meta = page.meta
+    title, title_el = extract_title(root, meta)
+
+    linear, spans = _linear_text(root, (title_el,))
+    title_span = spans.get(id(title_el)) if title_el is not None else None
+    if title_span is None and title:
+        position = linear.find(title)
+        if position >= 0:
+            title_span = (position, position + len(title))
+    window = linear[title_span[1]:title_span[1] + 400] if title_span else linear[:1500]
+
+    text, main = extract_body(page, html, title)
+    choice, _ = extract_date(page, linear, title_span, text)
+
+    links = collect_links(page)
+    canonical = ""
+    for link in root.xpath("//link[@rel='canonical']/@href"):
+        canonical = page.absolute(link)
+        break
+    source = extract_source(page, window, linear)
+    editor = _label_value(_EDITOR_RE, linear, last=True)
+    result = Extracted(
+        url=url,
+        canonical_url=canonical or url,
+        title=title,
+        source=source,
+        author=extract_author(page, window),
+        editor=editor,
+        text=text,
+        links=links,
+        attachments=collect_attachments(links),
+        images=collect_images(page, main),
+        meta=meta,
+        encoding=encoding,
+    )
+    if choice:
+        result.published_at = choice.match.value
+        result.published_at_source = choice.source
+        result.published_at_precision = _precision(choice.match) if choice.source != "url" else "day"
+    result.state = page_state(linear, text)
+    if _looks_like_list(page, text, main):
+        result.kind = "list"
+    return result
+
+
+def _looks_like_list(page: _Page, body_text: str, main) -> bool:
+    if main is not None and _cms_container(page.root) is not None:
+        return False
+    items = _list_items(page, now=None)
+    if len(items) < 8:
+        return False
+    titles = sum(len(item["title"]) for item in items)
+    return titles > len(body_text)
+
+
+def _list_items(page: _Page, now: datetime | None) -> list[dict]:
+    items: list[dict] = []
+    seen: set[str] = set()
+    for a in page.body.iter("a"):
+        href = a.get("href")
+        if not href or not _link_kind_ok(href):
+            continue
+        title = clean_text(a.get("title") or "") or clean_text(a.text_content())
+        text = clean_text(a.text_content())
+        if len(text) < 5 or len(re.sub(r"[\W\d_]", "", text)) < 4:
+            continue
+        url = page.absolute(href)
+        if url in seen or page.area(a) in ("nav", "footer", "friend"):
+            continue
+        date = _date_beside(a, text, now)
+        if date is None:
+            date = date_from_url(url, now)
+        if date is None:
+            continue
+        seen.add(url)
+        items.append({"url": url, "title": title if len(title) >= len(text) else text, "date": date})
+    return items
+
+
+def _date_beside(a, text: str, now: datetime | None) -> datetime | None:
+    """A date in the list item around link ``a`` (climbing while the item holds only this link)."""
+    node = a
+    href = a.get("href")
+    for _ in range(4):
+        parent = node.getparent()
+        if parent is None or _tag(parent) in ("body", "html"):
+            return None
+        titled = {x.get("href") for x in parent.iter("a") if len(clean_text(x.text_content())) >= 5}
+        if len(titled - {href}) > 0:
+            # the parent holds other items: only text right beside this node counts
+            beside = " ".join(clean_text(s.text_content()) for s in (node.getprevious(), node.getnext())
+                              if s is not None and _tag(s) and _tag(s) != "a")
+            beside += " " + clean_text(node.tail)
+            found = find_dates(beside, now, relative=True, yearless=True)
+            return found[0].value if found else None
+        own = clean_text(parent.text_content()).replace(text, " ")
+        found = find_dates(own, now, relative=True, yearless=True)
+        if found:
+            return found[0].value
+        node = parent
+    return None
+
+
+def extract_list_page(body: bytes | str, url: str = "", headers: dict | None = None,
+                      now: datetime | None = None) -> list[dict]:
+    """Article links of a column (list) page with the date shown beside each (or in its URL).
+
+    Returns ``[{"url", "title", "date"}]`` in page order; ``date`` is an aware datetime.
+    Relative dates (3小时前) count from ``now`` (default the current time).
+    """
+    html, _ = _decode(body, headers)
+    root = parse_html(html)
+    if root is None:
+        return []
+    return _list_items(_Page(root, url), now)
+
+
+_NEXT_TEXT = re.compile(r"^(?:下一页|下页|后一页|下一頁|next|next page|›|»|>|>>)$", re.I)
+_CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+
+
+def find_pagination(body: bytes | str, url: str = "", headers: dict | None = None) -> list[str]:
+    """URLs of the following list pages: 下一页 links and TRS ``createPageHTML`` scripts.
+
+    For TRS (``createPageHTML(total, current, "index", "html")`` and the newer
+    ``createPageHTML('page_div', total, current, 'index', 'html', count)``) every following page
+    is returned: ``index_{current+1}.html`` … ``index_{total-1}.html``.
+    """
+    html, _ = _decode(body, headers)
+    root = parse_html(html)
+    if root is None:
+        return []
+    page = _Page(root, url)
+    found: list[str] = []
+
+    def add(candidate: str) -> None:
+        if candidate and candidate != url and candidate not in found:
+            found.append(candidate)
+
+    for a in root.iter("a"):
+        label = clean_text(a.text_content()) or clean_text(a.get("title"))
+        href = a.get("href") or ""
+        if _NEXT_TEXT.match(label) and _link_kind_ok(href):
+            add(page.absolute(href))
+    for m in _CREATE_PAGE.finditer(html):
+        args = [arg.strip().strip("\"'") for arg in m.group(1).split(",")]
+        numbers = [int(arg) for arg in args if arg.isdigit()]
+        words = [arg for arg in args if arg and not arg.isdigit()]
+        if len(numbers) < 2:
+            continue
+        total, current = numbers[0], numbers[1]
+        if words and words[0] not in ("index",) and len(words) >= 3:
+            words = words[1:]  # the newer form starts with the target div id
+        name, ext = (words + ["index", "html"])[:2]
+        for number in range(current + 1, total):
+            add(page.absolute(f"{name}_{number}.{ext}"))
+    return found
