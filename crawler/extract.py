@@ -194,7 +194,7 @@ def read_meta(root) -> dict[str, str]:
     """Meta tags by lower-cased ``name`` / ``property`` / ``itemprop`` (first non-empty value)."""
     meta: dict[str, str] = {}
     for el in root.iter("meta"):
-        name = el.get("name") or el.get("property") or el.get("itemprop") or el.get("http-equiv")
+        name = el.get("name") or el.get("property") or el.get("itemprop")
         content = el.get("content")
         if not name or content is None:
             continue

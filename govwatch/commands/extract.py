@@ -1,0 +1,91 @@
+"""``govwatch extract``: what a page says about itself, one JSON object per input and line.
+
+Contract (used by users and by our checks)::
+
+    govwatch extract FILE_OR_URL... [--url URL] --format json
+
+Each line is ``{"input", "title", "published_at", "published_at_source", "source", "author",
+"text", "links"}`` (``published_at`` is ISO 8601 with its offset, or null). An input that cannot be
+read or fetched gives ``{"input", "error"}`` on its line and the other inputs still print; the exit
+status is then 1.
+"""
+from __future__ import annotations
+
+import sys
+
+CONTRACT_FIELDS = ("title", "published_at", "published_at_source", "source", "author", "text", "links")
+FETCH_TIMEOUT = 15  # seconds, as for availability probes
+USER_AGENT = "Mozilla/5.0 (compatible; govwatch/1.0; +https://github.com/govwatch)"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "extract", help="从网页提取标题、发布时间、来源、正文和链接",
+        description="从本地网页文件或网址提取标题、发布时间、来源、作者、正文和链接，每个输入输出一行 JSON。"
+                    "政府网站文章页、新闻页和微信公众号文章页均可。",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="文件或网址",
+                        help="本地 HTML 文件路径，或以 http:// / https:// 开头的网址；“-” 表示从标准输入读取")
+    parser.add_argument("--url", help="页面的原始网址（用于本地文件：补全相对链接、从网址识别日期、识别微信文章）")
+    parser.add_argument("--format", choices=["json"], default="json", help="输出格式：json（每个输入一行，默认）")
+    parser.add_argument("--full", action="store_true", help="输出全部字段（附件、图片、meta 标签、编码、页面类型与状态）")
+    parser.set_defaults(func=run)
+
+
+def _read_input(name: str) -> tuple[bytes, str, dict | None]:
+    """(body, url, headers) for a file path, ``-`` or an http(s) URL; raises OSError with a Chinese message."""
+    if name.startswith(("http://", "https://")):
+        import requests
+
+        try:
+            response = requests.get(name, timeout=FETCH_TIMEOUT, headers={"User-Agent": USER_AGENT})
+        except requests.Timeout as exc:
+            raise OSError(f"获取网页超时（{FETCH_TIMEOUT} 秒）") from exc
+        except requests.RequestException as exc:
+            raise OSError(f"无法获取网页：{type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise OSError(f"获取网页失败：HTTP {response.status_code}")
+        return response.content, response.url or name, dict(response.headers)
+    if name == "-":
+        return sys.stdin.buffer.read(), "", None
+    try:
+        with open(name, "rb") as handle:
+            return handle.read(), "", None
+    except FileNotFoundError as exc:
+        raise OSError("无法读取文件：文件不存在") from exc
+    except IsADirectoryError as exc:
+        raise OSError("无法读取文件：这是一个目录") from exc
+    except PermissionError as exc:
+        raise OSError("无法读取文件：没有读取权限") from exc
+    except OSError as exc:
+        raise OSError(f"无法读取文件：{exc.strerror or type(exc).__name__}") from exc
+
+
+def extract_one(name: str, url: str | None = None, full: bool = False) -> dict:
+    """The output object for one input (never raises for unreadable input or unparsable pages)."""
+    from crawler.extract import extract_page
+
+    try:
+        body, fetched_url, headers = _read_input(name)
+    except OSError as exc:
+        return {"input": name, "error": str(exc)}
+    try:
+        result = extract_page(body, url=url or fetched_url, headers=headers)
+    except Exception as exc:  # noqa: BLE001 - one broken page must not stop the others
+        return {"input": name, "error": f"无法解析网页：{type(exc).__name__}: {exc}"}
+    data = result.to_json_dict()
+    if full:
+        return {"input": name, **data}
+    return {"input": name, **{key: data[key] for key in CONTRACT_FIELDS}}
+
+
+def run(args) -> int:
+    import json
+
+    failed = 0
+    for name in args.inputs:
+        record = extract_one(name, url=args.url, full=args.full)
+        failed += "error" in record
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 1 if failed else 0
