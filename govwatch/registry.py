@@ -733,6 +733,7 @@ def _targets_from_rows(path: Path, rows: list[_Row], fallback_headers: dict[str,
         first_row[target.id] = row.number
         targets.append(target)
     if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.line or 0))  # stable: a row's problems in column order
         raise RegistryError(path, problems)
     return targets
 
