@@ -395,3 +395,9 @@ def test_example_registry_findings():
     assert found == [("sfs-jyj-wechat", "registry.duplicate_account"),
                      ("sfs-jyj-zk-wechat", "registry.duplicate_account"),
                      ("sfs-wlj-douyin", "registry.outsourced_unqualified")]
+
+
+def test_every_accepted_header_is_documented():
+    from govwatch.registry import HEADERS
+    doc = (EXAMPLES.parent / "docs" / "registry.md").read_text(encoding="utf-8")
+    assert [h for headers in HEADERS.values() for h in headers if h not in doc] == []
