@@ -79,7 +79,7 @@ def test_item_roundtrip_fields(store):
     store.upsert_items([it])
     got = store.get_item(it.id)
     assert got.links == it.links and got.source == "新华社" and got.published_at == it.published_at
-    assert store.item_signatures("site-a") == {it.url: (it.content_hash, "etag1")}
+    assert store.item_signatures("site-a") == {it.url: (it.content_hash, "etag1", "标题1")}
     store.set_item_state(it.id, "deleted")
     assert store.get_item(it.id).state == "deleted"
 

@@ -174,9 +174,10 @@ class MongoStore:
                 yield _load(Item, d)
             last = docs[-1]["_id"]
 
-    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str]]:
-        return {d["url"]: (d.get("content_hash", ""), (d.get("meta") or {}).get("validator", ""))
-                for d in self.mdb.items.find({"target_id": target_id}, {"url": 1, "content_hash": 1, "meta": 1})}
+    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str, str]]:
+        fields = {"url": 1, "content_hash": 1, "meta": 1, "title": 1}
+        return {d["url"]: (d.get("content_hash", ""), (d.get("meta") or {}).get("validator", ""), d.get("title", ""))
+                for d in self.mdb.items.find({"target_id": target_id}, fields)}
 
     def mark_scanned(self, item_ids: list[str], version: str) -> None:
         self.mdb.items.update_many({"_id": {"$in": list(item_ids)}}, {"$set": {"scanned_with": version}})

@@ -296,12 +296,12 @@ class SqliteStore:
                 yield self._item(row)
             last = rows[-1][0]
 
-    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str]]:
-        """url → (content_hash, etag-or-last-modified validator) for incremental crawling."""
+    def item_signatures(self, target_id: str) -> dict[str, tuple[str, str, str]]:
+        """url → (content_hash, etag-or-last-modified validator, title) for incremental crawling."""
         rows = self.db.execute(
-            "SELECT url, content_hash, json_extract(meta, '$.validator') FROM items WHERE target_id=?",
+            "SELECT url, content_hash, json_extract(meta, '$.validator'), title FROM items WHERE target_id=?",
             (target_id,))
-        return {url: (h, v or "") for url, h, v in rows}
+        return {url: (h, v or "", title or "") for url, h, v, title in rows}
 
     def mark_scanned(self, item_ids: list[str], version: str) -> None:
         with self._tx() as db:

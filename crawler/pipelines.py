@@ -1,0 +1,166 @@
+"""Scrapy pipeline: crawled pages → items in the store, scanned inline; site reports → site findings.
+
+Items are written in batches (one transaction each). When the spider closes, every target's
+SiteReport is judged by ``scanner.site`` and the target's collector health is updated.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import datetime
+
+from scrapy import signals
+
+from crawler.ingest import IngestStats, Ingestor, record_hits
+from govwatch.models import Finding, Item, SiteReport, Target, now
+from govwatch.store import FindingFilter
+
+log = logging.getLogger(__name__)
+BATCH = 50
+PAGE_RULES = ("site.footer_missing", "site.dark_link", "site.dead_link", "site.link_hijacked",
+              "site.domain", "site.slow", "site.meta_missing")
+
+
+def item_from_page(data: dict, snapshot: str) -> Item | None:
+    page = data["page"]
+    published_at, source = page.published_at, page.published_at_source
+    if published_at is None and data.get("list_date"):
+        published_at, source = data["list_date"], "list"
+    return Item(
+        target_id=data["target_id"], platform=data["platform"], url=page.canonical_url or data["url"],
+        column=data.get("column", ""), title=page.title, published_at=published_at,
+        published_at_source=source, source=page.source, author=page.author, text=page.text,
+        links=[{k: link.get(k) for k in ("url", "text", "hidden", "area")} for link in page.links],
+        attachments=page.attachments, images=page.images,
+        meta={"validator": data.get("validator", ""), "encoding": page.encoding,
+              **{k: v for k, v in page.meta.items() if k in ("articletitle", "pubdate", "contentsource",
+                                                               "columnname", "siteidcode", "sitename")}},
+        state="deleted" if page.state == "deleted" else "live", snapshot=snapshot,
+        parent_url=data.get("parent_url", ""))
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        from govwatch.store import open_store
+        from govwatch.settings import load_settings
+
+        self.crawler = crawler
+        s = crawler.settings
+        settings = load_settings()
+        settings.data["db"] = s.get("GOVWATCH_DB") or settings.db
+        self.store = open_store(settings=settings)
+        self.lexicon = s.get("GOVWATCH_LEXICON")
+        self.on_findings = s.get("GOVWATCH_ON_FINDINGS")
+        self.deadline_days = settings.deadlines_days
+        self.slow_ms = settings.threshold("slow_ms")
+        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=s.get("GOVWATCH_IGNORE"))
+        self.pending: list[Item] = []
+        self.stats = IngestStats()
+        self.homepage_snapshots: dict[str, str] = {}
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, data, spider=None):
+        if "_snapshot_for" in data:
+            self.homepage_snapshots[data["_snapshot_for"]] = self.store.put_snapshot(data["body"])
+            return None
+        page = data["page"]
+        if page.state == "blocked":
+            spider = spider or self.crawler.spider
+            spider.reports[data["target_id"]].errors.append(
+                {"url": data["url"], "kind": "blocked", "status": None, "error": "页面要求验证（环境异常/验证码）"})
+            return None
+        snapshot = self.store.put_snapshot(data["body"])
+        self.pending.append(item_from_page(data, snapshot))
+        if len(self.pending) >= BATCH:
+            self.flush()
+        return None
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        part = self.ingestor.ingest(batch, at=now())
+        self.stats.add(part)
+        self._announce(part.new_findings)
+
+    def _announce(self, findings: list[Finding]) -> None:
+        if findings and self.on_findings:
+            try:
+                self.on_findings(self.store, findings)
+            except Exception:  # an alerting failure must never lose crawled data
+                log.exception("on_findings callback failed")
+
+    def spider_closed(self, spider, reason):
+        self.flush()
+        at = now()
+        for (target_id, column), (latest, entries) in spider.listings.items():
+            self.store.record_column_listing(target_id, column, latest, entries)
+        for target_id, report in spider.reports.items():
+            report.homepage_snapshot = self.homepage_snapshots.get(target_id, "")
+            self.finish_site(spider.targets[target_id], report, at)
+        spider.crawl_stats = self.stats
+
+    def finish_site(self, target: Target, report: SiteReport, at: datetime) -> None:
+        from scanner.site import check_site
+
+        scan = None
+        if self.lexicon is not None:
+            from scanner.content import scan_document
+            scan = lambda text: scan_document(self.lexicon, text=text)  # noqa: E731
+        hits = check_site(report, target, slow_ms=self.slow_ms, scan=scan)
+        evidence = {"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat()} \
+            if report.homepage_snapshot else None
+        part = record_hits(self.store, [(None, target.id, h) for h in hits], at=at,
+                           deadline_days=self.deadline_days, evidence=evidence)
+        self.stats.add(part)
+        self._announce(part.new_findings)
+        if report.homepage_ok:
+            produced = {f.id for f in (Finding.from_hit(h, target_id=target.id) for h in hits)}
+            self._rectify_gone(target.id, produced, report, at)
+        failed = not report.homepage_ok
+        kind = report.errors[0]["kind"] if failed and report.errors else ("http" if failed else "")
+        self.store.update_target_state(
+            target.id, last_crawl_at=at,
+            last_crawl_ok_at=at if not failed else target.last_crawl_ok_at,
+            last_crawl_error=report.homepage_error if failed else "",
+            error_kind=kind, consecutive_failures=(target.consecutive_failures + 1) if failed else 0)
+
+    def _rectify_gone(self, target_id: str, produced: set[str], report: SiteReport, at: datetime) -> None:
+        """Page-based site findings that this crawl no longer sees are proposed as rectified."""
+        open_findings = self.store.list_findings(FindingFilter(
+            target_id=target_id, status=("open", "confirmed", "rectifying"), rule_prefix="site."))
+        for f in open_findings:
+            if f.rule in PAGE_RULES and f.id not in produced:
+                self.store.transition_finding(
+                    f.id, "rectified", note="重新采集未再发现该问题", at=at,
+                    evidence={"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat(),
+                              "url": report.homepage_url})
+                self.stats.rectified += 1
+
+
+class Progress:
+    """Prints a one-line Chinese progress display to stderr while a crawl runs."""
+
+    def __init__(self, crawler, interval: float = 2.0):
+        self.crawler = crawler
+        self.interval = interval
+        self.last = 0.0
+        self.enabled = crawler.settings.getbool("GOVWATCH_PROGRESS", False) and sys.stderr.isatty()
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def response_received(self, response, request, spider):
+        if not self.enabled or time.monotonic() - self.last < self.interval:
+            return
+        self.last = time.monotonic()
+        stats = self.crawler.stats
+        print(f"\r采集中：已请求 {stats.get_value('downloader/request_count', 0)} 个页面，"
+              f"已响应 {stats.get_value('downloader/response_count', 0)} 个", end="", file=sys.stderr)

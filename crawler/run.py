@@ -1,0 +1,50 @@
+"""Run a crawl in this process with Scrapy's CrawlerProcess.
+
+Twisted's reactor cannot be restarted, so one process runs one crawl: ``govwatch crawl`` calls
+``run_crawl`` once, and the scheduler starts ``govwatch crawl`` as a subprocess.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.settings import scrapy_settings
+from govwatch.models import SiteReport, Target
+
+WEBSITE_PLATFORMS = ("website",)
+
+
+@dataclass
+class CrawlResult:
+    targets: int = 0
+    pages: int = 0
+    stats: dict = field(default_factory=dict)
+    reports: dict[str, SiteReport] = field(default_factory=dict)
+    scrapy: dict = field(default_factory=dict)
+
+
+def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findings=None, ignore=None,
+              revalidate: bool = False, progress: bool = False, log_level: str = "ERROR") -> CrawlResult:
+    """Crawl the given website targets into the store (which this process must not use meanwhile)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.site import SiteSpider
+
+    sites = [t for t in targets if t.platform in WEBSITE_PLATFORMS and t.url]
+    result = CrawlResult(targets=len(sites))
+    if not sites:
+        return result
+    signatures = {t.id: store.item_signatures(t.id) for t in sites}
+    opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level)
+    opts.update(GOVWATCH_LEXICON=lexicon, GOVWATCH_ON_FINDINGS=on_findings, GOVWATCH_IGNORE=ignore,
+                GOVWATCH_PROGRESS=progress)
+    process = CrawlerProcess(opts, install_root_handler=False)
+    crawler = process.create_crawler(SiteSpider)
+    process.crawl(crawler, targets=sites, signatures=signatures, revalidate=revalidate)
+    process.start()
+    spider = crawler.spider
+    result.pages = spider.pages_fetched
+    result.reports = spider.reports
+    result.stats = getattr(spider, "crawl_stats").as_dict() if hasattr(spider, "crawl_stats") else {}
+    result.scrapy = {k: v for k, v in (crawler.stats.get_stats() or {}).items()
+                     if isinstance(v, (int, float, str))}
+    return result

@@ -1,0 +1,101 @@
+"""Small pure helpers of the website crawl: column kinds, footers, visible text, error kinds."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# Navigation labels → column kind (DESIGN.md section 4: news 14 d, notice/policy 180 d, overview 365 d)
+COLUMN_KINDS = [
+    ("news", re.compile(r"动态|要闻|新闻|工作信息|政务信息|部门信息|基层|图片|视频")),
+    ("notice", re.compile(r"通知|公告|公示")),
+    ("policy", re.compile(r"政策|文件|法规|规章|解读")),
+    ("overview", re.compile(r"概况|简介|职能|领导|机构|介绍")),
+    ("interaction", re.compile(r"互动|咨询|信箱|留言|调查|征集")),
+]
+FOOTER_HINT = re.compile(r"foot|bottom|copyright|banquan|bq|fbottom|footer", re.I)
+SKIP = {"script", "style", "noscript", "template"}
+
+
+def classify_column(label: str) -> str:
+    label = (label or "").strip()
+    if not label or len(label) > 12 or label in ("首页", "网站首页"):
+        return ""
+    for kind, pattern in COLUMN_KINDS:
+        if pattern.search(label):
+            return kind
+    return ""
+
+
+def same_site(url: str, base: str) -> bool:
+    """Same host and, for farm-style path prefixes (/s/<id>/), the same prefix."""
+    a, b = urlsplit(url), urlsplit(base)
+    if (a.hostname or "").lower() != (b.hostname or "").lower() or a.port != b.port:
+        return False
+    prefix = b.path if b.path.endswith("/") else b.path.rsplit("/", 1)[0] + "/"
+    return a.path.startswith(prefix)
+
+
+def _texts(el) -> list[str]:
+    out = []
+    for node in el.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag.lower() in SKIP:
+            continue
+        if node.text and tag.lower() not in SKIP:
+            out.append(node.text)
+        if node.tail and node is not el:
+            out.append(node.tail)
+    return out
+
+
+def visible_text(root) -> str:
+    if root is None:
+        return ""
+    body = root.find(".//body")
+    scope = body if body is not None else root
+    text = " ".join(t.strip() for t in _texts(scope) if t and t.strip())
+    return re.sub(r"\s+", " ", text)
+
+
+def footer_text(root) -> str:
+    """Text of the page footer (where 网站标识码 and 备案号 live), else the page's last 1,500 characters."""
+    if root is None:
+        return ""
+    parts = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        marker = f"{el.get('id', '')} {el.get('class', '')}"
+        if el.tag.lower() == "footer" or FOOTER_HINT.search(marker):
+            parts.append(visible_text(el))
+    text = " ".join(p for p in parts if p)
+    return text or visible_text(root)[-1500:]
+
+
+def error_kind(failure) -> tuple[str, str]:
+    """(kind, Chinese message) for a failed request."""
+    from twisted.internet.error import (
+        ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError,
+    )
+    from twisted.web._newclient import ResponseFailed
+    from scrapy.exceptions import IgnoreRequest
+
+    value = failure.value
+    text = str(value)
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", "访问超时"
+    if failure.check(DNSLookupError):
+        return "dns", "域名解析失败"
+    if failure.check(ConnectionRefusedError):
+        return "network", "连接被拒绝"
+    if "SSL" in text or "certificate" in text.lower() or "tls" in text.lower():
+        return "tls", f"证书或 TLS 错误：{text[:120]}"
+    if failure.check(IgnoreRequest) and "redirect" in text.lower():
+        return "redirect_loop", "重定向次数过多（可能是重定向循环）"
+    if failure.check(IgnoreRequest) and ("maxsize" in text.lower() or "size" in text.lower()):
+        return "too_large", "页面超过大小上限"
+    if failure.check(ResponseFailed):
+        return "network", "连接中断"
+    if "maxsize" in text.lower() or "Cancelling download" in text:
+        return "too_large", "页面超过大小上限"
+    return "network", f"网络错误：{text[:120]}"

@@ -1,0 +1,285 @@
+"""Website spider: homepage → columns → paginated list pages → article pages.
+
+Columns come from the registry, otherwise from the homepage navigation. Incremental: list pages
+every run; an article only when it is new or its list entry changed, and then with a conditional
+request (ETag / Last-Modified) so an unchanged page costs a 304. Everything the site checks need
+beyond the items (homepage timing, footer, links, hidden links, errors) goes into one SiteReport
+per target, judged when the spider closes.
+"""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.sitecrawl import (
+    COLUMN_KINDS, classify_column, error_kind, footer_text, same_site, visible_text,
+)
+from govwatch.models import SiteReport, Target, now
+
+HOMEPAGE_COLUMN = "首页"
+HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
+STANDARD_META = ("articletitle", "pubdate", "contentsource")
+
+
+class SiteSpider(scrapy.Spider):
+    name = "site"
+
+    def __init__(self, targets: list[Target] | None = None, signatures: dict | None = None,
+                 revalidate: bool = False, max_links: int = 60, **kwargs):
+        super().__init__(**kwargs)
+        self.targets = {t.id: t for t in (targets or [])}
+        # target_id -> {url: (content_hash, validator, title)} of what is already stored
+        self.signatures = signatures or {}
+        self.revalidate = revalidate
+        self.max_links = max_links
+        self.reports: dict[str, SiteReport] = {}
+        self.listings: dict[tuple[str, str], list] = {}  # (target, column) -> [latest, entries]
+        self.started = now()
+        self.pages_fetched = 0
+
+    # ---------------------------------------------------------------- helpers
+    def _crawl_opt(self, target: Target, name: str):
+        return target.crawl.get(name, self.settings.get("GOVWATCH_CRAWL", {}).get(name))
+
+    def _meta(self, target: Target, **extra) -> dict:
+        # 4xx/5xx reach the callbacks through HTTPERROR_ALLOW_ALL; "handle_httpstatus_all" in meta
+        # would also switch off redirects
+        meta = {"target_id": target.id, **extra}
+        if self._crawl_opt(target, "obey_robots") is False:
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
+    def _record_error(self, target_id: str, url: str, kind: str, status=None, error: str = "") -> None:
+        self.reports[target_id].errors.append({"url": url, "kind": kind, "status": status, "error": error})
+
+    # ---------------------------------------------------------------- start
+    async def start(self):
+        for t in self.targets.values():
+            self.reports[t.id] = SiteReport(target_id=t.id, homepage_url=t.url, fetched_at=now())
+            yield scrapy.Request(t.url, callback=self.parse_home, errback=self.on_error, dont_filter=True,
+                                 meta=self._meta(t, page="home", t0=time.monotonic()))
+
+    # ---------------------------------------------------------------- homepage
+    def parse_home(self, response):
+        from crawler.encoding import decode_html
+        from crawler.extract import extract_list_page, extract_page, parse_html
+
+        target = self.targets[response.meta["target_id"]]
+        report = self.reports[target.id]
+        report.homepage_status = response.status
+        report.homepage_ms = int(response.meta.get("download_latency", 0) * 1000)
+        self.pages_fetched += 1
+        if response.status >= 400 or not self._is_html(response):
+            report.homepage_error = f"HTTP {response.status}" if response.status >= 400 else "首页不是网页"
+            self._record_error(target.id, response.url, "http" if response.status >= 400 else "content",
+                               response.status, report.homepage_error)
+            return
+        report.homepage_ok = True
+        headers = self._headers(response)
+        page = extract_page(response.body, response.url, headers)
+        root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
+        report.homepage_text = visible_text(root)
+        report.footer_text = footer_text(root)
+        report.links = page.links
+        report.homepage_snapshot = ""  # filled by the pipeline, which owns the store
+        yield {"_snapshot_for": target.id, "body": response.body}
+
+        listing = [e for e in extract_list_page(response.body, response.url, headers)
+                   if same_site(e["url"], target.url)]
+        report.homepage_items = [{"url": e["url"], "title": e["title"], "published_at": e["date"]}
+                                 for e in listing]
+        self._fold_listing(target.id, HOMEPAGE_COLUMN, listing)
+        yield from self._follow_articles(target, HOMEPAGE_COLUMN, listing, response.url)
+
+        columns = [(c.name, c.url, c.kind) for c in target.columns if c.url]
+        if not columns:
+            columns = self._discover_columns(target, page.links)
+            report.columns = [{"name": n, "url": u, "kind": k, "discovered": True} for n, u, k in columns]
+        for name, url, kind in columns:
+            self.listings.setdefault((target.id, name), [None, 0])
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
+                                 meta=self._meta(target, page="list", column=name, list_page=1))
+        yield from self._check_links(target, page.links, response.url, homepage=True)
+
+    def _discover_columns(self, target: Target, links: list[dict]) -> list[tuple[str, str, str]]:
+        found, seen = [], set()
+        for link in links:
+            if link.get("area") != "nav" or link.get("hidden") or not same_site(link["url"], target.url):
+                continue
+            kind = classify_column(link.get("text", ""))
+            if kind and link["url"] not in seen and link["url"].rstrip("/") != target.url.rstrip("/"):
+                seen.add(link["url"])
+                found.append((link["text"], link["url"], kind))
+        return found
+
+    # ---------------------------------------------------------------- lists
+    def parse_list(self, response):
+        from crawler.extract import extract_list_page, find_pagination
+
+        target = self.targets[response.meta["target_id"]]
+        column = response.meta["column"]
+        self.pages_fetched += 1
+        if response.status >= 400 or not self._is_html(response):
+            self._record_error(target.id, response.url, "http", response.status,
+                               f"栏目“{column}”列表页 HTTP {response.status}")
+            return
+        headers = self._headers(response)
+        listing = [e for e in extract_list_page(response.body, response.url, headers)
+                   if same_site(e["url"], target.url)]
+        self._fold_listing(target.id, column, listing)
+        yield from self._follow_articles(target, column, listing, response.url)
+        page_no = response.meta["list_page"]
+        max_pages = int(self._crawl_opt(target, "list_pages") or 1)
+        if page_no < max_pages:
+            for url in find_pagination(response.body, response.url, headers)[: max_pages - page_no]:
+                page_no += 1
+                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
+                                     meta=self._meta(target, page="list", column=column, list_page=page_no))
+
+    def _fold_listing(self, target_id: str, column: str, listing: list[dict]) -> None:
+        entry = self.listings.setdefault((target_id, column), [None, 0])
+        entry[1] += len(listing)
+        dates = [e["date"] for e in listing if e.get("date")]
+        if dates and (entry[0] is None or max(dates) > entry[0]):
+            entry[0] = max(dates)
+
+    def _follow_articles(self, target: Target, column: str, listing: list[dict], parent: str):
+        known = self.signatures.get(target.id, {})
+        limit = int(self._crawl_opt(target, "max_pages_per_target") or 500)
+        for entry in listing:
+            url = entry["url"]
+            stored = known.get(url)
+            headers = {}
+            if stored:
+                _hash, validator, title = stored
+                if not self.revalidate and title and title == entry.get("title"):
+                    continue  # list entry unchanged: the article is not fetched again
+                if validator.startswith("etag:"):
+                    headers["If-None-Match"] = validator[5:]
+                elif validator.startswith("lm:"):
+                    headers["If-Modified-Since"] = validator[3:]
+            if self.reports[target.id].article_pages >= limit:
+                return
+            self.reports[target.id].article_pages += 1
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers,
+                                 meta=self._meta(target, page="article", column=column, parent=parent,
+                                                 list_title=entry.get("title", ""), list_date=entry.get("date")))
+
+    # ---------------------------------------------------------------- articles
+    def parse_article(self, response):
+        from crawler.extract import extract_page
+
+        target = self.targets[response.meta["target_id"]]
+        self.pages_fetched += 1
+        if response.status == 304:
+            return  # unchanged since the last crawl
+        if response.status >= 400:
+            self._record_error(target.id, response.url, "http", response.status, f"HTTP {response.status}")
+            return
+        if not self._is_html(response):
+            self._record_error(target.id, response.url, "content", response.status,
+                               f"不是网页（{self._content_type(response)}）")
+            return
+        page = extract_page(response.body, response.url, self._headers(response))
+        report = self.reports[target.id]
+        if not all(page.meta.get(k) for k in STANDARD_META):
+            report.meta_missing.append(response.url)
+        for link in page.links:
+            if link.get("hidden") and not same_site(link["url"], target.url):
+                report.hidden_links.append({**link, "page": response.url})
+        yield {
+            "target_id": target.id, "platform": target.platform, "url": response.url,
+            "column": response.meta.get("column", ""), "parent_url": response.meta.get("parent", ""),
+            "page": page, "body": response.body, "validator": self._validator(response),
+            "list_date": response.meta.get("list_date"),
+        }
+
+    # ---------------------------------------------------------------- links
+    def _check_links(self, target: Target, links: list[dict], page_url: str, homepage: bool):
+        """Bounded HEAD checks of a page's links; friend links are fetched to see what they serve."""
+        report = self.reports[target.id]
+        checked = 0
+        for link in links:
+            url = link["url"]
+            if url in report.link_status or not url.startswith(("http://", "https://")) or link.get("hidden"):
+                continue
+            if checked >= self.max_links:
+                break
+            checked += 1
+            report.link_status[url] = {"status": None, "error": "", "page": page_url,
+                                       "text": link.get("text", ""), "homepage": homepage, "pending": True}
+            outside = not same_site(url, target.url)
+            friend = link.get("area") == "friend" and outside
+            yield scrapy.Request(url, method="GET" if friend else "HEAD", callback=self.parse_link,
+                                 errback=self.on_link_error, dont_filter=True,
+                                 meta={"target_id": target.id, "link": url, "friend": friend,
+                                       "dont_obey_robotstxt": True,
+                                       "download_timeout": 10, "max_retry_times": 0})
+
+    def parse_link(self, response):
+        report = self.reports[response.meta["target_id"]]
+        url = response.meta["link"]
+        status = response.status
+        if status == 405 and response.request.method == "HEAD":  # some servers refuse HEAD
+            yield response.request.replace(method="GET")
+            return
+        entry = report.link_status[url]
+        entry.update(status=status, pending=False)
+        if response.meta.get("friend") and status < 400 and self._is_html(response):
+            from crawler.encoding import decode_html
+            from crawler.extract import parse_html
+            html = decode_html(response.body, self._content_type(response))[0]
+            report.outbound_pages[url] = visible_text(parse_html(html))[:20000]
+
+    def on_link_error(self, failure):
+        request = failure.request
+        report = self.reports[request.meta["target_id"]]
+        entry = report.link_status[request.meta["link"]]
+        entry.update(error=error_kind(failure)[1], pending=False)
+
+    # ---------------------------------------------------------------- errors
+    def on_error(self, failure):
+        request = failure.request
+        target_id = request.meta.get("target_id")
+        if target_id not in self.reports:
+            return
+        if failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
+            kind, message = "robots", "robots.txt 禁止抓取"
+        else:
+            kind, message = error_kind(failure)
+        self._record_error(target_id, request.url, kind, None, message)
+        if request.meta.get("page") == "home":
+            self.reports[target_id].homepage_error = message
+
+    # ---------------------------------------------------------------- response helpers
+    @staticmethod
+    def _content_type(response) -> str:
+        return (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+
+    def _is_html(self, response) -> bool:
+        ctype = self._content_type(response).split(";")[0].strip()
+        if not ctype.startswith(HTML_TYPES) and ctype not in HTML_TYPES:
+            return False
+        head = response.body[:2048]
+        # binary served as text/html: NUL bytes never occur in a real page
+        return b"\x00" not in head
+
+    @staticmethod
+    def _headers(response) -> dict:
+        return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+    @staticmethod
+    def _validator(response) -> str:
+        etag = response.headers.get(b"ETag")
+        if etag:
+            return "etag:" + etag.decode("latin-1")
+        lm = response.headers.get(b"Last-Modified")
+        return "lm:" + lm.decode("latin-1") if lm else ""
+
+
+__all__ = ["SiteSpider", "HOMEPAGE_COLUMN", "COLUMN_KINDS"]
