@@ -56,6 +56,9 @@ DEFAULTS: dict = {
         "digest": "08:30",
         "monthly_export": "06:00",
         "misfire_grace_seconds": 3600,
+        "heartbeat_seconds": 30,  # single-instance lock refresh
+        "lock_ttl_seconds": 90,  # a dead service's lock is taken over after this
+        "shutdown_grace_seconds": 20,  # running crawl subprocesses get this long after SIGTERM
     },
     "smtp": {
         "host": "127.0.0.1",
@@ -68,9 +71,24 @@ DEFAULTS: dict = {
     },
     "alerts": {
         "max_attempts": 8,
-        "backoff_seconds": 60,
-        "mute_days": 7,
-        "review_before_send": False,
+        "backoff_seconds": 60,  # doubled after each failed attempt
+        "backoff_max_seconds": 21600,
+        "mute_days": 7,  # repeats per page and rule are muted this long
+        "review_before_send": False,  # alerts to offices wait for `govwatch alerts release`
+        "immediate_severities": ["veto", "high"],
+        "digest_severities": ["medium", "low"],
+        "leader_severities": ["veto"],  # what a unit's 负责人 receives at once
+        "collector_failures": 3,  # consecutive failed crawls before the admin is told
+        "sweep_days": 3,  # how far back the flush job looks for unalerted serious findings
+        "batch": 200,
+        "webhook_timeout": 10,
+        "console_url": "",  # base URL of the console, for links in alerts
+    },
+    "logging": {
+        "level": "INFO",
+        "file": "logs/govwatch.log",  # under var_dir
+        "max_bytes": 10 * 1024 * 1024,
+        "backups": 5,
     },
 }
 
