@@ -1,0 +1,89 @@
+"""Availability probe: one GET of each website's homepage, concurrent and bounded.
+
+Every probe becomes a Check (DESIGN.md section 3). The national indicator counts a probe as failed
+when the homepage does not answer within 15 seconds or answers with an error.
+"""
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import requests
+
+from govwatch.models import UTC, Check, Target, now
+
+READ_LIMIT = 256 * 1024  # enough to know the page answers; never read a huge body
+_local = threading.local()
+
+
+def _session(user_agent: str) -> requests.Session:
+    s = getattr(_local, "session", None)
+    if s is None:
+        s = _local.session = requests.Session()
+        s.headers["User-Agent"] = user_agent
+    return s
+
+
+def tls_expiry(url: str, timeout: float) -> datetime | None:
+    """When the site's certificate expires (only for https, and only if it verifies)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return None
+    ctx = ssl.create_default_context()
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout) as sock:
+            with ctx.wrap_socket(sock, server_hostname=parts.hostname) as tls:
+                not_after = tls.getpeercert().get("notAfter")
+    except (OSError, ssl.SSLError):
+        return None
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC) if not_after else None
+
+
+def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | None = None) -> Check:
+    at = at or now()
+    verify = target.crawl.get("verify_tls", True)
+    t0 = time.monotonic()
+    try:
+        with _session(user_agent).get(target.url, timeout=timeout, verify=verify, stream=True,
+                                      allow_redirects=True) as resp:
+            deadline = t0 + timeout
+            read = 0
+            for chunk in resp.iter_content(16384):
+                read += len(chunk)
+                if read >= READ_LIMIT or time.monotonic() > deadline:
+                    break
+            elapsed = int((time.monotonic() - t0) * 1000)
+            ok = resp.status_code < 400 and elapsed <= timeout * 1000
+            error = "" if ok else (f"HTTP {resp.status_code}" if resp.status_code >= 400 else "访问超时")
+            expires = tls_expiry(resp.url, timeout) if verify else None
+            return Check(target.id, target.url, at, ok, resp.status_code, elapsed, error, expires)
+    except requests.exceptions.SSLError as exc:
+        error = f"证书或 TLS 错误：{str(exc)[:120]}"
+    except requests.exceptions.Timeout:
+        error = "访问超时"
+    except requests.exceptions.TooManyRedirects:
+        error = "重定向次数过多"
+    except requests.exceptions.ConnectionError as exc:
+        error = f"无法连接：{str(exc)[:120]}"
+    except requests.exceptions.RequestException as exc:
+        error = f"请求失败：{str(exc)[:120]}"
+    return Check(target.id, target.url, at, False, None, int((time.monotonic() - t0) * 1000), error)
+
+
+def probe_targets(targets: list[Target], *, timeout: float = 15, workers: int = 16,
+                  user_agent: str = "govwatch", at: datetime | None = None, on_done=None) -> list[Check]:
+    """Probe every website target concurrently (at most ``workers`` at once)."""
+    sites = [t for t in targets if t.platform == "website" and t.url]
+    at = at or now()
+    checks: list[Check] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sites) or 1))) as pool:
+        for check in pool.map(lambda t: probe_one(t, timeout, user_agent, at), sites):
+            checks.append(check)
+            if on_done:
+                on_done(check)
+    return checks

@@ -1,0 +1,59 @@
+"""One probe round: probe websites, record Checks, judge availability, keep findings and
+down/up state current. Called by ``govwatch probe`` and the scheduler's probe job."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from crawler.ingest import record_hits
+from crawler.probe import probe_targets
+from govwatch.models import Finding, Target, now
+from govwatch.store import FindingFilter, Store
+from scanner.availability import judge_availability
+
+OPEN = ("open", "confirmed", "rectifying")
+
+
+@dataclass
+class ProbeRound:
+    probed: int = 0
+    failed: int = 0
+    went_down: list[str] = field(default_factory=list)
+    came_back: list[str] = field(default_factory=list)
+    new_findings: list[Finding] = field(default_factory=list)
+
+
+def run_probe(store: Store, settings, targets: list[Target], at: datetime | None = None,
+              on_done=None, notify=None) -> ProbeRound:
+    """``notify(store, target, event, at)`` is told "down" and "recovered" transitions (alerts)."""
+    at = at or now()
+    th = settings.thresholds
+    checks = probe_targets(targets, timeout=th["probe_timeout"], workers=settings.crawl["concurrency"],
+                           user_agent=settings.crawl["user_agent"], at=at, on_done=on_done)
+    store.record_checks(checks)
+    result = ProbeRound(probed=len(checks), failed=sum(not c.ok for c in checks))
+    by_id = {t.id: t for t in targets}
+    for check in checks:
+        target = by_id[check.target_id]
+        history = store.list_checks(target.id, since=at - timedelta(days=7))
+        hits, down = judge_availability(target.url, history, at, down_after=th["down_consecutive"],
+                                        share=th["unreachable_share"], tls_days=th["tls_expiring_days"])
+        part = record_hits(store, [(None, target.id, h) for h in hits], at=at,
+                           deadline_days=settings.deadlines_days)
+        result.new_findings.extend(part.new_findings)
+        was_down = target.down_since is not None
+        if down and not was_down:
+            store.update_target_state(target.id, down_since=at, status="down")
+            result.went_down.append(target.id)
+            if notify:
+                notify(store, target, "down", at)
+        elif not down and was_down and check.ok:
+            store.update_target_state(target.id, down_since=None, status="up")
+            result.came_back.append(target.id)
+            for f in store.list_findings(FindingFilter(target_id=target.id, status=OPEN,
+                                                       rule_prefix="site.down_now")):
+                store.transition_finding(f.id, "rectified", note="恢复连通", at=at,
+                                         evidence={"fetched_at": at.isoformat(), "http_status": check.http_status})
+            if notify:
+                notify(store, target, "recovered", at)
+    return result

@@ -1,0 +1,44 @@
+"""govwatch probe: one availability probe round over the websites."""
+from __future__ import annotations
+
+import sys
+
+from govwatch.commands._common import print_table, settings_from, store_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("probe", help="探测网站可用性（每次探测都记录在案）")
+    p.add_argument("--target", action="append", help="只探测指定编号的监测对象（可重复）")
+    p.set_defaults(func=cmd_probe)
+
+
+def cmd_probe(args) -> int:
+    from govwatch.availability import run_probe
+    from govwatch.commands.crawl import select_targets
+    from govwatch.models import fmt_local
+
+    settings = settings_from(args)
+    store = store_from(args, settings)
+    targets = [t for t in select_targets(store, args.target) if t.platform == "website"]
+    done = [0]
+
+    def progress(check):
+        done[0] += 1
+        if sys.stderr.isatty():
+            print(f"\r探测中：{done[0]}/{len(targets)}", end="", file=sys.stderr)
+
+    try:
+        from govwatch.alerts import availability_notice as notify
+    except ImportError:
+        notify = None
+    result = run_probe(store, settings, targets, on_done=progress, notify=notify)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    checks = {c.target_id: c for t in targets for c in store.list_checks(t.id)[-1:]}
+    rows = [[t.id, t.name, "正常" if checks[t.id].ok else "失败",
+             checks[t.id].http_status or "", f"{checks[t.id].elapsed_ms or 0} ms", checks[t.id].error,
+             fmt_local(checks[t.id].at)] for t in targets if t.id in checks]
+    print_table(["编号", "名称", "结果", "状态码", "用时", "错误", "时间"], rows)
+    print(f"探测完成：{result.probed} 个网站，失败 {result.failed} 个；"
+          f"新判定无法访问 {len(result.went_down)} 个，恢复连通 {len(result.came_back)} 个。")
+    return 0

@@ -1,0 +1,54 @@
+"""Availability rules (pure): a target's recent probes → site.down_now, site.unreachable, TLS expiry."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from govwatch.models import Check, Hit, fmt_local
+
+CATEGORY = {
+    "site.down_now": "网站无法访问",
+    "site.unreachable": "站点无法访问（一周不可用率超标）",
+    "site.tls_expiring": "证书即将过期",
+}
+
+
+def consecutive_failures(checks: list[Check]) -> int:
+    n = 0
+    for c in reversed(checks):
+        if c.ok:
+            break
+        n += 1
+    return n
+
+
+def judge_availability(url: str, checks: list[Check], at: datetime, *, down_after: int = 3,
+                       share: float = 0.05, window_days: int = 7, min_probes: int = 20,
+                       tls_days: int = 14) -> tuple[list[Hit], bool]:
+    """``checks`` ordered by time. Returns the hits and whether the site counts as down now."""
+    hits: list[Hit] = []
+    failing = consecutive_failures(checks)
+    down = failing >= down_after
+    if down:
+        last = checks[-1]
+        first_failed = checks[-failing]
+        hits.append(Hit("site.down_now", CATEGORY["site.down_now"], "high", match="down",
+                        detail=f"连续 {failing} 次探测失败（自 {fmt_local(first_failed.at)} 起），最近一次：{last.error or '无法访问'}",
+                        url=url, field="page", suggestion="立即排查服务器和网络，恢复网站访问"))
+    recent = [c for c in checks if c.at >= at - timedelta(days=window_days)]
+    if len(recent) >= min_probes:
+        failed = sum(not c.ok for c in recent)
+        ratio = failed / len(recent)
+        if ratio >= share:
+            hits.append(Hit("site.unreachable", CATEGORY["site.unreachable"], "veto", match="unreachable",
+                            detail=f"近 {window_days} 天探测 {len(recent)} 次，失败 {failed} 次，不可用率 {ratio:.1%}（标准：低于 {share:.0%}）",
+                            url=url, field="page", suggestion="按国办秘函〔2019〕19号，一周内不可用率须低于5%"))
+    latest_tls = next((c.tls_expires_at for c in reversed(checks) if c.tls_expires_at), None)
+    if latest_tls is not None:
+        left = latest_tls - at
+        if left <= timedelta(days=tls_days):
+            expired = left.total_seconds() <= 0
+            hits.append(Hit("site.tls_expiring", CATEGORY["site.tls_expiring"], "high" if expired else "medium",
+                            match=latest_tls.date().isoformat(),
+                            detail=("证书已于 " if expired else "证书将于 ") + f"{fmt_local(latest_tls)} 过期",
+                            url=url, field="page", suggestion="及时更新 HTTPS 证书"))
+    return hits, down
