@@ -382,6 +382,15 @@ parse_column_kind = _vocabulary(COLUMN_KIND_ALIASES, COLUMN_KIND_LABELS, "栏目
 parse_channel = _vocabulary(CHANNEL_ALIASES, CHANNEL_LABELS, "提醒渠道")
 
 
+def parse_maintenance(value: Any) -> tuple[str, date | None]:
+    """维护状态: a kind (cell), or in YAML a mapping {kind, until}."""
+    if not isinstance(value, dict):
+        return parse_maintenance_kind(value), None
+    _check_keys(value, ("kind", "until"), "维护状态")
+    until = value.get("until")
+    return parse_maintenance_kind(value.get("kind") or ""), None if _blank(until) else parse_date(until)
+
+
 def parse_id(value: Any) -> str:
     text = _text(value)
     if not _ID_RE.fullmatch(text):
@@ -638,10 +647,8 @@ class _RowParser:
     def _locator(self, v: dict) -> None:
         """网址或账号ID: a website's address, or an account's URL or else its id."""
         platform = v["platform"]
-        if not self.has("locator") or not platform:
-            return
         text = self.get("locator", _text, "")
-        if not text:
+        if not text or not platform:
             return
         if platform == "website":
             self.merge(v, "url", self.get("locator", _website_url, ""), "locator", "url")
@@ -671,19 +678,7 @@ class _RowParser:
         v["operator_type"] = v["operator_type"] or "self"
 
     def _maintenance(self) -> Maintenance | None:
-        kind, until = "", None
-        if self.has("maintenance"):
-            raw = self.row.cells["maintenance"][1]
-            if isinstance(raw, dict):
-                try:
-                    _check_keys(raw, ("kind", "until"), "维护状态")
-                    kind = parse_maintenance_kind(raw.get("kind") or "")
-                    until = parse_date(raw["until"]) if not _blank(raw.get("until")) else None
-                except ValueError as exc:
-                    self.fail("maintenance", str(exc))
-                    return None
-            else:
-                kind = self.get("maintenance", parse_maintenance_kind, "")
+        kind, until = self.get("maintenance", parse_maintenance, ("", None))
         if self.has("maintenance_until"):
             separate = self.get("maintenance_until", parse_date)
             if until and separate and until != separate:
@@ -766,7 +761,13 @@ def read_registry(path: str | Path) -> Registry:
         raise RegistryError(path, [Problem(None, "", f"无法读取文件：{exc.strerror or exc}")]) from exc
     if suffix in YAML_SUFFIXES:
         return Registry(_targets_from_rows(path, _yaml_rows(path, data), _YAML_FALLBACK_HEADERS))
-    table = _xlsx_table(path, data) if suffix == ".xlsx" else _csv_table(data)
+    if suffix == ".xlsx":
+        table = _xlsx_table(path, data)
+    else:
+        try:
+            table = _csv_table(data)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise RegistryError(path, [Problem(None, "", f"无法读取 CSV 文件（请另存为 UTF-8 或 GBK 编码的 CSV）：{exc}")]) from exc
     rows, ignored = _table_rows(path, table)
     return Registry(_targets_from_rows(path, rows, _SPREADSHEET_FALLBACK_HEADERS), ignored)
 
@@ -860,11 +861,21 @@ def _table_rows(path: Path, table: list[list[Any]]) -> tuple[list[_Row], list[st
     return rows, ignored
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """Safe loading, except that timestamps stay text: a bad date is then reported by field."""
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
 def _yaml_rows(path: Path, data: bytes) -> list[_Row]:
-    text = data.decode("utf-8-sig")
     try:
-        document = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(path, [Problem(None, "", "YAML 文件应为 UTF-8 编码")]) from exc
+    try:
+        document = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(text, Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else ""

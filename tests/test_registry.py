@@ -401,3 +401,13 @@ def test_every_accepted_header_is_documented():
     from govwatch.registry import HEADERS
     doc = (EXAMPLES.parent / "docs" / "registry.md").read_text(encoding="utf-8")
     assert [h for headers in HEADERS.values() for h in headers if h not in doc] == []
+
+
+def test_yaml_maintenance_mapping_is_validated(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("- {name: 示范网站, platform: website, url: 'https://www.shifan.gov.cn/',\n"
+                    "   maintenance: {kind: 临时关停, until: 2026-02-30}}\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as err:
+        load_targets(path)
+    assert [(p.row, p.field, p.line) for p in err.value.problems] == [(1, "maintenance", 2)]
+    assert "2026-02-30" in err.value.problems[0].message
