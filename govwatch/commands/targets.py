@@ -39,8 +39,8 @@ def cmd_import(args) -> int:
     merged = list({**existing, **{t.id: t for t in targets}}.values())
     problems = check_registry(merged)
     if problems:
-        from govwatch.pipeline import record_registry_findings
-        record_registry_findings(store, problems)
+        from crawler.ingest import record_hits
+        record_hits(store, [(None, tid, hit) for tid, hit in problems], deadline_days=settings.deadlines_days)
         print(f"名录检查发现 {len(problems)} 个问题：")
         for target_id, hit in problems:
             print(f"  - [{target_id}] {hit.category}：{hit.detail or hit.match}")
