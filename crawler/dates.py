@@ -145,6 +145,7 @@ def find_dates(text: str, now: datetime | None = None, *, relative: bool = False
     taken: list[tuple[int, int]] = []
 
     def add(start: int, end: int, built: tuple[datetime, bool] | None, rel: bool = False) -> None:
+        end = start + len(text[start:end].rstrip())
         if built is None or any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
@@ -158,7 +159,7 @@ def find_dates(text: str, now: datetime | None = None, *, relative: bool = False
             continue
         add(m.start(), m.end(), (value, True))
     for m in _FULL_DATE.finditer(text):
-        if m["sep"] == "." and m["hour"] is None and re.match(r"\d", text[m.end():m.end() + 1] or "x"):
+        if m["sep"] == "." and m["hour"] is None and re.match(r"\.?\d", text[m.end():m.end() + 2]):
             continue  # version numbers such as 2019.10.1.2
         add(m.start(), m.end(), _build(int(m["year"]), int(m["month"]), int(m["day"]), m, now))
     if compact:

@@ -74,13 +74,14 @@ META_DATE_NAMES = (
 META_SOURCE_NAMES = ("contentsource", "source_name", "og:site_source", "mediaid")
 META_AUTHOR_NAMES = ("author", "article:author", "dc.creator")
 
-# Labels in front of a date, by preference (lower is better).
+# Labels in front of a date, by preference (lower is better; an unlabelled date ranks 3).
 _DATE_LABELS = [
     (1, r"发布时间|发布日期|发表时间|发表日期|发稿时间|发文日期|发文时间|上传时间|上传日期|公布日期|公开日期|publish(?:ed)?(?: ?date| ?time)?"),
-    (2, r"时间|日期|date|time"),
-    (3, r"成文日期|印发日期|生成日期|签发日期"),
-    (4, r"更新时间|更新日期|修改时间|修改日期|updated?"),
+    (4, r"成文日期|印发日期|生成日期|签发日期"),
+    (5, r"更新时间|更新日期|修改时间|修改日期|updated?"),
+    (2, r"时间|日期|date|time"),  # last: the specific labels above end with these words
 ]
+_UNLABELLED = 3
 _DATE_LABEL_RE = [(rank, re.compile(rf"(?:{words})\s*[:：]?\s*[\[【(（]?\s*$", re.I)) for rank, words in _DATE_LABELS]
 _LABEL_STOP = r"(?:作者|记者|来源|出处|发布|时间|日期|编辑|责任编辑|浏览|点击|阅读|访问|字号|字体|打印|分享|关闭|索引号|文号)"
 _VALUE = r"([^\s|｜:：,，;；<>【】\[\]()（）]{1,40})"
@@ -92,8 +93,8 @@ _JS_DATE_RE = re.compile(
     r"""releaseTime|release_time|createTime|create_time|datePublished)["']?\s*[:=]\s*["']([^"'\n]{8,40})["']"""
 )
 
-_NAV_RE = re.compile(r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menus|topnav|mainnav|subnav|header|"
-                     r"topbar|top-bar|daohang|breadcrumbs?|crumbs?|dqwz|position|location)(?:[\s_-]|\d|$)", re.I)
+_NAV_RE = re.compile(r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menus|topnav|mainnav|subnav|"
+                     r"topbar|top-bar|daohang|breadcrumbs?|crumbs?|dqwz)(?:[\s_-]|\d|$)", re.I)
 _FOOTER_RE = re.compile(r"(?:^|[\s_-])(?:footer|foot|bottom|copyright|copy|banquan|dibu)(?:[\s_-]|\d|$)", re.I)
 _FRIEND_RE = re.compile(r"(?:^|[\s_-])(?:yqlj|friendlinks?|friend-links?|friend_links?|flink|links?)(?:[\s_-]|\d|$)", re.I)
 _SIDE_RE = re.compile(r"(?:^|[\s_-])(?:side|sidebar|aside|right|rightside|related|relate|xgxw|xgwz|"
@@ -511,6 +512,11 @@ def extract_title(root, meta: dict[str, str]) -> tuple[str, object | None]:
         return meta_title, best_el if best == meta_title else _find_text_element(root, meta_title)
     if best and (len(best) >= 6 or best == head):
         return best, best_el
+    site_name = meta.get("sitename", "")
+    for el in root.iter("h1"):
+        text = clean_text(el.text_content())
+        if 6 <= len(text) <= 150 and text != site_name and text not in site_name and len(text) > len(head) / 2:
+            return text, el  # <title> holds only the site name
     title = _split_head_title(head) if head else ""
     if not title and best:
         title = best
@@ -592,7 +598,7 @@ def _label_rank(text: str, match: DateMatch) -> int:
     for rank, pattern in _DATE_LABEL_RE:
         if pattern.search(before):
             return rank
-    return 5
+    return _UNLABELLED
 
 
 def _precision(match: DateMatch) -> str:
@@ -680,8 +686,9 @@ def extract_date(page: _Page, linear: str, title_span: tuple[int, int] | None,
     js_choice = _DateChoice(js, "js") if js else None
 
     labelled = None
-    for match in find_dates(linear):
-        if _label_rank(linear, match) <= 2:
+    content = _linear_text(page.root, skip=lambda el: page.area(el) in ("nav", "footer", "side", "friend"))[0]
+    for match in find_dates(content):
+        if _label_rank(content, match) <= 2:
             labelled = _DateChoice(match, "text")
             break
 
@@ -947,13 +954,17 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
 
 
 def _looks_like_list(page: _Page, body_text: str, main) -> bool:
+    """A column page: many dated links and hardly any text besides their titles and dates."""
     if main is not None and _cms_container(page.root) is not None:
         return False
     items = _list_items(page, now=None)
     if len(items) < 8:
         return False
-    titles = sum(len(item["title"]) for item in items)
-    return titles > len(body_text)
+    residual = body_text
+    for item in items:
+        residual = residual.replace(item["title"], "")
+    residual = re.sub(r"\d{2,4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d+\s*(?:分钟|小时|天)前|\s", "", residual)
+    return len(residual) < 200
 
 
 def _list_items(page: _Page, now: datetime | None) -> list[dict]:

@@ -52,12 +52,15 @@ def _js_unescape(value: str) -> str:
     return clean_text(html_lib.unescape(value))
 
 
+_LITERAL = r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+
+
 def js_var(html: str, name: str) -> str:
     """The value of ``var name = "" || "value";`` (the first non-empty string literal)."""
-    for m in re.finditer(rf"(?:var\s+|[\s,;{{]){re.escape(name)}\s*[=:]\s*([^;\n]+)", html):
-        for literal in re.finditer(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'', m.group(1)):
-            value = literal.group(1) if literal.group(1) is not None else literal.group(2)
-            value = _js_unescape(value)
+    pattern = rf"(?:var\s+|[\s,;{{.]){re.escape(name)}\s*[=:]\s*((?:(?:{_LITERAL})\s*(?:\|\|\s*)?)+)"
+    for m in re.finditer(pattern, html):
+        for literal in re.finditer(_LITERAL, m.group(1)):
+            value = _js_unescape(literal.group(0)[1:-1])
             if value:
                 return value
     return ""
