@@ -1,0 +1,115 @@
+"""govwatch demo: the whole chain on a local site farm, offline, on the embedded store.
+
+Starts the farm, imports its registry, crawls its websites with the Scrapy spider (in a
+subprocess, as the scheduler does), scans the items with the shipped lexicons, runs the nightly
+detection, and prints a Chinese summary of the problems per target.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from govwatch.commands._common import print_table, settings_from
+
+DEMO_DIR = "demo"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="演示：在本机模拟站点上完整运行一遍采集、扫描和检测（无需联网）")
+    p.add_argument("--seed", type=int, default=7, help="模拟站点的随机种子（默认 7）")
+    p.add_argument("--sites", type=int, default=4, help="模拟网站数量（默认 4）")
+    p.add_argument("--keep", action="store_true", help="保留上次演示的数据（默认每次重新开始）")
+    p.set_defaults(func=cmd_demo)
+
+
+def demo_settings(args):
+    """The demo has its own store under var/demo/, so it never mixes with real monitoring data."""
+    settings = settings_from(args)
+    var = settings.var_path / DEMO_DIR
+    if var.exists() and not args.keep:
+        shutil.rmtree(var)
+    var.mkdir(parents=True, exist_ok=True)
+    settings.data["var_dir"] = str(var)
+    settings.data["db"] = f"sqlite:///{var / 'govwatch.db'}"
+    return settings
+
+
+def child_env(settings) -> dict:
+    env = dict(os.environ)
+    env["GOVWATCH_DB"] = settings.db
+    env["GOVWATCH_VAR_DIR"] = str(settings.var_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
+                                                      env.get("PYTHONPATH", "")]))
+    return env
+
+
+def cmd_demo(args) -> int:
+    from govwatch.demo.farm import Farm
+    from govwatch.models import Target
+    from govwatch.store import open_store
+
+    started = time.monotonic()
+    settings = demo_settings(args)
+    with Farm(seed=args.seed, sites=args.sites) as farm:
+        print(f"模拟站点已启动：{farm.base_url}（网站 {args.sites} 个，另有微信、微博和订阅源）")
+        targets = [Target.from_dict(d) for d in farm.targets()]
+        for t in targets:
+            # the farm serves from 127.0.0.1, not from a .gov.cn domain: that is the demo, not a finding
+            t.rules = {**t.rules, "disabled": sorted({*t.rules.get("disabled", []), "site.domain"})}
+        store = open_store(settings=settings)
+        created, updated = store.upsert_targets(targets)
+        print(f"已导入名录：{created + updated} 个监测对象。")
+        store.close()
+
+        print("开始采集网站（Scrapy，子进程）……")
+        cmd = [sys.executable, "-m", "govwatch", "crawl", "--kind", "websites"]
+        proc = subprocess.run(cmd, env=child_env(settings), timeout=settings.crawl["subprocess_timeout"])
+        if proc.returncode != 0:
+            print(f"采集子进程异常退出（退出码 {proc.returncode}）。", file=sys.stderr)
+            return 1
+
+        store = open_store(settings=settings)
+        detection_note = run_nightly(store, settings)
+        print_summary(store, targets, farm)
+        if detection_note:
+            print(detection_note)
+        store.close()
+    print(f"\n演示完成，用时 {time.monotonic() - started:.1f} 秒。数据保存在 {settings.var_path}/ 下；"
+          f"查看明细：GOVWATCH_DB={settings.db} govwatch findings list")
+    return 0
+
+
+def run_nightly(store, settings) -> str:
+    """The nightly staleness detection, when it is installed."""
+    try:
+        from govwatch.detection import run_detection
+    except ImportError:
+        return ""
+    run_detection(store, settings)
+    return ""
+
+
+def print_summary(store, targets, farm) -> None:
+    from govwatch.models import PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS
+
+    findings = store.list_findings()
+    by_target: dict[str, list] = {}
+    for f in findings:
+        by_target.setdefault(f.target_id, []).append(f)
+    rows = []
+    for t in targets:
+        fs = by_target.get(t.id, [])
+        counts = {s: sum(f.effective_severity == s for f in fs) for s in SEVERITIES}
+        examples = "；".join(sorted({f"{f.category}" + (f"“{f.match}”" if f.match and len(f.match) <= 12 else "")
+                                    for f in fs})[:4])
+        rows.append([t.id, t.name, PLATFORM_LABELS.get(t.platform, t.platform),
+                     *[counts[s] or "" for s in SEVERITIES[:4]], examples or "未发现问题"])
+    print()
+    print_table(["编号", "名称", "平台", *[SEVERITY_LABELS[s] for s in SEVERITIES[:4]], "问题示例"], rows, max_width=60)
+    total = len(findings)
+    vetoes = sum(f.effective_severity == "veto" for f in findings)
+    print(f"\n共发现问题 {total} 个，其中单项否决 {vetoes} 个。")
