@@ -13,7 +13,6 @@ WeChat article pages are routed to :func:`crawler.wechat.parse_wechat`.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -289,7 +288,7 @@ def element_text(root, skip_hidden: bool = True) -> str:
 
 # --------------------------------------------------------------------------- the page walk
 
-class _Page:
+class Page:
     """One parsed page and what several extractors share."""
 
     def __init__(self, root, url: str):
@@ -389,7 +388,7 @@ def _link_kind_ok(href: str) -> bool:
     return bool(low) and not low.startswith(("javascript:", "mailto:", "tel:", "#", "about:", "data:"))
 
 
-def collect_links(page: _Page, scope=None) -> list[dict]:
+def collect_links(page: Page, scope=None) -> list[dict]:
     """Every link in ``scope`` (default the whole page): absolute url, text, hidden, area."""
     page.mark_friend_blocks()
     scope = scope if scope is not None else page.root
@@ -446,7 +445,7 @@ def collect_attachments(links: list[dict]) -> list[dict]:
     return out
 
 
-def collect_images(page: _Page, scope) -> list[dict]:
+def collect_images(page: Page, scope) -> list[dict]:
     images, seen = [], set()
     if scope is None:
         return images
@@ -666,8 +665,8 @@ def _with_time(choice: _DateChoice, others: list[_DateChoice | None]) -> _DateCh
     return choice
 
 
-def extract_date(page: _Page, linear: str, title_span: tuple[int, int] | None,
-                 body_text: str) -> tuple[_DateChoice | None, str]:
+def extract_date(page: Page, linear: str, title_span: tuple[int, int] | None,
+                 body_text: str) -> _DateChoice | None:
     """Publication time: meta → labels near the title → script → labels anywhere → URL → body."""
     meta = _meta_date(page.meta, page.root)
     meta_choice = _DateChoice(meta, "meta") if meta else None
@@ -694,16 +693,16 @@ def extract_date(page: _Page, linear: str, title_span: tuple[int, int] | None,
 
     for choice in (meta_choice, near, js_choice, labelled):
         if choice:
-            return _with_time(choice, [near, js_choice, labelled, meta_choice]), ""
+            return _with_time(choice, [near, js_choice, labelled, meta_choice])
 
     url_date = date_from_url(page.url)
     if url_date:
         match = DateMatch(url_date, False, 0, 0, "")
-        return _with_time(_DateChoice(match, "url"), []), ""
+        return _DateChoice(match, "url")
     found = find_dates(body_text[:2000])
     if found:
-        return _DateChoice(found[0], "text"), ""
-    return None, ""
+        return _DateChoice(found[0], "text")
+    return None
 
 
 # --------------------------------------------------------------------------- source, author
@@ -735,7 +734,7 @@ def _class_source(root) -> str:
     return ""
 
 
-def extract_source(page: _Page, window: str, linear: str) -> str:
+def extract_source(page: Page, window: str, linear: str) -> str:
     meta = page.meta
     for name in META_SOURCE_NAMES:
         if meta.get(name):
@@ -754,7 +753,7 @@ def extract_source(page: _Page, window: str, linear: str) -> str:
     return ""
 
 
-def extract_author(page: _Page, window: str) -> str:
+def extract_author(page: Page, window: str) -> str:
     for name in META_AUTHOR_NAMES:
         value = clean_text(page.meta.get(name))
         if value and not value.isdigit() and len(value) <= 40:
@@ -772,7 +771,7 @@ def _cms_container(root):
     return None
 
 
-def _paragraph_units(page: _Page):
+def _paragraph_units(page: Page):
     """(element, text) for every paragraph-like block outside navigation and footers."""
     for el in page.body.iter("p", "div", "td", "section", "article", "li", "pre", "font", "span", "blockquote"):
         tag = _tag(el)
@@ -800,7 +799,7 @@ def _link_density(el) -> float:
     return min(1.0, linked / total)
 
 
-def _scored_container(page: _Page):
+def _scored_container(page: Page):
     """The element holding the most article-like paragraphs (a Readability-style vote)."""
     scores: dict = {}
     elements: dict = {}
@@ -855,7 +854,7 @@ def clean_body(text: str, title: str = "") -> str:
     return "\n".join(kept)
 
 
-def extract_body(page: _Page, html: str, title: str) -> tuple[str, object | None]:
+def extract_body(page: Page, html: str, title: str) -> tuple[str, object | None]:
     """(body text, main element or None)."""
     container = _cms_container(page.root)
     if container is not None:
@@ -907,7 +906,7 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
     root = parse_html(html)
     if root is None:
         return Extracted(url=url, canonical_url=url, encoding=encoding, state="live")
-    page = _Page(root, url)
+    page = Page(root, url)
     meta = page.meta
     title, title_el = extract_title(root, meta)
 
@@ -920,7 +919,7 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
     window = linear[title_span[1]:title_span[1] + 400] if title_span else linear[:1500]
 
     text, main = extract_body(page, html, title)
-    choice, _ = extract_date(page, linear, title_span, text)
+    choice = extract_date(page, linear, title_span, text)
 
     links = collect_links(page)
     canonical = ""
@@ -953,7 +952,7 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
     return result
 
 
-def _looks_like_list(page: _Page, body_text: str, main) -> bool:
+def _looks_like_list(page: Page, body_text: str, main) -> bool:
     """A column page: many dated links and hardly any text besides their titles and dates."""
     if main is not None and _cms_container(page.root) is not None:
         return False
@@ -967,7 +966,7 @@ def _looks_like_list(page: _Page, body_text: str, main) -> bool:
     return len(residual) < 200
 
 
-def _list_items(page: _Page, now: datetime | None) -> list[dict]:
+def _list_items(page: Page, now: datetime | None) -> list[dict]:
     items: list[dict] = []
     seen: set[str] = set()
     for a in page.body.iter("a"):
@@ -1026,7 +1025,7 @@ def extract_list_page(body: bytes | str, url: str = "", headers: dict | None = N
     root = parse_html(html)
     if root is None:
         return []
-    return _list_items(_Page(root, url), now)
+    return _list_items(Page(root, url), now)
 
 
 _NEXT_TEXT = re.compile(r"^(?:下一页|下页|后一页|下一頁|next|next page|›|»|>|>>)$", re.I)
@@ -1044,7 +1043,7 @@ def find_pagination(body: bytes | str, url: str = "", headers: dict | None = Non
     root = parse_html(html)
     if root is None:
         return []
-    page = _Page(root, url)
+    page = Page(root, url)
     found: list[str] = []
 
     def add(candidate: str) -> None:

@@ -13,7 +13,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crawler.dates import find_dates, from_timestamp
-from crawler.extract import (Extracted, _Page, clean_text, collect_attachments, collect_images,
+from crawler.extract import (Extracted, Page, clean_text, collect_attachments, collect_images,
                              collect_links, element_text, parse_html, read_meta)
 from crawler.encoding import decode_html
 
@@ -96,7 +96,7 @@ def parse_wechat(body: bytes | str, url: str = "") -> Extracted:
         result.state = "blocked"
         return result
     meta = read_meta(root)
-    page = _Page(root, url or "https://mp.weixin.qq.com/")
+    page = Page(root, url or "https://mp.weixin.qq.com/")
 
     title = (meta.get("og:title") or js_var(html, "msg_title")
              or _first_text(root, "//*[@id='activity-name']") or meta.get("twitter:title", ""))
