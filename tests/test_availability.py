@@ -1,0 +1,105 @@
+"""Availability: probe against a real local HTTP server, and the pure judgment over checks."""
+import threading
+import time
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from crawler.probe import probe_targets
+from govwatch.models import UTC, Check, Target
+from scanner.availability import judge_availability
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def checks(pattern: str, start=T0, step=timedelta(minutes=30)):
+    return [Check("s", "http://x/", start + step * i, ch == "o", 200 if ch == "o" else None, 100,
+                  "" if ch == "o" else "访问超时") for i, ch in enumerate(pattern)]
+
+
+def rules(hits):
+    return sorted(h.rule for h in hits)
+
+
+def test_three_consecutive_failures_mean_down():
+    hits, down = judge_availability("http://x/", checks("ooxx"), T0 + timedelta(hours=2))
+    assert not down and rules(hits) == []
+    hits, down = judge_availability("http://x/", checks("ooxxx"), T0 + timedelta(hours=3))
+    assert down and rules(hits) == ["site.down_now"]
+    assert hits[0].severity == "high" and "连续 3 次" in hits[0].detail
+
+
+def test_recovery_clears_down():
+    hits, down = judge_availability("http://x/", checks("xxxo"), T0 + timedelta(hours=2))
+    assert not down and rules(hits) == []
+
+
+def test_weekly_unreachable_share_at_the_national_threshold():
+    # 7 days x 48 probes = 336; 5% is 16.8 → 17 failures reach the threshold, 16 do not
+    week_start = T0 - timedelta(days=7) + timedelta(minutes=1)
+    ok16 = "x" * 16 + "o" * 320
+    ok17 = "x" * 17 + "o" * 319
+    hits, _ = judge_availability("http://x/", checks(ok16, start=week_start), T0 + timedelta(days=0))
+    assert "site.unreachable" not in rules(hits)
+    hits, _ = judge_availability("http://x/", checks(ok17, start=week_start), T0)
+    assert "site.unreachable" in rules(hits)
+    assert [h.severity for h in hits if h.rule == "site.unreachable"] == ["veto"]
+
+
+def test_too_few_probes_judge_nothing_weekly():
+    hits, _ = judge_availability("http://x/", checks("x" + "o" * 5), T0 + timedelta(hours=3))
+    assert "site.unreachable" not in rules(hits)
+
+
+def test_tls_expiry():
+    cs = checks("o")
+    cs[0].tls_expires_at = T0 + timedelta(days=10)
+    hits, _ = judge_availability("https://x/", cs, T0)
+    assert [(h.rule, h.severity) for h in hits] == [("site.tls_expiring", "medium")]
+    cs[0].tls_expires_at = T0 - timedelta(days=1)
+    hits, _ = judge_availability("https://x/", cs, T0)
+    assert [(h.rule, h.severity) for h in hits] == [("site.tls_expiring", "high")]
+    cs[0].tls_expires_at = T0 + timedelta(days=60)
+    assert judge_availability("https://x/", cs, T0)[0] == []
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/slow"):
+            time.sleep(1.5)
+        code = 500 if self.path.startswith("/broken") else 200
+        body = "<html><body>首页</body></html>".encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_probe_records_every_outcome(server):
+    free = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    dead_port = free.server_address[1]
+    free.server_close()
+    targets = [Target(id="ok", name="正常", url=f"{server}/"),
+               Target(id="err", name="出错", url=f"{server}/broken"),
+               Target(id="slow", name="超时", url=f"{server}/slow"),
+               Target(id="dead", name="关停", url=f"http://127.0.0.1:{dead_port}/"),
+               Target(id="wx", name="公众号", platform="wechat", url=f"{server}/")]
+    got = {c.target_id: c for c in probe_targets(targets, timeout=0.5)}
+    assert set(got) == {"ok", "err", "slow", "dead"}  # accounts are not probed
+    assert got["ok"].ok and got["ok"].http_status == 200
+    assert not got["err"].ok and got["err"].error == "HTTP 500"
+    assert not got["slow"].ok and "超时" in got["slow"].error
+    assert not got["dead"].ok and got["dead"].http_status is None

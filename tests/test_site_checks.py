@@ -1,0 +1,78 @@
+"""Page-based site checks over a SiteReport (pure)."""
+from datetime import datetime
+
+from govwatch.models import UTC, Hit, SiteReport, Target
+from scanner.site import check_site
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+GOOD_FOOTER = ("主办：示范市人民政府办公室 网站标识码：3301000001 浙ICP备12345678号-1 "
+               "浙公网安备 33010602000001号 党政机关")
+
+
+def report(**kw):
+    base = dict(target_id="s", homepage_url="http://www.demo.gov.cn/", fetched_at=NOW, homepage_ok=True,
+                homepage_ms=300, footer_text=GOOD_FOOTER)
+    base.update(kw)
+    return SiteReport(**base)
+
+
+TARGET = Target(id="s", name="示范", url="http://www.demo.gov.cn/")
+
+
+def rules(hits):
+    return sorted(h.rule for h in hits)
+
+
+def test_clean_site_has_no_findings():
+    assert check_site(report(links=[{"url": "http://www.demo.gov.cn/a", "hidden": False, "area": "nav"}]),
+                      TARGET) == []
+
+
+def test_footer_elements_each_named():
+    hits = check_site(report(footer_text="主办：示范市人民政府办公室 浙ICP备12345678号"), TARGET)
+    assert rules(hits) == ["site.footer_missing"]
+    assert hits[0].match == "网站标识码、公安机关备案号、党政机关网站标识"
+    # bm + 8 digits is a valid 网站标识码 form
+    hits = check_site(report(footer_text=GOOD_FOOTER.replace("3301000001", "bm12000001")), TARGET)
+    assert hits == []
+
+
+def test_hidden_outside_link_is_a_dark_link_but_hidden_inside_link_is_not():
+    links = [{"url": "http://casino.example.com/x", "text": "博彩", "hidden": True, "area": "body"},
+             {"url": "http://www.demo.gov.cn/menu", "text": "菜单", "hidden": True, "area": "nav"},
+             {"url": "http://www.gov.cn/", "text": "中国政府网", "hidden": False, "area": "friend"}]
+    hits = check_site(report(links=links), TARGET)
+    assert rules(hits) == ["site.dark_link"] and hits[0].severity == "veto"
+    assert hits[0].match == "http://casino.example.com/x"
+
+
+def test_dead_links_weighted_by_homepage():
+    status = {"http://www.demo.gov.cn/gone": {"status": 404, "homepage": True, "text": "专题"},
+              "http://www.demo.gov.cn/ok": {"status": 200, "homepage": True},
+              "http://other.gov.cn/x": {"status": None, "error": "访问超时", "homepage": False,
+                                        "page": "http://www.demo.gov.cn/art/1.html"}}
+    hits = check_site(report(link_status=status), TARGET)
+    assert [(h.match, h.severity) for h in hits] == [("http://other.gov.cn/x", "low"),
+                                                     ("http://www.demo.gov.cn/gone", "high")]
+
+
+def test_hijacked_friend_link_uses_the_content_scanner():
+    def scan(text):
+        return [Hit("banned.gambling", "赌博", "veto", match="百家乐")] if "百家乐" in text else []
+
+    pages = {"http://old-partner.example/": "澳门葡京 在线百家乐", "http://good.example/": "欢迎访问"}
+    hits = check_site(report(outbound_pages=pages), TARGET, scan=scan)
+    assert rules(hits) == ["site.link_hijacked"] and hits[0].match == "http://old-partner.example/"
+
+
+def test_domain_slow_meta_and_disabled_rules():
+    t = Target(id="s", name="示范", url="http://www.demo.com.cn/")
+    hits = check_site(report(homepage_ms=4200, meta_missing=["http://www.demo.com.cn/a.html"]), t)
+    assert rules(hits) == ["site.domain", "site.meta_missing", "site.slow"]
+    t.rules = {"disabled": ["site.domain", "site.slow"]}
+    assert rules(check_site(report(homepage_ms=4200), t)) == []
+
+
+def test_unreachable_homepage_judges_no_page_content():
+    hits = check_site(report(homepage_ok=False, footer_text=""), TARGET)
+    assert hits == []
