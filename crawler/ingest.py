@@ -96,26 +96,31 @@ class Ingestor:
         result = self.store.upsert_items(items, at=at)
         stats.items_new, stats.items_changed, stats.items_unchanged = (
             len(result.new), len(result.changed), result.unchanged)
-        to_scan = set(result.new) | set(result.changed)
-        if self.lexicon is None or not to_scan:
-            return stats
-        scanned_ids = []
-        for item in {i.id: i for i in items}.values():
-            if item.id not in to_scan:
-                continue
+        fresh = set(result.new) | set(result.changed)
+        if self.lexicon is not None and fresh:
+            stats.add(self.scan_items([i for i in {i.id: i for i in items}.values() if i.id in fresh],
+                                      at, rescanned=set(result.changed)))
+        return stats
+
+    def scan_items(self, items: list[Item], at: datetime | None = None,
+                   rescanned: set[str] | None = None) -> IngestStats:
+        """Scan stored items and record their findings. For items in ``rescanned`` (changed pages,
+        or a rescan after a lexicon update) open content findings that no longer appear are
+        proposed as rectified."""
+        at = at or now()
+        stats = IngestStats()
+        for item in items:
             hits = [] if item.state != "live" else self.scan_item(item)
             pairs = [(item, item.target_id, h) for h in hits]
             if self.ignore:
                 pairs = [p for p in pairs if not self.ignore(p[0], p[2])]
-            part = record_hits(self.store, pairs, at=at, deadline_days=self.deadline_days)
-            stats.add(part)
-            if item.id in result.changed:
+            stats.add(record_hits(self.store, pairs, at=at, deadline_days=self.deadline_days))
+            if rescanned and item.id in rescanned:
                 still = {Finding.from_hit(h, target_id=item.target_id, item=item).id for _, _, h in pairs}
                 stats.rectified += propose_rectified(self.store, item, still, at,
                                                      rule_prefixes=CONTENT_RULE_PREFIXES)
-            scanned_ids.append(item.id)
-        stats.scanned = len(scanned_ids)
-        self.store.mark_scanned(scanned_ids, self.lexicon.version)
+        stats.scanned = len(items)
+        self.store.mark_scanned([i.id for i in items], self.lexicon.version)
         return stats
 
 
