@@ -23,6 +23,7 @@ CATEGORY = {
     "site.domain": "域名不规范",
     "site.slow": "首页访问慢",
     "site.meta_missing": "网页标签缺失",
+    "site.defaced": "首页被篡改",
 }
 
 
@@ -102,6 +103,16 @@ def hijacked_links(report: SiteReport, scan) -> list[Hit]:
     return hits
 
 
+def defaced(report: SiteReport, scan) -> list[Hit]:
+    """The homepage itself carries veto-level banned content: treat it as defaced (挂马/篡改)."""
+    bad = [h for h in scan(report.homepage_text) if h.severity == "veto" and h.rule.startswith("banned.")]
+    if not bad:
+        return []
+    terms = "、".join(sorted({h.match for h in bad})[:5])
+    return [_hit("site.defaced", "veto", terms, f"首页出现违规内容（{terms}），疑似被篡改",
+                 url=report.homepage_url, snippet=bad[0].snippet, suggestion="立即关闭首页、排查入侵并恢复正常内容")]
+
+
 def domain(target: Target) -> list[Hit]:
     host = host_of(target.url)
     if not host or host.endswith(".gov.cn") or host == "gov.cn":
@@ -141,6 +152,8 @@ def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=
     hits += dead_links(report)
     if scan is not None:
         hits += hijacked_links(report, scan)
+        if report.homepage_ok:
+            hits += defaced(report, scan)
     hits += domain(target)
     hits += meta_missing(report)
     return [h for h in hits if h.rule not in off]

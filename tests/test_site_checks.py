@@ -76,3 +76,12 @@ def test_domain_slow_meta_and_disabled_rules():
 def test_unreachable_homepage_judges_no_page_content():
     hits = check_site(report(homepage_ok=False, footer_text=""), TARGET)
     assert hits == []
+
+
+def test_homepage_with_banned_content_is_defaced():
+    def scan(text):
+        return [Hit("banned.gambling", "赌博", "veto", match="百家乐", snippet="百家乐")] if "百家乐" in text else []
+
+    hits = check_site(report(homepage_text="示范市人民政府 在线百家乐 注册送彩金"), TARGET, scan=scan)
+    assert [(h.rule, h.severity) for h in hits] == [("site.defaced", "veto")]
+    assert check_site(report(homepage_text="示范市人民政府 政务公开"), TARGET, scan=scan) == []
