@@ -40,6 +40,16 @@ def item_from_page(data: dict, snapshot: str) -> Item | None:
         parent_url=data.get("parent_url", ""))
 
 
+def item_from_attachment(data: dict, snapshot: str) -> Item:
+    """An attachment is scanned like a page; it inherits its page's publication time."""
+    return Item(
+        target_id=data["target_id"], platform=data["platform"], url=data["url"], column=data.get("column", ""),
+        title=data["title"], published_at=data.get("published_at"),
+        published_at_source="parent" if data.get("published_at") else "none", text=data["text"],
+        meta={"validator": data.get("validator", ""), "attachment": data["ext"]}, snapshot=snapshot,
+        parent_url=data.get("parent_url", ""))
+
+
 class StorePipeline:
     def __init__(self, crawler):
         from govwatch.store import open_store
@@ -67,6 +77,12 @@ class StorePipeline:
     def process_item(self, data, spider=None):
         if "_snapshot_for" in data:
             self.homepage_snapshots[data["_snapshot_for"]] = self.store.put_snapshot(data["body"])
+            return None
+        if data.get("kind") == "attachment":
+            snapshot = self.store.put_snapshot(data["body"])
+            self.pending.append(item_from_attachment(data, snapshot))
+            if len(self.pending) >= BATCH:
+                self.flush()
             return None
         page = data["page"]
         if page.state == "blocked":

@@ -198,6 +198,51 @@ class SiteSpider(scrapy.Spider):
             "page": page, "body": response.body, "validator": self._validator(response),
             "list_date": response.meta.get("list_date"),
         }
+        yield from self._follow_attachments(target, page, response)
+
+    # ---------------------------------------------------------------- attachments
+    def _follow_attachments(self, target: Target, page, response):
+        from crawler.attachments import READABLE
+
+        known = self.signatures.get(target.id, {})
+        for att in page.attachments:
+            url = att["url"]
+            if att["ext"] not in READABLE or (url in known and not self.revalidate):
+                continue
+            yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_attachment_error,
+                                 meta=self._meta(target, page="attachment", ext=att["ext"],
+                                                 title=att.get("text") or url.rsplit("/", 1)[-1],
+                                                 column=response.meta.get("column", ""), parent=response.url,
+                                                 published_at=page.published_at or response.meta.get("list_date")))
+
+    def parse_attachment(self, response):
+        from crawler.attachments import AttachmentError, attachment_text
+
+        target = self.targets[response.meta["target_id"]]
+        report = self.reports[target.id]
+        meta = response.meta
+        self.pages_fetched += 1
+        if response.status >= 400:
+            report.link_status[response.url] = {"status": response.status, "error": "", "page": meta["parent"],
+                                                "text": meta["title"], "homepage": False}
+            return
+        try:
+            text = attachment_text(response.body, meta["ext"])
+        except AttachmentError as exc:
+            self._record_error(target.id, response.url, "attachment", response.status, str(exc))
+            return
+        yield {"kind": "attachment", "target_id": target.id, "platform": target.platform, "url": response.url,
+               "column": meta.get("column", ""), "parent_url": meta["parent"], "title": meta["title"],
+               "published_at": meta.get("published_at"), "text": text, "ext": meta["ext"],
+               "body": response.body, "validator": self._validator(response)}
+
+    def on_attachment_error(self, failure):
+        request = failure.request
+        kind, message = error_kind(failure)
+        report = self.reports.get(request.meta.get("target_id"))
+        if report is not None:
+            report.link_status[request.url] = {"status": None, "error": message, "page": request.meta["parent"],
+                                               "text": request.meta["title"], "homepage": False}
 
     # ---------------------------------------------------------------- links
     def _check_links(self, target: Target, links: list[dict], page_url: str, homepage: bool):
