@@ -41,6 +41,16 @@ DEFAULTS: dict = {
         "zombie_days": 365,
         "reprint_hours": 12,
         "backdated_days": 3,
+        # timeline (scanner/timeline.py): blank columns that make a veto, clock skew allowed before a
+        # date counts as future, how old the last good crawl may be before a verdict is unknown,
+        # reprint matching, and overrides per platform / content type (target.rules override last)
+        "column_empty_veto_count": 5,
+        "future_date_tolerance_minutes": 60,
+        "crawl_max_age_hours": 72,
+        "reprint_similarity": 0.8,
+        "reprint_lookback_hours": 72,
+        "by_platform": {},  # e.g. {"weibo": {"account_stale_days": 3}}
+        "by_content_type": {},  # e.g. {"video": {"zombie_candidate_days": 120}}
         "unreachable_share": 0.05,
         "down_consecutive": 3,
         "slow_ms": 3000,
