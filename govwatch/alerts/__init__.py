@@ -1,0 +1,24 @@
+"""Alerts (DESIGN.md section 9): policy, composition, the outbox and its senders.
+
+Shaped like APScheduler's job stores: ``base.py`` defines the sender interface, ``smtp.py`` and
+``webhook.py`` implement it; ``policy.py`` decides who is told what and when, ``compose.py`` writes
+the Chinese texts, ``outbox.py`` delivers at least once, ``roster.py`` reads the duty roster.
+
+Entry points for the rest of govwatch:
+- ``enqueue_for_findings(store, settings, findings, at=None)``: the crawl pipeline calls it right after
+  findings are recorded; immediate alerts are in the outbox at once, the rest waits for the digest;
+- ``availability_alerts(store, settings, target, was_down, is_down, at=None, down_since=None, detail="")``:
+  the probe calls it when a site's reported state changes (down / recovered);
+- ``flush(store, settings)``, ``enqueue_digests``, ``collector_alerts``, ``sweep``, ``release``: the
+  scheduler jobs and ``govwatch alerts``.
+"""
+from govwatch.alerts.outbox import FlushResult, enqueue, flush, send_test
+from govwatch.alerts.policy import (
+    Outcome, Policy, availability_alerts, collector_alerts, enqueue_digests, enqueue_for_findings,
+    release, sweep,
+)
+
+__all__ = [
+    "FlushResult", "Outcome", "Policy", "availability_alerts", "collector_alerts", "enqueue",
+    "enqueue_digests", "enqueue_for_findings", "flush", "release", "send_test", "sweep",
+]

@@ -1,0 +1,331 @@
+"""Alert texts in Chinese: what, where (link), why (rule and its basis), evidence, deadline.
+
+Crawled text (titles, snippets, matches, URLs) is hostile. Three defences live here:
+- subjects go through ``header_safe``: no CR/LF or other control characters, bounded length,
+  so a page title can never add an email header;
+- the HTML part escapes every value (``html.escape``) and links only http(s) URLs;
+- plain text and webhook text drop control characters (terminal escapes, bidi overrides).
+"""
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from govwatch.models import (
+    PLATFORM_LABELS, SEVERITY_LABELS, SEVERITY_RANK, Finding, Target, fmt_local,
+)
+
+S19 = "《政府网站与政务新媒体检查指标》（国办秘函〔2019〕19号）"
+G47 = "《政府网站发展指引》（国办发〔2017〕47号）"
+
+# rule (exact) or rule family (prefix ending in ".") -> basis (why it is a problem)
+RULE_BASIS: dict[str, str] = {
+    "site.unreachable": f"{S19}单项否决：站点无法访问（7 天内不可访问比例 ≥5%）",
+    "site.down_now": "值班要求：连续多次探测失败，网站当前无法访问",
+    "site.homepage_stale": f"{S19}单项否决：首页超过 2 周未更新",
+    "site.column_stale": f"{S19}：栏目不更新（动态要闻 2 周、通知公告政策文件 3 个月、概况 1 年）",
+    "site.column_empty": f"{S19}：空白栏目",
+    "site.undated": "2015 年全国政府网站普查规则：未标注发布日期的信息视为未更新",
+    "site.interaction_unanswered": f"{S19}单项否决：互动回应差，留言超过 3 个月未答复",
+    "site.dead_link": f"{G47}：链接或附件无法打开",
+    "site.dark_link": f"{S19}单项否决：页面含指向外部网站的隐藏链接（疑似挂马、篡改）",
+    "site.link_hijacked": f"{S19}单项否决：链接的外部网站已变为赌博、色情等违法内容",
+    "site.defaced": f"{S19}单项否决：首页被篡改（安全事故）",
+    "site.footer_missing": f"{G47}：页脚缺少网站标识码、ICP 备案号、公安备案号或党政机关网站标识",
+    "site.domain": f"{G47}：政府网站应使用 .gov.cn 域名",
+    "site.meta_missing": f"{G47}：文章页缺少 ArticleTitle、PubDate、ContentSource 网页标签",
+    "site.slow": f"{G47}：首页打开时间超过 3 秒",
+    "site.tls_expiring": "运维要求：网站证书即将过期或已过期",
+    "account.stale": "本地规定：图文类账号每周更新，音视频类账号每 10 天更新",
+    "account.stale_veto": f"{S19}单项否决：政务新媒体超过 2 周未更新",
+    "account.zombie": "僵尸账号：超过 3 个月（候选）或 1 年未更新",
+    "account.empty": "《关于推进政务新媒体健康有序发展的意见》（国办发〔2018〕123号）：空壳账号",
+    "account.gone": "管理底数不清：账号已注销、被封禁或不存在",
+    "collector.error": "采集异常（仅通知管理员；采集失败不作为账号不更新的证据）",
+    "timeline.backdated": f"{S19}：伪造发稿日期（补发稿件并倒填日期）",
+    "timeline.future_date": f"{S19}：伪造发稿日期（发布日期晚于采集时间）",
+    "timeline.reprint_late": "本地规定：上级要闻应在 12 小时内转载",
+    "registry.duplicate_account": "国办发〔2018〕123号：一个单位在同一平台原则上只开设一个账号",
+    "registry.outsourced_unqualified": "违规外包：内容运营外包给不具备新闻信息服务资质的单位",
+    "banned.": f"{S19}单项否决：发布或链接违反“七条底线”和“十不得”的内容",
+    "expression.leader": f"{S19}单项否决：严重表述错误（领导人姓名或职务错误）",
+    "expression.term": "新华社《新闻报道中的禁用词》：政治性表述不规范",
+    "expression.typo": "错别字",
+    "secret.": "涉密信息不上网：页面含密级标志或内部资料标记",
+    "privacy.": "个人信息保护：公开信息中的个人信息应去标识化",
+    "ads.": f"{S19}：刊登商业广告（含软文）",
+    "title.": "标题党：以夸张、悬念式标题吸引点击",
+    "tone.": "内容庸俗化、娱乐化",
+    "offtopic.": "功能定位不清：发布与政务无关的内容",
+    "source.unauthorised": "规范转载：不得转载自媒体、商业平台稿件",
+    "source.missing": "规范转载：转载稿件应注明来源",
+    "link.": f"{S19}：链接商业网站或违规网站",
+    "map.": "《地图管理条例》：公开地图应标注审图号",
+}
+
+
+def rule_basis(rule: str) -> str:
+    if rule in RULE_BASIS:
+        return RULE_BASIS[rule]
+    family = rule.split(".", 1)[0] + "."
+    return RULE_BASIS.get(family, "")
+
+
+# Text safety ------------------------------------------------------------------------
+
+def clean_text(value, limit: int | None = None) -> str:
+    """Drop control and format characters (keeps newlines and tabs) from crawled text."""
+    text = "" if value is None else str(value)
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(" ")
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def one_line(value, limit: int | None = None) -> str:
+    return " ".join(clean_text(value).split())[: limit or None] if value else ""
+
+
+def header_safe(value, limit: int = 150) -> str:
+    """A header value that cannot break out of its line: whitespace runs (CR, LF, tabs, Unicode
+    line separators) become one space, other control characters go, length is bounded."""
+    text = one_line(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def safe_link(url: str) -> str:
+    """An http(s) URL fit for an href, or '' (javascript:, data: … are never linked)."""
+    url = one_line(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def esc(value) -> str:
+    return html.escape(clean_text(value), quote=True)
+
+
+def html_link(url: str, label: str | None = None) -> str:
+    href = safe_link(url)
+    shown = esc(label if label is not None else url)
+    return f'<a href="{html.escape(href, quote=True)}">{shown}</a>' if href else shown
+
+
+# Composed messages ------------------------------------------------------------------
+
+@dataclass
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+HTML_HEAD = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+             '<body style="font-family:sans-serif;font-size:14px;line-height:1.6">')
+HTML_TAIL = ('<p style="color:#888;font-size:12px">本邮件由政务网站与政务新媒体监测系统（govwatch）自动发送，'
+             '请勿直接回复。</p></body></html>')
+TEXT_TAIL = "\n——\n本消息由政务网站与政务新媒体监测系统（govwatch）自动发送，请勿直接回复。\n"
+
+
+def target_label(t: Target) -> str:
+    return f"{PLATFORM_LABELS.get(t.platform, t.platform)}“{one_line(t.name, 80)}”"
+
+
+def greeting(t: Target) -> str:
+    return one_line(t.office or t.owner or "各位同事", 60)
+
+
+def _evidence_lines(f: Finding) -> list[tuple[str, str]]:
+    """(label, value) pairs describing one finding; values are raw (escaped by the caller)."""
+    rows: list[tuple[str, str]] = []
+    rows.append(("问题", f"{f.category or f.rule}（{SEVERITY_LABELS.get(f.effective_severity, f.effective_severity)}）"))
+    if f.title:
+        rows.append(("页面标题", one_line(f.title, 200)))
+    if f.url:
+        rows.append(("页面地址", one_line(f.url, 500)))
+    basis = rule_basis(f.rule)
+    rows.append(("检查规则", f"{f.rule}" + (f"：{basis}" if basis else "")))
+    if f.match:
+        rows.append(("命中内容", one_line(f.match, 200)))
+    if f.snippet:
+        rows.append(("上下文", one_line(f.snippet, 300)))
+    if f.detail:
+        rows.append(("说明", one_line(f.detail, 300)))
+    if f.suggestion:
+        rows.append(("推荐修改", one_line(f.suggestion, 200)))
+    ev = f.evidence or {}
+    ev_parts = []
+    if ev.get("snapshot"):
+        ev_parts.append(f"页面快照 sha256:{one_line(ev['snapshot'], 64)}")
+    fetched = ev.get("fetched_at")
+    if isinstance(fetched, str) and fetched:
+        try:
+            fetched = fmt_local(datetime.fromisoformat(fetched))
+        except ValueError:
+            fetched = one_line(fetched, 40)
+        ev_parts.append(f"采集时间 {fetched}")
+    if f.first_seen_at:
+        ev_parts.append(f"首次发现 {fmt_local(f.first_seen_at)}")
+    if ev_parts:
+        rows.append(("证据", "；".join(ev_parts)))
+    rows.append(("整改时限", fmt_local(f.deadline) if f.deadline else "尽快"))
+    rows.append(("问题编号", f.id))
+    return rows
+
+
+def _rows_text(rows: list[tuple[str, str]], indent: str = "  ") -> str:
+    return "\n".join(f"{indent}{label}：{value}" for label, value in rows)
+
+
+def _rows_html(rows: list[tuple[str, str]]) -> str:
+    cells = []
+    for label, value in rows:
+        shown = html_link(value) if label == "页面地址" else esc(value)
+        cells.append(f'<tr><th align="left" style="white-space:nowrap;padding-right:12px">{esc(label)}</th>'
+                     f"<td>{shown}</td></tr>")
+    return '<table style="border-collapse:collapse;margin-bottom:12px">' + "".join(cells) + "</table>"
+
+
+def finding_message(target: Target, findings: list[Finding], console_url: str = "") -> Message:
+    """Immediate alert about findings of one target (usually one page and one rule)."""
+    worst = min(findings, key=lambda f: SEVERITY_RANK.get(f.effective_severity, 9))
+    sev = SEVERITY_LABELS.get(worst.effective_severity, worst.effective_severity)
+    what = worst.category or worst.rule
+    more = f"等 {len(findings)} 个问题" if len(findings) > 1 else ""
+    subject = header_safe(f"【{sev}】{one_line(target.name, 40)}：{one_line(what, 30)}{more}")
+    intro = (f"{greeting(target)}：\n\n您单位负责的{target_label(target)}发现以下问题，"
+             f"请核实并在整改时限前完成整改。\n")
+    parts_text, parts_html = [intro], [f"<p>{esc(greeting(target))}：</p><p>您单位负责的{esc(target_label(target))}"
+                                       f"发现以下问题，请核实并在整改时限前完成整改。</p>"]
+    for n, f in enumerate(findings, 1):
+        rows = _evidence_lines(f)
+        parts_text.append(f"\n{n}.\n" + _rows_text(rows))
+        parts_html.append(f"<h3>{n}. {esc(f.category or f.rule)}</h3>" + _rows_html(rows))
+    if target.url:
+        parts_text.append(f"\n监测对象地址：{one_line(target.url, 300)}")
+        parts_html.append(f"<p>监测对象地址：{html_link(target.url)}</p>")
+    if console_url:
+        link = console_url.rstrip("/") + f"/findings?target={target.id}"
+        parts_text.append(f"\n处理入口：{link}")
+        parts_html.append(f"<p>处理入口：{html_link(link)}</p>")
+    return Message(subject, "\n".join(parts_text) + TEXT_TAIL, HTML_HEAD + "".join(parts_html) + HTML_TAIL)
+
+
+def availability_message(target: Target, kind: str, at: datetime, down_since: datetime | None,
+                         detail: str = "") -> Message:
+    """kind: 'down' (网站无法访问) or 'recovery' (恢复连通)."""
+    name = one_line(target.name, 40)
+    if kind == "down":
+        subject = header_safe(f"【网站无法访问】{name}")
+        lines = [f"{greeting(target)}：", "",
+                 f"您单位负责的{target_label(target)}自 {fmt_local(down_since or at)} 起连续探测失败，当前无法访问。",
+                 f"网址：{one_line(target.url, 300)}"]
+        if detail:
+            lines.append(f"最近一次错误：{one_line(detail, 200)}")
+        lines += [f"依据：{rule_basis('site.down_now')}；{rule_basis('site.unreachable')}",
+                  "请立即排查；恢复后系统将发送“恢复连通”通知。"]
+    else:
+        subject = header_safe(f"【恢复连通】{name}")
+        lines = [f"{greeting(target)}：", "", f"您单位负责的{target_label(target)}已于 {fmt_local(at)} 恢复访问。",
+                 f"网址：{one_line(target.url, 300)}"]
+        if down_since:
+            minutes = max(0, int((at - down_since).total_seconds() // 60))
+            lines.append(f"无法访问时段：{fmt_local(down_since)} 至 {fmt_local(at)}，共约 {minutes // 60} 小时 {minutes % 60} 分钟。")
+    text = "\n".join(lines) + "\n" + TEXT_TAIL
+    url_line = f"网址：{one_line(target.url, 300)}"
+    body = "".join(f"<p>{'网址：' + html_link(target.url) if line == url_line else esc(line)}</p>"
+                   for line in lines if line)
+    return Message(subject, text, HTML_HEAD + body + HTML_TAIL)
+
+
+def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, console_url: str = "") -> Message:
+    """The daily digest for one recipient: by target, then by severity (most serious first)."""
+    offices = sorted({greeting(t) for t, _ in groups.values()})
+    total = sum(len(fs) for _, fs in groups.values())
+    subject = header_safe(f"【每日汇总】{'、'.join(offices)[:40]}：{total} 个待整改问题（{day}）")
+    text = [f"{'、'.join(offices)}：", "", f"截至 {day}，您单位负责的 {len(groups)} 个网站或账号有 {total} 个新发现的问题，"
+            "请在整改时限前完成整改。", ""]
+    body = [f"<p>{esc('、'.join(offices))}：</p><p>截至 {esc(day)}，您单位负责的 {len(groups)} 个网站或账号有 "
+            f"{total} 个新发现的问题，请在整改时限前完成整改。</p>"]
+    for tid in sorted(groups, key=lambda k: one_line(groups[k][0].name)):
+        target, findings = groups[tid]
+        text.append(f"■ {target_label(target)}（{len(findings)} 个）" + (f" {one_line(target.url, 200)}" if target.url else ""))
+        body.append(f"<h2>{esc(target_label(target))}（{len(findings)} 个）</h2>")
+        if target.url:
+            body.append(f"<p>{html_link(target.url)}</p>")
+        by_sev: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_sev.setdefault(f.effective_severity, []).append(f)
+        for sev in sorted(by_sev, key=lambda s: SEVERITY_RANK.get(s, 9)):
+            label = SEVERITY_LABELS.get(sev, sev)
+            text.append(f"  【{label}】{len(by_sev[sev])} 个")
+            body.append(f"<h3>{esc(label)}（{len(by_sev[sev])} 个）</h3><ol>")
+            for f in sorted(by_sev[sev], key=lambda f: (f.rule, f.url, f.id)):
+                basis = rule_basis(f.rule)
+                where = one_line(f.title, 60) or one_line(f.url, 120)
+                line = (f"    - {one_line(f.category or f.rule, 40)}：{where}"
+                        + (f"（命中“{one_line(f.match, 40)}”）" if f.match else "")
+                        + f"；整改时限 {fmt_local(f.deadline, with_time=False) if f.deadline else '尽快'}")
+                text.append(line)
+                if f.url:
+                    text.append(f"      链接：{one_line(f.url, 300)}")
+                text.append(f"      依据：{f.rule}" + (f" {basis}" if basis else ""))
+                if f.suggestion:
+                    text.append(f"      推荐修改：{one_line(f.suggestion, 120)}")
+                body.append(
+                    "<li>" + esc(f.category or f.rule) + "："
+                    + (html_link(f.url, one_line(f.title, 60) or f.url) if f.url else esc(where))
+                    + (f"（命中“{esc(one_line(f.match, 40))}”）" if f.match else "")
+                    + f"；整改时限 {esc(fmt_local(f.deadline, with_time=False) if f.deadline else '尽快')}"
+                    + f"<br><small>依据：{esc(f.rule)} {esc(basis)}</small>"
+                    + (f"<br><small>推荐修改：{esc(one_line(f.suggestion, 120))}</small>" if f.suggestion else "")
+                    + "</li>")
+            body.append("</ol>")
+        text.append("")
+    if console_url:
+        text.append(f"处理入口：{console_url}")
+        body.append(f"<p>处理入口：{html_link(console_url)}</p>")
+    return Message(subject, "\n".join(text) + TEXT_TAIL, HTML_HEAD + "".join(body) + HTML_TAIL)
+
+
+def collector_message(target: Target, failures: int, error_kind: str, error: str,
+                      since: datetime | None) -> Message:
+    subject = header_safe(f"【采集异常】{one_line(target.name, 40)} 连续 {failures} 次采集失败")
+    lines = [f"管理员：", "", f"{target_label(target)}连续 {failures} 次采集失败"
+             + (f"（上次成功：{fmt_local(since)}）" if since else "（从未成功）") + "。",
+             f"异常类型：{one_line(error_kind or '未知', 40)}", f"最近错误：{one_line(error, 300) or '无'}",
+             f"地址：{one_line(target.url or target.feed_url or target.account_id, 300)}",
+             f"说明：{rule_basis('collector.error')}。请检查订阅源、登录状态或访问频率。"]
+    return Message(subject, "\n".join(lines) + "\n" + TEXT_TAIL,
+                   HTML_HEAD + "".join(f"<p>{esc(x)}</p>" for x in lines if x) + HTML_TAIL)
+
+
+def failure_message(alert) -> Message:
+    subject = header_safe(f"【提醒发送失败】{one_line(alert.subject, 60)}")
+    lines = ["管理员：", "", f"以下提醒经 {alert.attempts} 次尝试仍未送达，已标记为“发送失败”：",
+             f"提醒编号：{alert.id}", f"渠道：{alert.channel}", f"收件人：{one_line(alert.to, 200)}",
+             f"主题：{one_line(alert.subject, 150)}", f"最后错误：{one_line(alert.last_error, 300)}",
+             "请检查收件地址或发送配置后，用 govwatch alerts list --status failed 查看。"]
+    return Message(subject, "\n".join(lines) + "\n" + TEXT_TAIL,
+                   HTML_HEAD + "".join(f"<p>{esc(x)}</p>" for x in lines if x) + HTML_TAIL)
+
+
+def test_message(at: datetime) -> Message:
+    subject = "【测试】政务网站与政务新媒体监测提醒测试"
+    text = (f"这是一条测试提醒，发送时间 {fmt_local(at)}。\n收到本消息说明提醒渠道配置正确，无需处理。\n" + TEXT_TAIL)
+    return Message(subject, text, HTML_HEAD + f"<p>{esc(text.split(TEXT_TAIL)[0])}</p>" + HTML_TAIL)
