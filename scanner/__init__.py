@@ -1,0 +1,10 @@
+"""Every judgment of govwatch, as pure functions (DESIGN.md section 2): imports only
+``govwatch.models``, ``govwatch.settings`` and libraries, never the store.
+
+Content checks: ``load_lexicon`` then ``scan_document``.
+"""
+from .content import scan_document
+from .lexicon import Lexicon, check_lexicons, load_lexicon
+from .normalize import normalize
+
+__all__ = ["Lexicon", "check_lexicons", "load_lexicon", "normalize", "scan_document"]

@@ -1,0 +1,54 @@
+"""标题党: an explainable score over the title.
+
+Signals: clickbait phrases from the lexicon (+2 each), stacked exclamation or question marks
+(+2), a suspense ellipsis (+1), emoji (+1).  A title scoring at least ``THRESHOLD`` is reported,
+with every signal and its points in ``Hit.detail``: a single emphatic word (“重磅！”) is not.
+"""
+from __future__ import annotations
+
+import re
+
+from .hits import make_hit
+
+THRESHOLD = 3
+PHRASE_POINTS = 2
+STACKED_RE = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|[?？][!！]|[!！][?？]")
+ELLIPSIS_RE = re.compile(r"(?:…+|\.{3,}|。{3,}|\.\.\.)")
+EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u2604\u2607-\u27BF\u2B50\u2B55\u203C\u2049]")
+
+
+def score_title(title: str, phrases: list[tuple[int, int, str]]) -> tuple[int, list[str]]:
+    """``phrases``: (start, end, phrase) of clickbait phrases found in the title."""
+    signals, score = [], 0
+    seen = set()
+    for _, _, phrase in phrases:
+        if phrase in seen:
+            continue
+        seen.add(phrase)
+        score += PHRASE_POINTS
+        signals.append(f"“{phrase}”+{PHRASE_POINTS}")
+    stacked = STACKED_RE.search(title)
+    if stacked:
+        score += 2
+        signals.append(f"连续标点“{stacked.group()}”+2")
+    ellipsis = ELLIPSIS_RE.search(title)
+    if ellipsis:
+        score += 1
+        signals.append("悬念省略号+1")
+    if EMOJI_RE.search(title):
+        score += 1
+        signals.append("表情符号+1")
+    return score, signals
+
+
+def scan_title(title: str, phrases: list[tuple[int, int, str]]) -> list:
+    if not title:
+        return []
+    score, signals = score_title(title, phrases)
+    if score < THRESHOLD:
+        return []
+    start = min((s for s, _, _ in phrases), default=0)
+    end = max((e for _, e, _ in phrases), default=len(title))
+    return [make_hit("title.clickbait", title, start, max(end, start), field="title",
+                     suggestion="标题应准确概括内容，删去夸张、悬念用语和连续感叹号",
+                     detail=f"标题党评分 {score}（达到 {THRESHOLD} 即报）：" + "；".join(signals))]

@@ -1,0 +1,423 @@
+"""Lexicon loading: the shipped ``lexicons/`` folder merged with user folders.
+
+File format (see ``lexicons/README.md``): UTF-8 text, one entry per line.
+
+- ``# key: value`` header lines before the first entry: ``category``, ``label``, ``severity``,
+  ``substring`` (yes/no), ``match`` (word, substring, whole), ``kind`` (terms, leaders, fallen,
+  domains), ``fields`` (title, text, source), ``context`` (lower, keep); other ``#`` lines are
+  comments;
+- ``term`` or ``wrong => right`` (a suggestion); a leading or trailing ``*`` lets the term sit
+  inside a longer word on that side (``*省人大副主任``);
+- ``!phrase``: an allow phrase; a lexicon hit lying inside an allow phrase is dropped.
+
+``load_lexicon`` builds one Aho-Corasick automaton over every category.  Keys are the UTF-8
+bytes of the normalised terms, held as a latin-1 string: the automaton then walks bytes, whose
+nodes have few children, which is far faster than walking Chinese characters (pyahocorasick
+searches a node's children linearly).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+
+from govwatch.models import SEVERITIES
+
+from .normalize import CHINESE_DIGITS, normalize_text
+
+RULES_VERSION = "1"  # bump when rule code changes what a lexicon finds
+
+HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context"}
+KINDS = ("terms", "leaders", "fallen", "domains")
+FIELDS = ("title", "text", "source")
+CATEGORY_RE = re.compile(r"^[a-z]+(?:\.[a-z_]+)+$")
+HEADER_RE = re.compile(r"^#\s*([a-z_]+)\s*[:：]\s*(.*?)\s*$")
+YES = {"yes", "true", "1", "是", "y"}
+NO = {"no", "false", "0", "否", "n"}
+
+# Defaults by rule family (DESIGN.md section 4): severity, whether condemnation context lowers.
+FAMILY_DEFAULTS = {
+    "banned": ("veto", True), "expression": ("high", False), "secret": ("veto", True),
+    "ads": ("high", True), "title": ("medium", False), "tone": ("low", False),
+    "offtopic": ("low", False), "source": ("medium", False), "link": ("low", False),
+    "map": ("low", False), "privacy": ("high", False),
+}
+SEVERITY_DEFAULTS = {"expression.leader": "veto", "expression.typo": "medium"}
+
+
+def shipped_dir() -> Path:
+    """The shipped lexicon folder (``lexicons/`` beside this package, or the installed one)."""
+    try:
+        from lexicons import LEXICON_DIR
+        return Path(LEXICON_DIR)
+    except ImportError:  # pragma: no cover - running from an unusual layout
+        return Path(__file__).resolve().parent.parent / "lexicons"
+
+
+@dataclass
+class Category:
+    id: str
+    label: str = ""
+    severity: str = "medium"
+    fields: tuple = ("title", "text")
+    context: bool = False  # condemnation context lowers the severity
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    term: str  # as written (without wildcards)
+    norm: str  # normalised
+    category: Category = field(compare=False, hash=False)
+    suggestion: str = ""
+    left_free: bool = False
+    right_free: bool = False
+    file: str = ""
+    line: int = 0
+    kind: str = "terms"  # terms, leaders, fallen, domains (per file)
+    match: str = "word"  # word, substring, whole (per file)
+
+
+@dataclass
+class _Parsed:
+    path: Path
+    display: str
+    headers: dict
+    entries: list  # (line, term, suggestion, left_free, right_free)
+    allow: list  # (line, phrase)
+    problems: list
+    raw: bytes
+
+
+def _parse_file(path: Path, display: str) -> _Parsed:
+    raw = path.read_bytes()
+    parsed = _Parsed(path, display, {}, [], [], [], raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        parsed.problems.append(f"{display}:0: 不是 UTF-8 编码（{exc.reason}，第 {exc.start} 字节）")
+        return parsed
+    seen_entry = False
+    for no, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            m = HEADER_RE.match(line)
+            if not m:
+                continue  # comment
+            key, value = m.group(1), m.group(2)
+            if key not in HEADER_KEYS:
+                parsed.problems.append(f"{display}:{no}: 未知的文件头“{key}”（可用：{'、'.join(sorted(HEADER_KEYS))}）")
+                continue
+            if seen_entry:
+                parsed.problems.append(f"{display}:{no}: 文件头“{key}”应写在所有词条之前")
+                continue
+            problem = _check_header(key, value)
+            if problem:
+                parsed.problems.append(f"{display}:{no}: {problem}")
+                continue
+            parsed.headers[key] = value
+            continue
+        seen_entry = True
+        if line.startswith("!"):
+            phrase = line[1:].strip()
+            if not normalize_text(phrase).strip():
+                parsed.problems.append(f"{display}:{no}: 放行短语为空")
+            else:
+                parsed.allow.append((no, phrase))
+            continue
+        term, sep, suggestion = line.partition("=>")
+        term, suggestion = term.strip(), suggestion.strip()
+        if sep and not suggestion:
+            parsed.problems.append(f"{display}:{no}: “=>”后缺少建议写法")
+            continue
+        if sep and not term:
+            parsed.problems.append(f"{display}:{no}: “=>”前缺少词条")
+            continue
+        if sep and term.strip("*").strip() == suggestion.strip("*").strip():
+            parsed.problems.append(f"{display}:{no}: 建议写法与词条相同")
+            continue
+        left_free = term.startswith("*")
+        right_free = term.endswith("*") and len(term) > 1
+        term = term.strip("*").strip()
+        if not term:
+            parsed.problems.append(f"{display}:{no}: 词条为空")
+            continue
+        parsed.entries.append((no, term, suggestion.strip("*").strip() if sep else "", left_free, right_free))
+    return parsed
+
+
+def _check_header(key: str, value: str) -> str:
+    v = value.strip().lower()
+    if key == "category" and not CATEGORY_RE.match(v):
+        return f"类别“{value}”格式错误（应如 banned.cult，小写字母与点）"
+    if key == "severity" and v not in SEVERITIES:
+        return f"级别“{value}”无效（可用：{'、'.join(SEVERITIES)}）"
+    if key == "substring" and v not in YES | NO:
+        return f"substring 应为 yes 或 no，而不是“{value}”"
+    if key == "match" and v not in ("word", "substring", "whole"):
+        return f"match 应为 word、substring 或 whole，而不是“{value}”"
+    if key == "kind" and v not in KINDS:
+        return f"kind 应为 {'、'.join(KINDS)} 之一，而不是“{value}”"
+    if key == "fields":
+        bad = [f for f in re.split(r"[,，\s]+", v) if f and f not in FIELDS]
+        if bad or not v:
+            return f"fields 只能包含 {'、'.join(FIELDS)}"
+    if key == "context" and v not in ("lower", "keep"):
+        return f"context 应为 lower 或 keep，而不是“{value}”"
+    if key == "label" and not value.strip():
+        return "label 不能为空"
+    return ""
+
+
+def _apply_headers(cat: Category, headers: dict, fresh: bool) -> None:
+    if fresh:
+        severity, lower = FAMILY_DEFAULTS.get(cat.family, ("medium", False))
+        cat.severity = SEVERITY_DEFAULTS.get(cat.id, severity)
+        cat.context = lower
+        cat.label = cat.id
+        if cat.family == "source":
+            cat.fields = ("source",)
+        elif cat.family == "title":
+            cat.fields = ("title",)
+    if "label" in headers:
+        cat.label = headers["label"].strip()
+    if "severity" in headers:
+        cat.severity = headers["severity"].strip().lower()
+    if "fields" in headers:
+        cat.fields = tuple(f for f in FIELDS if f in re.split(r"[,，\s]+", headers["fields"].lower()))
+    if "context" in headers:
+        cat.context = headers["context"].strip().lower() == "lower"
+
+
+def _digit_variant(term: str) -> str:
+    """下三滥 → 下3滥: the variant with Chinese numerals written as digits ('' if none)."""
+    if not any(c in "〇零一二三四五六七八九" for c in term):
+        return ""
+    return "".join(CHINESE_DIGITS.get(c, c) if c in "〇零一二三四五六七八九" else c for c in term)
+
+
+def _split_titles(s: str) -> tuple:
+    return tuple(t.strip() for t in re.split(r"[、,，;；/]", s) if t.strip())
+
+
+class Lexicon:
+    """Every category, merged; the automaton; the lexicon version."""
+
+    def __init__(self, dirs: list[Path]):
+        self.dirs = dirs
+        self.categories: dict[str, Category] = {}
+        self._entries: dict[tuple, Entry] = {}
+        self.allow: list[str] = []
+        self.domains: dict[str, dict[str, Entry]] = {}
+        self.whole: dict[str, dict[str, Entry]] = {}
+        self.leaders: dict[str, Entry] = {}
+        self.fallen: dict[str, Entry] = {}
+        self.files: list[str] = []
+        self.problems: list[str] = []
+        self._tokenizer = None
+        self._tok_lock = threading.Lock()
+        self._cut_cache: dict = {}
+        self._load()
+
+    # --- loading ---------------------------------------------------------------------------
+    def _load(self) -> None:
+        digest = hashlib.sha256(f"rules={RULES_VERSION}\n".encode())
+        parsed_files = []
+        for d in self.dirs:
+            if not d.is_dir():
+                self.problems.append(f"{d}:0: 词库目录不存在")
+                continue
+            for path in sorted(d.glob("*.txt")):
+                display = str(path)
+                p = _parse_file(path, display)
+                parsed_files.append(p)
+                digest.update(path.name.encode() + b"\0" + p.raw + b"\0")
+        self.version = digest.hexdigest()[:12]
+        seen: dict[tuple, str] = {}  # (category, norm) -> "file:line"
+        first_term: dict[str, str] = {}  # norm -> "file:line" of its first category
+        allow_seen: dict[str, str] = {}
+        by_key: dict[str, list] = {}
+        for p in parsed_files:
+            self.problems.extend(p.problems)
+            cat_id = p.headers.get("category", "").strip().lower()
+            if not cat_id:
+                if p.entries:
+                    self.problems.append(f"{p.display}:1: 缺少“# category: …”文件头")
+                    continue
+                cat = None
+            else:
+                fresh = cat_id not in self.categories
+                cat = self.categories.setdefault(cat_id, Category(cat_id))
+                _apply_headers(cat, p.headers, fresh)
+            self.files.append(p.display)
+            kind = p.headers.get("kind", "terms").strip().lower()
+            match = p.headers.get("match", "").strip().lower() or (
+                "substring" if p.headers.get("substring", "").strip().lower() in YES else "word")
+            for no, phrase in p.allow:
+                norm = normalize_text(phrase).strip()
+                where = f"{p.display}:{no}"
+                if norm in allow_seen:
+                    self.problems.append(f"{where}: 放行短语“{phrase}”重复（已见于 {allow_seen[norm]}）")
+                    continue
+                allow_seen[norm] = where
+                self.allow.append(norm)
+            if cat is None:
+                continue
+            for no, term, suggestion, lf, rf in p.entries:
+                where = f"{p.display}:{no}"
+                norm = normalize_text(term).strip()
+                if kind == "domains":
+                    norm = norm.lstrip(".")
+                    if "." not in norm or re.search(r"[\s/:@]", norm):
+                        self.problems.append(f"{where}: 域名“{term}”格式错误（应如 example.com）")
+                        continue
+                elif len(norm) < 2:
+                    self.problems.append(f"{where}: 词条“{term}”过短（单字词条误报过多，至少两个字符）")
+                    continue
+                if kind in ("leaders", "fallen") and not suggestion:
+                    self.problems.append(f"{where}: “{term}”缺少职务（写作“姓名 => 职务、职务”）")
+                    continue
+                key = (cat.id, norm)
+                if key in seen:
+                    self.problems.append(f"{where}: 词条“{term}”重复（已见于 {seen[key]}）")
+                else:
+                    other = first_term.get(norm) if kind == "terms" else None
+                    if other:
+                        self.problems.append(f"{where}: 词条“{term}”同时出现在其他类别（{other}）")
+                    elif kind == "terms":
+                        first_term[norm] = where
+                    seen[key] = where
+                entry = Entry(term, norm, cat, suggestion, lf, rf, p.display, no, kind, match)
+                self._add_entry(entry, by_key)
+        self._build_automaton(by_key)
+
+    def _add_entry(self, entry: Entry, by_key: dict) -> None:
+        cat = entry.category
+        if entry.kind == "domains":
+            self.domains.setdefault(cat.id, {})[entry.norm] = entry
+            return
+        if entry.match == "whole":
+            self.whole.setdefault(cat.id, {})[entry.norm] = entry
+            return
+        if entry.kind == "leaders":
+            self.leaders[entry.norm] = entry
+        elif entry.kind == "fallen":
+            self.fallen[entry.norm] = entry
+        # A later file overrides an earlier entry of the same category (user lexicons win).
+        self._entries.pop((cat.id, entry.norm), None)
+        self._entries[(cat.id, entry.norm)] = entry
+        for key in {entry.norm, _digit_variant(entry.norm)} - {""}:
+            lst = by_key.setdefault(key, [])
+            lst[:] = [e for e in lst if e.category.id != cat.id]
+            lst.append(entry)
+
+    def _build_automaton(self, by_key: dict) -> None:
+        auto = ahocorasick.Automaton()
+        allow = set(self.allow)
+        for key in sorted(set(by_key) | allow):
+            b = key.encode("utf-8", "surrogatepass")
+            entries = tuple(by_key.get(key, ()))
+            auto.add_word(b.decode("latin-1"), (len(b), len(key), entries, key in allow))
+        if len(auto):
+            auto.make_automaton()
+        self.automaton = auto
+        self.terms_count = len(by_key)
+
+    # --- jieba, for word boundaries ----------------------------------------------------------
+    def tokenizer(self):
+        """A private jieba tokenizer with every lexicon term in its dictionary (built lazily)."""
+        if self._tokenizer is None:
+            with self._tok_lock:
+                if self._tokenizer is None:
+                    import jieba
+                    jieba.setLogLevel(logging.WARNING)
+                    tok = jieba.Tokenizer()
+                    tok.initialize()
+                    for e in self.entries:
+                        if not e.norm.isascii():
+                            # A modest frequency: the term is a word, but does not beat common words.
+                            tok.add_word(e.norm, freq=30)
+                    self._tokenizer = tok
+        return self._tokenizer
+
+    def cuts(self, window: str) -> frozenset:
+        """Word boundaries (offsets) of ``window`` as jieba segments it."""
+        got = self._cut_cache.get(window)
+        if got is None:
+            pos, out = 0, {0}
+            for w in self.tokenizer().cut(window, HMM=False):
+                pos += len(w)
+                out.add(pos)
+            got = frozenset(out)
+            if len(self._cut_cache) > 20000:
+                self._cut_cache.clear()
+            self._cut_cache[window] = got
+        return got
+
+    @property
+    def entries(self) -> list[Entry]:
+        return list(self._entries.values())
+
+    def category(self, cat_id: str) -> Category | None:
+        return self.categories.get(cat_id)
+
+
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _signature(dirs: list[Path]) -> tuple:
+    sig = []
+    for d in dirs:
+        try:
+            for p in sorted(d.glob("*.txt")):
+                st = p.stat()
+                sig.append((str(p), st.st_mtime_ns, st.st_size))
+        except OSError:
+            sig.append((str(d), None, None))
+    return tuple(sig)
+
+
+def resolve_dirs(extra_dirs=()) -> list[Path]:
+    dirs = [shipped_dir()]
+    for d in extra_dirs or ():
+        if d:
+            p = Path(os.path.expanduser(str(d)))
+            if p not in dirs:
+                dirs.append(p)
+    return dirs
+
+
+def load_lexicon(extra_dirs=()) -> Lexicon:
+    """The shipped lexicons merged with ``extra_dirs`` (later directories win).
+
+    Cached: the same directories with unchanged files give the same object; after an edit the
+    next call builds a new lexicon (the old one keeps serving whoever holds it).
+    """
+    dirs = resolve_dirs(extra_dirs)
+    key = (tuple(str(d) for d in dirs), _signature(dirs))
+    with _CACHE_LOCK:
+        lex = _CACHE.get(key)
+    if lex is None:
+        lex = Lexicon(dirs)
+        with _CACHE_LOCK:
+            if len(_CACHE) >= 4:
+                _CACHE.clear()
+            _CACHE[key] = lex
+    return lex
+
+
+def check_lexicons(dirs=()) -> list[str]:
+    """Problems of the shipped lexicons merged with ``dirs``, as ``file:line: message``."""
+    return list(Lexicon(resolve_dirs(dirs)).problems)

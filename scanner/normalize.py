@@ -1,0 +1,261 @@
+"""Text normalisation with an offset map (DESIGN.md section 5, step 1).
+
+``normalize(text)`` folds the text into the form the lexicon is matched against:
+
+- NFKC per character: full-width letters and digits, styled and enclosed letters (``Ⓕⓤc⒦``),
+  Kangxi radicals and compatibility ideographs; the brackets and dots of enclosed numbers
+  (``⑸``, ``⒋``, ``㈤``) are dropped;
+- digits of other scripts and circled or styled digits (``⓿➃❶``, Arabic-Indic …) become ASCII;
+- traditional characters become simplified (a one-character table taken from zhconv's
+  ``zh2Hans`` dictionary; the same table is applied to lexicon terms, so folding is consistent);
+- zero-width characters, direction controls, soft hyphens, variation selectors and combining
+  marks are dropped;
+- runs of up to three separators (spaces, ``*@+-_.·|/\\~#&^=`` and their full-width forms)
+  between two Chinese characters are dropped (``法 轮 功``, ``法*轮*功``, ``毛---主---席``);
+- everything is lower-cased.
+
+Punctuation such as ``，。！？、`` is left alone: it is never part of a term, and keeping it keeps
+ordinary text on the fast path.  Chinese numerals are not folded into digits (that breaks real
+words such as 下三滥); instead the lexicon adds a digit variant of terms that contain numerals.
+
+The result keeps a sparse offset map, so every position in the normalised text maps back to
+the original characters.  Text that needs no folding other than lower-casing (most text) takes
+a fast path with an identity map.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from functools import lru_cache
+
+CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+SEPARATORS = " \t\u00a0\u3000*@+\\-_.·•|/\\\\~#&^=＊＠＋－＿．｜／＼～＃＆＾＝"
+ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+# Separator runs between two Chinese characters (zero-width characters may sit among them).
+_SEP_RE = re.compile(
+    f"[{SEPARATORS}{ZERO_WIDTH}](?<=[{CJK_RANGES}][{SEPARATORS}{ZERO_WIDTH}])"
+    f"[{SEPARATORS}{ZERO_WIDTH}]{{0,2}}(?=[{CJK_RANGES}])"
+)
+_COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+_ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
+_ZW_CHARS = None
+
+CHINESE_DIGITS = {
+    "〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+    "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2", "貳": "2", "叁": "3", "參": "3",
+    "肆": "4", "伍": "5", "陆": "6", "陸": "6", "柒": "7", "捌": "8", "玖": "9", "两": "2",
+}
+
+
+def _in(cp: int, ranges) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def _zero_width_set() -> frozenset:
+    out = set()
+    for part in re.findall(r".-.|.", ZERO_WIDTH):
+        if len(part) == 3:
+            out.update(chr(c) for c in range(ord(part[0]), ord(part[2]) + 1))
+        else:
+            out.add(part)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> dict:
+    """One-character traditional → simplified map from zhconv (CJK characters only)."""
+    from zhconv import zhconv as zc
+
+    zc.loaddict()
+    table = zc.zhcdicts["zh2Hans"]
+    out = {}
+    for k, v in table.items():
+        if len(k) == 1 and len(v) == 1 and k != v and _is_cjk(k) and _is_cjk(v):
+            out[k] = v
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3134F
+
+
+def _fold_char(ch: str, t2s: dict) -> str:
+    """The normal form of one character (possibly empty or several characters)."""
+    cp = ord(ch)
+    if ch in _ZW_CHARS or _in(cp, _COMBINING):
+        return ""
+    digit = unicodedata.digit(ch, None)
+    if digit is not None:
+        return str(digit)  # other scripts, full-width, circled, styled, super- and subscript digits
+    nf = unicodedata.normalize("NFKC", ch)
+    if nf != ch:
+        if _in(cp, _ENCLOSED):
+            nf = "".join(c for c in nf if c.isalnum())
+        elif not any(c.isalnum() for c in nf):
+            return ch.lower()  # punctuation-like compatibility forms (，！…) stay as they are
+        out = []
+        for c in nf:
+            d = unicodedata.digit(c, None)
+            out.append(str(d) if d is not None else t2s.get(c, c))
+        return "".join(out).lower()
+    return t2s.get(ch, ch).lower()
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> dict:
+    """``{char: replacement}`` for every character whose normal form differs from ``char.lower()``."""
+    global _ZW_CHARS
+    _ZW_CHARS = _zero_width_set()
+    t2s = _t2s()
+    table = {}
+    candidates = set(range(0x80, 0x20000)) | set(range(0x2F800, 0x2FA20))
+    for cp in candidates:
+        if 0x3400 <= cp <= 0x9FFF and chr(cp) not in t2s:
+            continue  # unified ideographs only change through the t2s table
+        if 0xAC00 <= cp <= 0xD7FF or 0xD800 <= cp <= 0xDFFF or 0xE000 <= cp <= 0xF8FF:
+            continue  # Hangul syllables, surrogates, private use: nothing to fold
+        ch = chr(cp)
+        if (not unicodedata.decomposition(ch) and ch not in t2s and ch not in _ZW_CHARS
+                and unicodedata.digit(ch, None) is None and not _in(cp, _COMBINING)
+                and len(ch.lower()) == 1):
+            continue  # nothing to fold: the common case, checked cheaply
+        folded = _fold_char(ch, t2s)
+        if folded != ch.lower() or len(ch.lower()) != 1:
+            table[ch] = folded if len(ch.lower()) == 1 or folded != ch.lower() else ch.lower()[0]
+    return table
+
+
+@lru_cache(maxsize=1)
+def _special_re() -> re.Pattern:
+    chars = sorted(fold_table())
+    # Build a character class from ranges so the pattern stays small.
+    parts = []
+    start = prev = None
+    for ch in chars:
+        cp = ord(ch)
+        if prev is not None and cp == prev + 1:
+            prev = cp
+            continue
+        if start is not None:
+            parts.append((start, prev))
+        start = prev = cp
+    if start is not None:
+        parts.append((start, prev))
+    cls = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in parts
+    )
+    return re.compile(f"[{cls}]")
+
+
+class Normalized:
+    """A normalised string and the map back to the original one.
+
+    ``spans`` holds, in normalised order, segments ``(norm_start, orig_start, orig_len, copied)``:
+    a copied segment maps character for character; a replaced one maps all its normalised
+    characters to the ``orig_len`` original characters it came from.
+    """
+
+    __slots__ = ("original", "text", "_starts", "_segs")
+
+    def __init__(self, original: str, text: str, segs: list | None):
+        self.original = original
+        self.text = text
+        self._segs = segs
+        self._starts = [s[0] for s in segs] if segs else None
+
+    @property
+    def identity(self) -> bool:
+        return self._segs is None
+
+    def _seg(self, n: int):
+        i = bisect.bisect_right(self._starts, n) - 1
+        return self._segs[max(i, 0)]
+
+    def orig_start(self, n: int) -> int:
+        """Original index of the character at normalised index ``n``."""
+        if self._segs is None:
+            return n
+        if n >= len(self.text):
+            return len(self.original)
+        nstart, ostart, olen, copied = self._seg(n)
+        return ostart + (n - nstart) if copied else ostart
+
+    def orig_end(self, n_end: int) -> int:
+        """Original end index (exclusive) of a normalised span ending at ``n_end`` (exclusive)."""
+        if self._segs is None:
+            return n_end
+        if n_end <= 0:
+            return 0
+        nstart, ostart, olen, copied = self._seg(n_end - 1)
+        return ostart + (n_end - nstart) if copied else ostart + olen
+
+    def span(self, ns: int, ne: int) -> tuple[int, int]:
+        return self.orig_start(ns), max(self.orig_end(ne), self.orig_start(ns))
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for matching; see the module docstring."""
+    table = fold_table()
+    events = []
+    for m in _SEP_RE.finditer(text):
+        events.append((m.start(), m.end(), ""))
+    specials = _special_re().finditer(text)
+    if events:
+        seps = events
+        events = list(seps)
+        covered = set()
+        for s, e, _ in seps:
+            covered.update(range(s, e))
+        for m in specials:
+            if m.start() not in covered:
+                events.append((m.start(), m.end(), table[m.group()]))
+        events.sort()
+    else:
+        events = [(m.start(), m.end(), table[m.group()]) for m in specials]
+    if not events:
+        return Normalized(text, text.lower(), None)
+    out, segs = [], []
+    pos = npos = 0
+    for s, e, rep in events:
+        if s > pos:
+            out.append(text[pos:s])
+            segs.append((npos, pos, s - pos, True))
+            npos += s - pos
+        if rep:
+            out.append(rep)
+            segs.append((npos, s, e - s, False))
+            npos += len(rep)
+        pos = e
+    if pos < len(text):
+        out.append(text[pos:])
+        segs.append((npos, pos, len(text) - pos, True))
+    if not segs:
+        segs.append((0, 0, len(text), False))
+    return Normalized(text, "".join(out).lower(), segs)
+
+
+def normalize_text(text: str) -> str:
+    """The normalised string alone (used for lexicon terms)."""
+    return normalize(text).text
+
+
+def fold_digits(s: str) -> str:
+    """Digits in any script, and Chinese numerals, as ASCII digits; other characters dropped."""
+    table = fold_table()
+    out = []
+    for ch in s:
+        if ch in CHINESE_DIGITS:
+            out.append(CHINESE_DIGITS[ch])
+            continue
+        f = table.get(ch, ch)
+        if f in CHINESE_DIGITS:
+            out.append(CHINESE_DIGITS[f])
+        elif f.isdigit() and f.isascii():
+            out.append(f)
+    return "".join(out)
+
+
+def is_cjk(ch: str) -> bool:
+    return _is_cjk(ch)

@@ -1,0 +1,167 @@
+"""Personal information (去标识化): resident ID numbers, bank card numbers, mobile numbers.
+
+Chinese text has no word boundary between a character and a digit, so candidates are digit runs
+found with a plain character-class scan and bounded by look-arounds done in Python.  Masked
+forms (``110101********1234``, ``138****1234``) are never flagged: a run that touches a mask
+character or a letter is not a number of its own.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .hits import make_hit
+
+# Digit runs of 10+ digits, optionally grouped by single spaces or hyphens, optional final X.
+CANDIDATE_RE = re.compile(r"[0-9](?:[0-9]|[ \-](?=[0-9])){9,24}[Xx]?")
+MASK_CHARS = set("*＊×xX•●○#")
+URLISH = set("/=_.&?%@\\")  # a run glued to these is part of a URL, file name or code
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+PROVINCES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82", "83", "91",
+}
+CARD_PREFIXES = ("62", "4", "51", "52", "53", "54", "55", "2221", "2720", "34", "37", "35", "60",
+                 "65", "9558", "9559", "955")
+CARD_CONTEXT_RE = re.compile("卡号|银行卡|信用卡|储蓄卡|借记卡|账号|帐号|开户行|收款账户|银行账户")
+MOBILE_LABEL_RE = re.compile(
+    r"(?:联系方式|联系电话|咨询电话|举报电话|监督电话|服务热线|投诉电话|值班电话|办公电话|热线电话|"
+    r"电话号码|手机号码|手机号|联系人电话|电话|手机|热线|传真|联系|tel|Tel|TEL)[\s:：]*$"
+)
+# Labels of a unit's contact line (a personal “手机” is not one).
+OFFICE_LABEL_RE = re.compile(
+    r"(?:联系方式|联系电话|咨询电话|举报电话|监督电话|服务热线|投诉电话|值班电话|办公电话|热线电话|"
+    r"电话|热线|传真|tel|Tel|TEL)[\s:：]*$"
+)
+OFFICE_RE = re.compile("办公室|科|处|局|委|中心|站|所|队|政府|街道|社区|委员会|热线|窗口|大厅|服务|值班")
+PERSON_LABEL_RE = re.compile(r"(?:联系人|负责人|姓名|户主|申请人|当事人|举报人|受理人|经办人|对接人)[\s:：]*[\u4e00-\u9fff]{2,4}")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
+    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
+NAME_TAIL_RE = re.compile(
+    f"(?:(?:{'|'.join(COMPOUND_SURNAMES)})[\u4e00-\u9fff]{{1,2}}|[{SURNAMES}][\u4e00-\u9fff]{{1,2}})"
+    r"(?:同志|先生|女士|老师|医生)?[\s:：,，、（(]*$"
+)
+
+
+def id_number_valid(s: str, today: date | None = None) -> bool:
+    """GB 11643: 17 digits + check character, a known province code and a real birth date."""
+    if len(s) != 18 or not s[:17].isdigit() or s[17] not in "0123456789Xx":
+        return False
+    if s[:2] not in PROVINCES or s[2:6] == "0000":
+        return False
+    try:
+        born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        return False
+    if born.year < 1900 or born > (today or date.today()):
+        return False
+    total = sum(int(c) * w for c, w in zip(s[:17], ID_WEIGHTS))
+    return ID_CHECK[total % 11] == s[17].upper()
+
+
+def luhn_valid(s: str) -> bool:
+    if not s.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(s)):
+        d = int(ch)
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _grouping_ok(raw: str) -> bool:
+    """Grouped digits must look like a written number (3-4-4, 6-8-4, groups of 4 …), not a list."""
+    groups = re.split(r"[ \-]", raw)
+    if len(groups) == 1:
+        return True
+    if len({c for c in raw if c in " -"}) > 1:
+        return False
+    sizes = [len(g) for g in groups]
+    return sizes in ([3, 4, 4], [6, 8, 4], [6, 4, 4, 4], [2, 3, 4, 4]) or (
+        all(n == 4 for n in sizes[:-1]) and 1 <= sizes[-1] <= 4) or (sizes[0] == 6 and all(n == 4 for n in sizes[1:-1]))
+
+
+def _standalone(text: str, s: int, e: int) -> bool:
+    left = text[s - 1] if s > 0 else ""
+    right = text[e] if e < len(text) else ""
+    for ch in (left, right):
+        if ch and (ch in MASK_CHARS or (ch.isascii() and ch.isalnum())):
+            return False
+    if left in URLISH or (right in URLISH and not (right == "." and text[e + 1:e + 2] in ("", " ", "\n"))):
+        return False
+    return True
+
+
+def _is_mobile(digits: str) -> str:
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
+        return digits
+    return ""
+
+
+def _person_nearby(text: str, s: int) -> str:
+    line_start = max(text.rfind("\n", 0, s) + 1, s - 40)
+    left = text[line_start:s]
+    m = PERSON_LABEL_RE.search(left)
+    if m:
+        return m.group()
+    stripped = MOBILE_LABEL_RE.sub("", left)
+    m = NAME_TAIL_RE.search(stripped)
+    if m and not OFFICE_RE.search(m.group()):
+        return m.group().rstrip(" :：,，、（(")
+    return ""
+
+
+def scan_privacy(text: str, field: str = "text", today: date | None = None) -> list:
+    hits, mobiles = [], []
+    for m in CANDIDATE_RE.finditer(text):
+        s, e = m.span()
+        raw = m.group()
+        if raw[-1] in "Xx" and len(re.sub(r"[ \-]", "", raw)) != 18:
+            e -= 1
+            raw = raw[:-1]
+        if not _standalone(text, s, e) or not _grouping_ok(raw):
+            continue
+        digits = re.sub(r"[ \-]", "", raw)
+        if len(digits) == 18 and id_number_valid(digits, today):
+            hits.append(make_hit("privacy.id_number", text, s, e, field=field,
+                                 suggestion="去标识化，如只保留前 6 位和后 4 位：" + digits[:6] + "********" + digits[-4:],
+                                 detail="18 位身份证号，校验码、出生日期与地区码均有效"))
+            continue
+        mobile = _is_mobile(digits)
+        if mobile:
+            mobiles.append((s, e, mobile))
+            continue
+        if 15 <= len(digits) <= 19 and luhn_valid(digits):
+            context = CARD_CONTEXT_RE.search(text[max(0, s - 20):s])
+            if digits.startswith(CARD_PREFIXES) or context:
+                hits.append(make_hit("privacy.bank_card", text, s, e, field=field,
+                                     suggestion="去标识化，如只保留后 4 位：" + "*" * (len(digits) - 4) + digits[-4:],
+                                     detail=f"{len(digits)} 位卡号，通过 Luhn 校验"))
+    distinct = {d for _, _, d in mobiles}
+    for s, e, mobile in mobiles:
+        masked = mobile[:3] + "****" + mobile[-4:]
+        person = _person_nearby(text, s)
+        if person:
+            severity, detail = "medium", f"手机号紧邻个人姓名“{person}”"
+        elif len(distinct) >= 3:
+            severity, detail = "medium", f"正文列出 {len(distinct)} 个手机号"
+        elif OFFICE_LABEL_RE.search(text[max(0, s - 12):s]):
+            severity, detail = "info", "单位联系电话，仅提示"
+        else:
+            severity, detail = "low", "未去标识化的手机号"
+        hits.append(make_hit("privacy.mobile", text, s, e, field=field, severity=severity,
+                             suggestion=f"个人手机号应去标识化，如 {masked}", detail=detail))
+    return hits
