@@ -1,0 +1,60 @@
+"""Structured logs: one JSON object per line, to stderr and to a rotating file under var/logs/.
+
+Extra fields passed with ``logger.info("...", extra={"job": "probe", ...})`` become keys of the line.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from govwatch.models import TZ
+
+_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "at": datetime.fromtimestamp(record.created, TZ).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def log_path(settings) -> Path:
+    return settings.var_path / settings.data.get("logging", {}).get("file", "logs/govwatch.log")
+
+
+def setup_logging(settings, stream=None) -> Path:
+    """Route the root logger to stderr and the rotating file; returns the file's path."""
+    cfg = settings.data.get("logging", {})
+    path = log_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_govwatch", False):
+            root.removeHandler(h)
+            h.close()
+    fmt = JsonFormatter()
+    handlers = [logging.StreamHandler(stream or sys.stderr),
+                logging.handlers.RotatingFileHandler(path, maxBytes=int(cfg.get("max_bytes", 10 * 1024 * 1024)),
+                                                     backupCount=int(cfg.get("backups", 5)), encoding="utf-8")]
+    for h in handlers:
+        h.setFormatter(fmt)
+        h._govwatch = True
+        root.addHandler(h)
+    root.setLevel(getattr(logging, str(cfg.get("level", "INFO")).upper(), logging.INFO))
+    # APScheduler's own chatter (every wakeup) stays out unless debugging
+    logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
+    return path
