@@ -532,8 +532,8 @@ def judge_new_items(target: Target, items: Iterable[Item], now: datetime, crawle
     out: list[tuple[Item, Hit]] = []
     for item in items:
         pub = aware(item.published_at)
-        if pub is None or item.state != "live":
-            continue
+        if pub is None or item.state != "live" or (item.meta or {}).get("attachment"):
+            continue  # attachments inherit their page's date: the page is judged
         seen = aware(item.first_seen_at) or now
         if pub > seen + tolerance:
             if "timeline.future_date" not in off:
