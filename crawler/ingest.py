@@ -76,8 +76,10 @@ def propose_rectified(store: Store, item: Item, still_there: set[str], at: datet
 class Ingestor:
     """Holds the lexicon and settings for a crawl; ``ingest`` is called per batch of items."""
 
-    def __init__(self, store: Store, lexicon=None, deadline_days: dict | None = None, ignore=None):
+    def __init__(self, store: Store, lexicon=None, deadline_days: dict | None = None, ignore=None,
+                 thresholds: dict | None = None):
         self.store = store
+        self.thresholds = thresholds  # settings.thresholds for the timeline rules (None: defaults)
         self.lexicon = lexicon
         self.deadline_days = deadline_days
         self.ignore = ignore  # optional callable(finding) -> bool, from people's ignore rules
@@ -93,14 +95,44 @@ class Ingestor:
         stats = IngestStats()
         if not items:
             return stats
+        before = self._timeline_before(items)
         result = self.store.upsert_items(items, at=at)
         stats.items_new, stats.items_changed, stats.items_unchanged = (
             len(result.new), len(result.changed), result.unchanged)
+        if result.new:
+            new_ids = set(result.new)
+            stats.add(self._judge_timeline([i for i in {i.id: i for i in items}.values() if i.id in new_ids],
+                                           before, at))
         fresh = set(result.new) | set(result.changed)
         if self.lexicon is not None and fresh:
             stats.add(self.scan_items([i for i in {i.id: i for i in items}.values() if i.id in fresh],
                                       at, rescanned=set(result.changed)))
         return stats
+
+    # timeline rules at ingest (scanner.timeline.judge_new_items): backdated and future dates ----
+    def _timeline_before(self, items: list[Item]) -> dict:
+        """Per target, what the store knew before this batch: the target (its last good crawl)
+        and each column's newest publication."""
+        before = {}
+        for target_id in {i.target_id for i in items}:
+            target = self.store.get_target(target_id)
+            if target is not None:
+                before[target_id] = (target, {c.column: c.last_published_at
+                                              for c in self.store.column_states(target_id)})
+        return before
+
+    def _judge_timeline(self, new_items: list[Item], before: dict, at: datetime) -> IngestStats:
+        from scanner.timeline import judge_new_items
+
+        pairs = []
+        for target_id, (target, column_latest) in before.items():
+            mine = [i for i in new_items if i.target_id == target_id]
+            pairs += [(item, target_id, hit) for item, hit in judge_new_items(
+                target, mine, at, crawled_since=target.last_crawl_ok_at, column_latest=column_latest,
+                thresholds=self.thresholds)]
+        if self.ignore:
+            pairs = [p for p in pairs if not self.ignore(p[0], p[2])]
+        return record_hits(self.store, pairs, at=at, deadline_days=self.deadline_days)
 
     def scan_items(self, items: list[Item], at: datetime | None = None,
                    rescanned: set[str] | None = None) -> IngestStats:
