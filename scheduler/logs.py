@@ -32,6 +32,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def teardown_logging() -> None:
+    """Remove the handlers ``setup_logging`` added."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_govwatch", False):
+            root.removeHandler(h)
+            h.close()
+
+
 def log_path(settings) -> Path:
     return settings.var_path / settings.data.get("logging", {}).get("file", "logs/govwatch.log")
 
@@ -41,13 +62,10 @@ def setup_logging(settings, stream=None) -> Path:
     cfg = settings.data.get("logging", {})
     path = log_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
+    teardown_logging()
     root = logging.getLogger()
-    for h in list(root.handlers):
-        if getattr(h, "_govwatch", False):
-            root.removeHandler(h)
-            h.close()
     fmt = JsonFormatter()
-    handlers = [logging.StreamHandler(stream or sys.stderr),
+    handlers = [logging.StreamHandler(stream) if stream else StderrHandler(),
                 logging.handlers.RotatingFileHandler(path, maxBytes=int(cfg.get("max_bytes", 10 * 1024 * 1024)),
                                                      backupCount=int(cfg.get("backups", 5)), encoding="utf-8")]
     for h in handlers:

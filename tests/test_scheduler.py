@@ -199,7 +199,14 @@ def test_subprocess_jobs_time_out_and_stop(db, clock):
     assert not ctx.children
 
 
-def test_run_once_and_jobs_command(db, capsys, monkeypatch):
+@pytest.fixture
+def no_log_handlers():
+    from scheduler.logs import teardown_logging
+    yield
+    teardown_logging()
+
+
+def test_run_once_and_jobs_command(db, capsys, monkeypatch, no_log_handlers):
     from govwatch.cli import main
 
     assert main(["run", "--once", "flush"]) == 0
