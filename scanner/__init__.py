@@ -5,6 +5,5 @@ Content checks: ``load_lexicon`` then ``scan_document``.
 """
 from .content import scan_document
 from .lexicon import Lexicon, check_lexicons, load_lexicon
-from .normalize import normalize
 
-__all__ = ["Lexicon", "check_lexicons", "load_lexicon", "normalize", "scan_document"]
+__all__ = ["Lexicon", "check_lexicons", "load_lexicon", "scan_document"]

@@ -12,7 +12,7 @@ DIGITISH = (
     "⁰¹²³⁴-⁹₀-₉\U0001D7CE-\U0001D7FF"
 )
 CONTACT_RE = re.compile(
-    r"(?:微信|薇信|v信|vx|wx|weixin|qq|扣扣|企鹅号|加我|联系我|私聊|电话|手机|tel)\s*号?\s*[:：]?\s*"
+    r"(?:微信|薇信|v信|vx|wx|weixin|qq|扣扣|企鹅号|加我|私聊)\s*号?\s*[:：]?\s*"
     f"([{DIGITISH}](?:[{DIGITISH}]|[\\s\\-](?=[{DIGITISH}])){{5,24}})",
     re.IGNORECASE,
 )

@@ -15,6 +15,15 @@ PHRASE_POINTS = 2
 STACKED_RE = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|[?？][!！]|[!！][?？]")
 ELLIPSIS_RE = re.compile(r"(?:…+|\.{3,}|。{3,}|\.\.\.)")
 EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u2604\u2607-\u27BF\u2B50\u2B55\u203C\u2049]")
+# The same without astral characters: a BMP-only class scans far faster (see normalize.py).
+EMOJI_BMP_RE = re.compile("[\u2600-\u2604\u2607-\u27BF\u2B50\u2B55\u203C\u2049]")
+ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def find_emoji(text: str) -> list:
+    """Emoji matches in ``text``, in order."""
+    rx = EMOJI_RE if ASTRAL_RE.search(text) else EMOJI_BMP_RE
+    return list(rx.finditer(text))
 
 
 def score_title(title: str, phrases: list[tuple[int, int, str]]) -> tuple[int, list[str]]:
@@ -35,7 +44,7 @@ def score_title(title: str, phrases: list[tuple[int, int, str]]) -> tuple[int, l
     if ellipsis:
         score += 1
         signals.append("悬念省略号+1")
-    if EMOJI_RE.search(title):
+    if find_emoji(title):
         score += 1
         signals.append("表情符号+1")
     return score, signals

@@ -52,11 +52,12 @@ def _lexicon_hit(value: str, norm, th, field: str) -> Hit:
                     suggestion=suggestion, detail=detail)
 
 
-def _scan_field(lexicon: Lexicon, field: str, value: str) -> list[Hit]:
+def _scan_field(lexicon: Lexicon, field: str, value: str) -> tuple[list[Hit], set, object]:
     norm = normalize(value)
     hits: list[Hit] = []
     clickbait, leaders = [], []
-    for th in find_terms(lexicon, norm, field):
+    matched = find_terms(lexicon, norm, field)
+    for th in matched.hits:
         if th.entry.kind in ("leaders", "fallen"):
             leaders.append(th)
         elif th.entry.category.id == "title.clickbait":
@@ -69,11 +70,13 @@ def _scan_field(lexicon: Lexicon, field: str, value: str) -> list[Hit]:
     if field == "title":
         hits.extend(scan_title(value, clickbait))
     if field in ("title", "text"):
-        hits.extend(scan_secrets(value, field))
+        if "secret" in matched.triggers:
+            hits.extend(scan_secrets(value, field))
+        if "contact" in matched.triggers:
+            hits.extend(scan_contacts(value, field))
         hits.extend(scan_privacy(value, field))
-        hits.extend(scan_contacts(value, field))
         hits.extend(scan_emoji(value, field))
-    return hits
+    return hits, matched.triggers, norm
 
 
 def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: str = "", links=(),
@@ -87,11 +90,19 @@ def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: 
     """
     title, text, source = title or "", text or "", source or ""
     hits: list[Hit] = []
+    text_triggers: set = set()
+    text_norm = None
     for field, value in (("title", title), ("text", text), ("source", source)):
         if value:
-            hits.extend(_scan_field(lexicon, field, value))
-    if text or links:
-        hits.extend(scan_links(lexicon, text, links))
+            field_hits, triggers, norm = _scan_field(lexicon, field, value)
+            hits.extend(field_hits)
+            if field == "text":
+                text_triggers, text_norm = triggers, norm
+    if "url" in text_triggers or links:
+        if "url" in text_triggers:
+            hits.extend(scan_links(lexicon, text, links, norm=text_norm))
+        else:
+            hits.extend(scan_links(lexicon, "", links))
     if text:
         hits.extend(scan_maps(text, title))
     hits.extend(scan_source_whole(lexicon, source))

@@ -38,6 +38,13 @@ KINDS = ("terms", "leaders", "fallen", "domains")
 FIELDS = ("title", "text", "source")
 CATEGORY_RE = re.compile(r"^[a-z]+(?:\.[a-z_]+)+$")
 HEADER_RE = re.compile(r"^#\s*([a-z_]+)\s*[:：]\s*(.*?)\s*$")
+# Built-in keys the automaton reports so that rules needing a regex pass run only where they
+# can match: the one Aho-Corasick pass replaces a whole-text regex scan per rule.
+TRIGGERS = {
+    "contact": ("微信", "薇信", "v信", "vx", "wx", "weixin", "qq", "扣扣", "企鹅号", "加我", "私聊"),
+    "url": ("http", "www."),
+    "secret": ("秘密", "机密", "绝密", "密级"),
+}
 YES = {"yes", "true", "1", "是", "y"}
 NO = {"no", "false", "0", "否", "n"}
 
@@ -325,12 +332,16 @@ class Lexicon:
     def _build_automaton(self, by_key: dict) -> None:
         auto = ahocorasick.Automaton()
         allow = set(self.allow)
-        for key in sorted(set(by_key) | allow):
+        triggers: dict[str, list] = {}
+        for name, keys in TRIGGERS.items():
+            for key in keys:
+                triggers.setdefault(key, []).append(name)
+        for key in sorted(set(by_key) | allow | set(triggers)):
             b = key.encode("utf-8", "surrogatepass")
             entries = tuple(by_key.get(key, ()))
-            auto.add_word(b.decode("latin-1"), (len(b), len(key), entries, key in allow))
-        if len(auto):
-            auto.make_automaton()
+            auto.add_word(b.decode("latin-1"),
+                          (len(b), len(key), entries, key in allow, tuple(triggers.get(key, ()))))
+        auto.make_automaton()
         self.automaton = auto
         self.terms_count = len(by_key)
 

@@ -36,25 +36,51 @@ def _is_cjk(ch: str) -> bool:
     return 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3134F
 
 
-def raw_hits(lexicon: Lexicon, text: str) -> list[tuple]:
-    """Every automaton hit in ``text`` as ``(start, end, entries, is_allow)``, in end order."""
-    if not text or not len(lexicon.automaton):
-        return []
+class FieldMatch:
+    """The lexicon hits of one field and the rule triggers the automaton saw in it."""
+
+    __slots__ = ("hits", "triggers")
+
+    def __init__(self, hits: list, triggers: set):
+        self.hits = hits
+        self.triggers = triggers
+
+
+def raw_hits(lexicon: Lexicon, text: str, field: str = "text") -> tuple[list, set]:
+    """One automaton pass over ``text``.
+
+    Returns the hits of entries that apply to ``field`` and lie outside every allow phrase, as
+    ``(start, end, entries)`` in character offsets, and the names of the triggers seen.  Allow
+    phrases are applied in byte offsets, so only surviving hits are mapped to characters.
+    """
+    if not text:
+        return [], set()
     b = text.encode("utf-8", "surrogatepass")
-    s = b.decode("latin-1")
-    out = []
-    if len(b) == len(text):  # ASCII: byte offsets are character offsets
-        for end_b, (blen, nlen, entries, allow) in lexicon.automaton.iter(s):
-            out.append((end_b + 1 - nlen, end_b + 1, entries, allow))
-        return out
-    bpos = cpos = 0
-    for end_b, (blen, nlen, entries, allow) in lexicon.automaton.iter(s):
+    found, allow, triggers = [], [], set()
+    for end_b, (blen, nlen, entries, is_allow, trig) in lexicon.automaton.iter(b.decode("latin-1")):
         end_b += 1
+        if trig:
+            triggers.update(trig)
+        if is_allow:
+            allow.append((end_b - blen, end_b))
+        if entries:
+            keep = tuple(e for e in entries if field in e.category.fields)
+            if keep:
+                found.append((end_b - blen, end_b, nlen, keep))
+    if allow and found:
+        found = [f for f in found if not any(a <= f[0] and f[1] <= z for a, z in allow)]
+    if not found:
+        return [], triggers
+    if len(b) == len(text):  # ASCII: byte offsets are character offsets
+        return [(s, e, entries) for s, e, _, entries in found], triggers
+    out = []
+    bpos = cpos = 0
+    for _, end_b, nlen, entries in found:  # in end order, as the automaton reports them
         if end_b > bpos:
             cpos += len(b[bpos:end_b].decode("utf-8", "surrogatepass"))
             bpos = end_b
-        out.append((cpos - nlen, cpos, entries, allow))
-    return out
+        out.append((cpos - nlen, cpos, entries))
+    return out, triggers
 
 
 def _side_ok(text: str, pos: int, inside: str, outside_index: int) -> bool | None:
@@ -83,34 +109,26 @@ def _on_boundaries(lexicon: Lexicon, text: str, start: int, end: int, entry: Ent
     return (left or (start - ws) in cuts) and (right or (end - ws) in cuts)
 
 
-def find_terms(lexicon: Lexicon, norm: Normalized, field: str) -> list[TermHit]:
+def find_terms(lexicon: Lexicon, norm: Normalized, field: str) -> FieldMatch:
     """Lexicon hits in one field: on word boundaries, outside allow phrases, longest per category."""
     text = norm.text
-    raw = raw_hits(lexicon, text)
-    if not raw:
-        return []
-    allow = [(s, e) for s, e, _, is_allow in raw if is_allow]
+    raw, triggers = raw_hits(lexicon, text, field)
     hits = []
-    for s, e, entries, _ in raw:
+    for s, e, entries in raw:
         for entry in entries:
-            if field not in entry.category.fields:
+            if _on_boundaries(lexicon, text, s, e, entry):
+                hits.append(TermHit(entry, s, e))
+    if len(hits) > 1:
+        # Within a category keep the longest of nested hits (特么的 over 特么).
+        hits.sort(key=lambda h: (h.start, -(h.end - h.start), h.entry.category.id, h.entry.norm))
+        kept: list[TermHit] = []
+        for h in hits:
+            if any(k.entry.category.id == h.entry.category.id and k.start <= h.start and h.end <= k.end
+                   and (k.start, k.end) != (h.start, h.end) for k in kept[-8:]):
                 continue
-            if allow and any(a <= s and e <= b for a, b in allow):
-                continue
-            if not _on_boundaries(lexicon, text, s, e, entry):
-                continue
-            hits.append(TermHit(entry, s, e))
-    if len(hits) < 2:
-        return hits
-    # Within a category keep the longest of nested hits (特么的 over 特么).
-    hits.sort(key=lambda h: (h.start, -(h.end - h.start), h.entry.category.id, h.entry.norm))
-    kept: list[TermHit] = []
-    for h in hits:
-        if any(k.entry.category.id == h.entry.category.id and k.start <= h.start and h.end <= k.end
-               and (k.start, k.end) != (h.start, h.end) for k in kept[-8:]):
-            continue
-        kept.append(h)
-    return kept
+            kept.append(h)
+        hits = kept
+    return FieldMatch(hits, triggers)
 
 
 def sentence_context(text: str, start: int, end: int, width: int = 15) -> tuple[str, str]:

@@ -105,7 +105,8 @@ def _fold_char(ch: str, t2s: dict) -> str:
 
 @lru_cache(maxsize=1)
 def fold_table() -> dict:
-    """``{char: replacement}`` for every character whose normal form differs from ``char.lower()``."""
+    """``{char: replacement}`` for every non-ASCII character whose normal form differs from it
+    (including non-ASCII capitals); ASCII capitals are lower-cased separately."""
     global _ZW_CHARS
     _ZW_CHARS = _zero_width_set()
     t2s = _t2s()
@@ -119,34 +120,30 @@ def fold_table() -> dict:
         ch = chr(cp)
         if (not unicodedata.decomposition(ch) and ch not in t2s and ch not in _ZW_CHARS
                 and unicodedata.digit(ch, None) is None and not _in(cp, _COMBINING)
-                and len(ch.lower()) == 1):
+                and ch.lower() == ch):
             continue  # nothing to fold: the common case, checked cheaply
         folded = _fold_char(ch, t2s)
-        if folded != ch.lower() or len(ch.lower()) != 1:
-            table[ch] = folded if len(ch.lower()) == 1 or folded != ch.lower() else ch.lower()[0]
+        if len(ch.lower()) != 1 and folded == ch.lower():
+            folded = ch.lower()[0]  # İ: keep one character for one
+        if folded != ch:
+            table[ch] = folded
     return table
+
+
+_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
 
 
 @lru_cache(maxsize=1)
 def _special_re() -> re.Pattern:
-    chars = sorted(fold_table())
-    # Build a character class from ranges so the pattern stays small.
-    parts = []
-    start = prev = None
-    for ch in chars:
-        cp = ord(ch)
-        if prev is not None and cp == prev + 1:
-            prev = cp
-            continue
-        if start is not None:
-            parts.append((start, prev))
-        start = prev = cp
-    if start is not None:
-        parts.append((start, prev))
-    cls = "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in parts
-    )
-    return re.compile(f"[{cls}]")
+    """A character class of the BMP characters to fold.
+
+    Only BMP characters: sre compiles such a class into a block bitmap that scans at memory
+    speed, while one astral character would turn it into a slow list of ranges.  Astral
+    characters (styled mathematical letters, enclosed alphanumerics …) are found separately.
+    """
+    chars = sorted(c for c in fold_table() if ord(c) < 0x10000)
+    # ASCII capitals join the class: text without any character to fold needs no other pass.
+    return re.compile("[A-Z" + "".join(re.escape(c) for c in chars) + "]+")
 
 
 class Normalized:
@@ -195,37 +192,44 @@ class Normalized:
         return self.orig_start(ns), max(self.orig_end(ne), self.orig_start(ns))
 
 
+def _fold_run(run: str, table: dict) -> str:
+    return "".join(table[c] if c in table else c.lower() for c in run)
+
+
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring."""
     table = fold_table()
-    events = []
-    for m in _SEP_RE.finditer(text):
-        events.append((m.start(), m.end(), ""))
-    specials = _special_re().finditer(text)
-    if events:
-        seps = events
-        events = list(seps)
-        covered = set()
-        for s, e, _ in seps:
-            covered.update(range(s, e))
-        for m in specials:
-            if m.start() not in covered:
-                events.append((m.start(), m.end(), table[m.group()]))
-        events.sort()
-    else:
-        events = [(m.start(), m.end(), table[m.group()]) for m in specials]
-    if not events:
-        return Normalized(text, text.lower(), None)
+    # events: (start, end, replacement, one_to_one)
+    events = [(m.start(), m.end(), "", False) for m in _SEP_RE.finditer(text)]
+    specials = [(m.start(), m.end(), m.group()) for m in _special_re().finditer(text)]
+    if _ASTRAL_RE.search(text):
+        specials += [(m.start(), m.end(), m.group()) for m in _ASTRAL_RE.finditer(text) if m.group() in table]
+    if not events and not specials:
+        return Normalized(text, text, None)
+    covered = set()
+    for s, e, _, _ in events:
+        covered.update(range(s, e))
+    for s, e, run in specials:
+        if covered and any(i in covered for i in range(s, e)):
+            # A separator run overlaps: fold character by character outside it.
+            for i in range(s, e):
+                if i not in covered:
+                    events.append((i, i + 1, _fold_run(text[i], table), False))
+            continue
+        rep = _fold_run(run, table)
+        one_to_one = len(rep) == len(run) and all(len(table.get(c, "x")) == 1 for c in run)
+        events.append((s, e, rep, one_to_one))
+    events.sort()
     out, segs = [], []
     pos = npos = 0
-    for s, e, rep in events:
+    for s, e, rep, one_to_one in events:
         if s > pos:
             out.append(text[pos:s])
             segs.append((npos, pos, s - pos, True))
             npos += s - pos
         if rep:
             out.append(rep)
-            segs.append((npos, s, e - s, False))
+            segs.append((npos, s, e - s, one_to_one))
             npos += len(rep)
         pos = e
     if pos < len(text):
@@ -233,7 +237,7 @@ def normalize(text: str) -> Normalized:
         segs.append((npos, pos, len(text) - pos, True))
     if not segs:
         segs.append((0, 0, len(text), False))
-    return Normalized(text, "".join(out).lower(), segs)
+    return Normalized(text, "".join(out), segs)
 
 
 def normalize_text(text: str) -> str:

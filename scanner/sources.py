@@ -8,7 +8,8 @@ from .normalize import normalize_text
 
 SOURCE_PREFIX_RE = re.compile(r"^\s*(?:来源|来源于|稿件来源|信息来源|文章来源|转自|转载自|出处)\s*[:：]?\s*")
 PUNCT_RE = re.compile(r"[\s\u3000“”\"'‘’「」《》〈〉【】\[\]（）()，,。.:：;；!！?？、·\-—_|/]+")
-REPRINT_RE = re.compile(r"转载自|转自|原标题[:：]|来源于|据.{1,12}(?:报道|消息)|(?:稿件|文章|信息)来源[:：]")
+REPRINT_MARKERS = ("转载自", "转自", "原标题：", "原标题:", "来源于", "稿件来源", "文章来源", "信息来源")
+REPORTED_RE = re.compile(r"据[^。，\n]{1,12}?(?:报道|消息)")
 TEXT_SOURCE_RE = re.compile(r"(?:^|\n)\s*[（(]?\s*(?:来源|稿件来源|信息来源|文章来源|转自)\s*[:：]\s*([^\n）)]{2,40})")
 
 
@@ -19,7 +20,11 @@ def source_in_text(text: str) -> str:
 
 
 def infer_reprint(text: str, source: str) -> bool:
-    return bool(source.strip()) or bool(REPRINT_RE.search(text[:400]) or REPRINT_RE.search(text[-400:]))
+    if source.strip():
+        return True
+    head, tail = text[:400], text[-400:]
+    return (any(m in head or m in tail for m in REPRINT_MARKERS)
+            or bool(REPORTED_RE.search(head[:120])))
 
 
 def scan_source_whole(lexicon, source: str) -> list:
