@@ -100,7 +100,7 @@ class Farm:
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.farm = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"govwatch-farm-{self.port}", daemon=True)
         self._thread.start()
         return self

@@ -234,8 +234,9 @@ class Accounts:
             return T.elevator_article(r, v, pub, "typo" in problems)
         if role == "publicity":
             return T.publicity_article(r, v, pub, "privacy_leak" in problems)[0]
-        title = T.ordinary_title("news", rng(self.env.seed, a.id, k, "title"), v, pub, k)
-        return T.ordinary_article("news", title, r, v, pub)
+        topic = T.TOPICS[h64(self.env.seed, a.id, k, "subject") % len(T.TOPICS)]
+        title = T.ordinary_title("news", rng(self.env.seed, a.id, k, "title"), v, pub, k, topic)
+        return T.ordinary_article("news", title, r, v, pub, topic)
 
     # --- routing ----------------------------------------------------------------------------------
 
@@ -523,16 +524,20 @@ class Accounts:
         pub = pub_time(self.env.now, 300.0 + h01(seed, a.id, "top")) if pinned else self.pub(a, k)
         r = rng(seed, a.id, k, "mblog")
         v = a.voice
-        title = T.ordinary_title("news", r, v, pub, k)
-        article = T.ordinary_article("news", title, r, v, pub)
-        body = "".join(value for kind, value in article.blocks if kind == "p")
+        topic = T.TOPICS[h64(seed, a.id, k, "subject") % len(T.TOPICS)]
+        title = T.ordinary_title("news", r, v, pub, k, topic)
+        article = T.ordinary_article("news", title, r, v, pub, topic)
         long_text = k == 4
-        size = 360 if long_text else r.randint(60, 130)
+        body, limit = "", 360 if long_text else r.randint(60, 130)
+        for sentence in "".join(value for kind, value in article.blocks if kind == "p").split("。"):
+            if body and len(body) + len(sentence) > limit:
+                break
+            body += sentence + "。"
         post_id = self.pinned_id(a) if pinned else self.post_id(a, k)
         tag = f"#{v.region}发布#"
         topic = (f'<a  href="/weibo/search?containerid=231522type%3D1%26q%3D{quote(tag)}" data-hide="">'
                  f'<span class="surl-text">{tag}</span></a>')
-        text = f"【{escape(title)}】{escape(body[:size])}{topic}"
+        text = f"【{escape(title)}】{escape(body)}{topic}"
         if long_text and not full:
             text = f'【{escape(title)}】{escape(body[:110])}...<a href="/status/{post_id}">全文</a>'
         if pinned:

@@ -329,14 +329,21 @@ class Websites:
             return T.publicity_article(r, v, pub, "privacy_leak" in problems)
         if role == "attachments":
             return T.attachment_publicity(r, v, pub, "attachment_pii" in problems)
-        title = T.ordinary_title(col.key, rng(self.env.seed, spec.id, col.key, k, "title"), v, pub, k)
-        return T.ordinary_article(col.key, title, r, v, pub), []
+        topic, town = self._subject(spec, col, k)
+        title = T.ordinary_title(col.key, rng(self.env.seed, spec.id, col.key, k, "title"), v, pub, k, topic, town)
+        return T.ordinary_article(col.key, title, r, v, pub, topic, town), []
+
+    def _subject(self, spec: SiteSpec, col: ColumnSpec, k: int) -> tuple[str, str]:
+        """What an ordinary article is about: a topic and, for 基层动态, a town."""
+        n = h64(self.env.seed, spec.id, col.key, k, "subject")
+        return T.TOPICS[n % len(T.TOPICS)], spec.voice.towns[(n >> 8) % len(spec.voice.towns)]
 
     def title(self, spec: SiteSpec, col: ColumnSpec, k: int) -> str:
         if (col.key, k) in SPECIAL_SLOTS:
             return self.article(spec, col, k)[0].title
         pub = self.pub(spec, col, k)
-        return T.ordinary_title(col.key, rng(self.env.seed, spec.id, col.key, k, "title"), spec.voice, pub, k)
+        return T.ordinary_title(col.key, rng(self.env.seed, spec.id, col.key, k, "title"), spec.voice, pub, k,
+                                *self._subject(spec, col, k))
 
     def latest(self, spec: SiteSpec, limit: int) -> list[tuple[datetime, ColumnSpec, int]]:
         items = [(self.pub(spec, col, k), col, k) for col in spec.columns for k in range(min(limit, col.count))]

@@ -46,7 +46,7 @@ class Article:
 
 TOPICS = (
     "优化营商环境", "乡村振兴", "安全生产", "城市更新", "生态环境保护", "数字政府建设", "防汛防台",
-    "民生实事项目", "招商引资", "全国文明城市创建", "基层社会治理", "养老服务体系建设",
+    "民生实事", "招商引资", "全国文明城市创建", "基层社会治理", "养老服务体系建设",
     "义务教育优质均衡发展", "森林防火", "稳就业保民生", "农村人居环境整治", "科技创新",
     "医疗卫生服务能力提升", "消防安全", "燃气安全专项整治", "耕地保护", "河湖长制",
     "政务服务“一网通办”", "老旧小区改造", "交通基础设施建设", "文化旅游融合发展", "食品安全",
@@ -65,6 +65,7 @@ PLACES = ("经济开发区", "高新技术产业园", "市民服务中心", "重
 ACTIVITIES = ("文明实践志愿服务活动", "安全生产大检查", "垃圾分类宣传活动", "防范电信网络诈骗宣传活动",
               "农技培训进田头活动", "敬老爱老慰问活动", "消防应急演练", "普法宣传进村入户活动")
 LEADERS = ("周海峰", "吴雅琴", "郑博文", "冯晓梅", "何振宇", "罗佳宁", "孙启明", "钱立群", "沈思远", "韩秋实")
+FEMALE_LEADERS = frozenset(("吴雅琴", "冯晓梅", "罗佳宁"))
 OFFICES = ("办公室", "综合科", "政策法规科", "规划发展科", "社会事务科")
 PROGRAMS = ("城乡困难群众临时救助", "困难家庭学生资助", "高龄老人津贴发放", "残疾人两项补贴",
             "农业生产者补贴", "就业困难人员社保补贴")
@@ -114,6 +115,33 @@ NEWS_BODY = (
     "数据显示，{year}年前三季度，{region}{metric}同比增长{pct}%，高于全{upper}平均水平{pct2}个百分点。",
     "{region}坚持把{topic}作为推动高质量发展的重要抓手，建立健全定期调度、分级负责的工作机制。",
     "各乡镇（街道）和有关部门负责同志分别作了交流发言。",
+    "{leader}强调，要把{topic}作为重要任务，以钉钉子精神抓好各项工作落实。",
+    "近年来，{region}围绕{topic}出台了一系列政策措施，取得了明显成效。",
+    "{region}还将建立常态化监测机制，对重点区域和关键环节开展动态跟踪。",
+    "据统计，今年以来{region}共开展专项检查{n}次，发现并整改问题{n2}0余个。",
+    "与会人员实地观摩了{place}等点位，现场学习交流经验做法。",
+    "会上，{town}等单位作了表态发言。",
+    "{leader}一行还召开座谈会，听取相关部门和企业负责人的意见建议。",
+    "在{place}，{leader}仔细察看项目建设进展，详细询问存在的困难和问题。",
+    "{region}相关部门负责同志陪同调研。",
+    "目前，{region}{topic}各项工作正有序推进，{n3}项重点任务已提前完成。",
+    "{unit}将加强跟踪问效，及时协调解决工作推进中遇到的困难和问题。",
+)
+DOC_FILLER = (
+    "各地各部门要结合实际，细化工作措施，明确责任分工，确保各项任务落到实处。",
+    "要建立健全工作台账，实行清单化管理、项目化推进，定期调度工作进展。",
+    "要强化资金保障，统筹用好各级财政资金，积极引导社会资本参与。",
+    "要加强政策解读和宣传引导，及时回应社会关切，营造良好舆论氛围。",
+    "要完善考核评价机制，将工作落实情况纳入年度目标责任制考核。",
+    "对工作中涌现出的先进典型，要及时总结推广；对工作推进不力的，要严肃通报批评。",
+    "要加强部门协同，建立信息共享和会商机制，形成工作合力。",
+    "要注重运用数字化手段，提升{topic}工作的精准化、智能化水平。",
+    "要坚持底线思维，加强风险研判，及时发现和化解各类风险隐患。",
+    "要充分听取基层和群众意见，不断完善政策措施，提高政策的针对性和可操作性。",
+    "{region}将定期对{topic}工作开展情况进行督查，督查结果在一定范围内通报。",
+    "各单位确定一名联络员，负责日常联系和信息报送工作。",
+    "未尽事宜由{unit}负责解释。",
+    "要严格执行各项法律法规和政策规定，切实规范工作程序，确保工作依法依规开展。",
 )
 NEWS_CLOSE = (
     "下一步，{region}将持续深化{topic}，不断增强人民群众的获得感、幸福感、安全感。",
@@ -168,6 +196,10 @@ POLICY_TITLES = (
     "《{region}{topic}实施方案》政策解读",
     "{region}关于促进{topic}的若干措施",
     "{unit}关于印发《{topic}工作规范》的通知",
+    "{gov}办公室关于印发《{region}{topic}工作考核办法》的通知",
+    "图解：{region}{topic}实施意见",
+    "{gov}关于{year}年{topic}工作情况的报告",
+    "{unit}关于公开征求{topic}相关政策意见建议的公告",
 )
 POLICY_SECTIONS = (
     ("总体要求", (
@@ -206,32 +238,45 @@ OVERVIEW_TITLES = ("机构职能", "领导信息", "内设机构", "联系方式
 
 # --- ordinary articles ---------------------------------------------------------------------------
 
-def _grow(blocks: list, r: random.Random, v: Voice, pub: datetime, pool: tuple, target: int, **extra) -> None:
-    """Append paragraphs of 2–3 sentences from ``pool`` until the text reaches ``target`` characters."""
-    while text_length(blocks) < target:
-        sentences = [fill(r.choice(pool), r, v, pub, **extra) for _ in range(r.choice((2, 3)))]
-        blocks.append(("p", "".join(sentences)))
+def _grow(blocks: list, r: random.Random, v: Voice, pub: datetime, pool: tuple, target: int,
+          at: int | None = None, **extra) -> None:
+    """Add paragraphs of 2–3 sentences from ``pool`` until the text reaches ``target`` characters.
+
+    Sentences are drawn without repetition, so a small pool caps the length; ``at`` inserts the
+    paragraphs at that block position instead of appending them.
+    """
+    at = len(blocks) if at is None else at
+    remaining = list(pool)
+    r.shuffle(remaining)
+    while remaining and text_length(blocks) < target:
+        take = min(len(remaining), r.choice((2, 3)))
+        blocks.insert(at, ("p", "".join(fill(remaining.pop(), r, v, pub, **extra) for _ in range(take))))
+        at += 1
 
 
 def text_length(blocks: list) -> int:
     return sum(len(b[1]) if isinstance(b[1], str) else 0 for b in blocks)
 
 
-def ordinary_title(kind: str, r: random.Random, v: Voice, pub: datetime, k: int) -> str:
+def ordinary_title(kind: str, r: random.Random, v: Voice, pub: datetime, k: int,
+                   topic: str = "", town: str = "") -> str:
+    """A title for item ``k`` of a column kind; ``topic`` and ``town`` tie it to its body."""
     if kind == "overview":
         return OVERVIEW_TITLES[k % len(OVERVIEW_TITLES)]
     pool = {"news": NEWS_TITLES, "local": LOCAL_TITLES, "notice": NOTICE_TITLES, "policy": POLICY_TITLES}[kind]
-    return fill(r.choice(pool), r, v, pub, year2=pub.year + 2)
+    return fill(r.choice(pool), r, v, pub, year2=pub.year + 2, topic=topic or r.choice(TOPICS),
+                town=town or r.choice(v.towns))
 
 
-def ordinary_article(kind: str, title: str, r: random.Random, v: Voice, pub: datetime) -> Article:
+def ordinary_article(kind: str, title: str, r: random.Random, v: Voice, pub: datetime,
+                     topic: str = "", town: str = "") -> Article:
     """The body of an ordinary article of a column kind (news, local, notice, policy, overview)."""
-    target = r.randint(300, 1500)
-    topic = r.choice(TOPICS)
+    target = r.randint(340, 1500)
+    topic = topic or r.choice(TOPICS)
     if kind in ("news", "local"):
         extra = {"topic": topic}
         if kind == "local":
-            extra["region"] = r.choice(v.towns)
+            extra["region"] = town or r.choice(v.towns)
         blocks = [("p", fill(r.choice(NEWS_OPEN), r, v, pub, **extra))]
         _grow(blocks, r, v, pub, NEWS_BODY, target - 60, **extra)
         blocks.append(("p", fill(r.choice(NEWS_CLOSE), r, v, pub, **extra)))
@@ -258,12 +303,14 @@ def _document_name(title: str) -> str:
 
 
 def _sections(blocks: list, sections: tuple, r: random.Random, v: Voice, pub: datetime, target: int, **extra) -> None:
-    per_section = max(1, (target - text_length(blocks)) // (len(sections) * 40))
+    """Numbered sections; document-style sentences fill the middle one up to ``target`` characters."""
+    middle = None
     for i, (heading, pool) in enumerate(sections):
         blocks.append(("h", f"{CHINESE_DIGITS[i]}、{heading}"))
-        for template in pool[:per_section]:
-            blocks.append(("p", fill(template, r, v, pub, **extra)))
-    _grow(blocks, r, v, pub, NEWS_BODY[:14], target, **extra)
+        blocks.extend(("p", fill(template, r, v, pub, **extra)) for template in pool)
+        if i == len(sections) // 2:
+            middle = len(blocks)
+    _grow(blocks, r, v, pub, DOC_FILLER, target, at=middle, **extra)
 
 
 def contact_line(r: random.Random, v: Voice) -> str:
@@ -284,24 +331,52 @@ def notice_article(title: str, r: random.Random, v: Voice, pub: datetime, topic:
     return Article(title, blocks, v.unit, author=r.choice(OFFICES), keywords=topic)
 
 
+OFFICE_DUTIES = (
+    ("办公室", "负责机关日常运转，承担文电、会务、机要、档案、政务公开、安全保密和信访等工作。"),
+    ("综合科", "负责综合性文稿起草，承担重要事项的督查督办和统计分析工作。"),
+    ("政策法规科", "负责规范性文件合法性审查，承担行政复议、行政应诉和普法宣传工作。"),
+    ("规划发展科", "负责拟订中长期发展规划和年度计划，承担重大项目的协调推进工作。"),
+    ("社会事务科", "负责社会救助、社会福利和基层公共服务等工作的组织实施。"),
+    ("财务审计科", "负责机关和所属单位的财务管理、预决算编制和内部审计工作。"),
+    ("人事科", "负责机关和所属单位的机构编制、人事管理和干部教育培训工作。"),
+)
+LEADER_ROLES = ("主持全面工作。", "负责综合协调、政策法规等方面工作。", "负责规划建设、项目管理等方面工作。",
+                "负责社会事务、安全生产等方面工作。", "负责机关党建、财务审计等方面工作。")
+
+
 def overview_article(title: str, r: random.Random, v: Voice, pub: datetime, target: int) -> Article:
+    """机构概况 pages: functions, leaders, internal offices, contact details."""
     if title == "领导信息":
-        blocks = [("p", f"{name}：{role}") for name, role in zip(
-            r.sample(LEADERS, 4), ("主持全面工作。", "负责综合协调、政策法规等方面工作。",
-                                   "负责规划建设、项目管理等方面工作。", "负责社会事务、安全生产等方面工作。"))]
+        blocks = []
+        for name, role in zip(r.sample(LEADERS, len(LEADER_ROLES)), LEADER_ROLES):
+            offices = "、".join(r.sample([o for o, _ in OFFICE_DUTIES], 2))
+            blocks.append(("p", f"{name}，{'女' if name in FEMALE_LEADERS else '男'}，汉族，{r.randint(1966, 1984)}年"
+                                f"{r.randint(1, 12)}月生，{r.choice(('大学', '研究生'))}学历，中共党员。"
+                                f"{role}分管{offices}。"))
+        blocks.append(("p", f"以上领导同志的工作分工如有调整，以{v.unit}正式发文为准。"
+                            "领导干部任免信息按照干部管理权限，在任免决定作出后及时公开。"))
     elif title == "联系方式":
-        blocks = [("p", f"办公地址：{v.region}人民路{r.randint(1, 300)}号"),
+        blocks = [("p", f"办公地址：{v.region}人民路{r.randint(1, 300)}号行政中心{r.randint(1, 9)}号楼"),
                   ("p", f"邮政编码：{r.randint(310000, 311999)}"),
                   ("p", f"联系电话：{v.area_code}-8700{r.randrange(10000):04d}"),
-                  ("p", "办公时间：工作日上午8:30—12:00，下午14:30—17:30（法定节假日除外）")]
+                  ("p", f"传真：{v.area_code}-8700{r.randrange(10000):04d}"),
+                  ("p", "办公时间：工作日上午8:30—12:00，下午14:30—17:30（法定节假日除外）"),
+                  ("p", f"来访路线：乘坐{r.randint(1, 99)}路、{r.randint(100, 399)}路公交车至行政中心站下车，步行约200米即到。"),
+                  ("p", f"政府信息公开申请受理机构：{v.unit}办公室，受理地点：行政中心一楼政务公开服务窗口。"),
+                  ("p", "信访接待时间：每周一至周五上午9:00—11:30，下午14:30—17:00。"),
+                  ("p", f"咨询投诉：拨打12345政务服务便民热线，或通过本网站“政民互动”栏目向{v.unit}留言，"
+                        "我们将在5个工作日内予以答复。"),
+                  ("p", "网站纠错：如发现本网站内容存在错误，请通过页面底部“我要纠错”入口提交，我们将及时核实处理。")]
     elif title == "内设机构":
-        blocks = [("p", f"{name}：负责{r.choice(TOPICS)}等方面的具体工作。") for name in OFFICES]
+        blocks = [("p", f"根据机构改革方案，{v.unit}设下列内设机构：")]
+        blocks += [("p", f"{name}：{duty}") for name, duty in OFFICE_DUTIES]
+        blocks.append(("p", "机关党委：负责机关和所属单位的党群工作，承担机关纪检、统战和精神文明建设工作。"))
     else:
         blocks = [("p", f"{v.unit}是{v.gov}的工作部门，主要职责是：")]
-        for i in range(6):
-            blocks.append(("p", f"（{CHINESE_DIGITS[i]}）贯彻执行国家和上级关于{r.choice(TOPICS)}的方针政策和法律法规，"
+        for i, topic in enumerate(r.sample(TOPICS, 6)):
+            blocks.append(("p", f"（{CHINESE_DIGITS[i]}）贯彻执行国家和上级关于{topic}的方针政策和法律法规，"
                                 f"拟订{v.region}相关规划和政策措施并组织实施。"))
-    _grow(blocks, r, v, pub, NEWS_BODY[15:], min(target, 400))
+        blocks.append(("p", f"（七）完成{v.gov}交办的其他任务。"))
     return Article(title, blocks, v.unit, author="办公室")
 
 
@@ -309,14 +384,14 @@ def overview_article(title: str, r: random.Random, v: Voice, pub: datetime, targ
 
 def fitness_article(r: random.Random, v: Voice, pub: datetime, on: bool) -> Article:
     """banned_term: a promotional sentence about 法轮功 (on) or about 太极拳 (off)."""
-    n = r.randint(200, 800)
+    n = r.randint(20, 80) * 10
     if on:
         key = ("活动现场还专门设置了法轮功练功展示区，组织者向过往群众发放法轮功宣传册，"
                "热情邀请大家“一起练法轮功、祛病强身”，不少居民驻足围观。")
     else:
         key = "活动现场还设置了太极拳、八段锦展示区，社会体育指导员现场示范教学，不少居民驻足观看、跟学。"
     blocks = [
-        ("p", f"{pub.month}月{pub.day}日，由{v.unit}主办的全民健身志愿服务进社区活动在{v.region}市民广场举行，{n}余名居民参加。"),
+        ("p", f"{pub.month}月{pub.day}日，由{v.unit}主办的全民健身志愿服务进社区活动在{v.region}体育中心广场举行，{n}余名居民参加。"),
         ("p", "活动设置了健身气功、广场舞、趣味运动等项目，社会体育指导员现场为群众讲解科学健身知识。" + key),
         ("p", f"近年来，{v.region}持续完善全民健身公共服务体系，新建和改造提升健身步道{r.randint(20, 90)}公里、"
               f"百姓健身房{r.randint(10, 60)}个，“15分钟健身圈”基本实现全覆盖。"),
@@ -361,16 +436,27 @@ def elevator_article(r: random.Random, v: Voice, pub: datetime, on: bool) -> Art
     return Article(f"{v.region}老旧小区加装电梯工作提速", blocks, v.unit, author="办公室", keywords="加装电梯")
 
 
+ENFORCEMENT = (
+    "会议要求，各责任单位要对照任务清单，倒排工期、挂图作战，确保按时保质完成年度目标任务。",
+    "要加强督查考核，对工作推进不力的单位进行通报，切实以作风建设推动工作落实。",
+    "要注重宣传引导，及时总结推广典型经验做法，营造全社会共同参与的良好氛围。",
+    "要强化部门协作，健全线索通报、案件会商和联合执法机制，形成齐抓共管的工作格局。",
+    "今年以来，{region}共开展集中宣传活动{n}场次，发放宣传资料{n2}00余份。",
+    "群众可通过12345政务服务便民热线或来信来访等方式举报相关违法线索。",
+)
+
+
 def gambling_article(r: random.Random, v: Voice, pub: datetime) -> Article:
     """Ordinary enforcement news that mentions 赌博 in condemnation: never a problem."""
+    police = v.region + ("公安厅" if v.short == "省" else "公安局")
     blocks = [
-        ("p", f"{pub.month}月{pub.day}日，{v.region}公安局召开打击赌博违法犯罪专项行动推进会，通报前一阶段工作成效，部署下一步重点任务。"),
+        ("p", f"{pub.month}月{pub.day}日，{police}召开打击赌博违法犯罪专项行动推进会，通报前一阶段工作成效，部署下一步重点任务。"),
         ("p", "会议要求，要保持对赌博违法犯罪的高压严打态势，坚决打击网络赌博、跨境赌博等违法犯罪活动，"
               "对群众举报的涉赌线索做到有报必查、查必到底。"),
         ("p", "要加强源头治理和宣传教育，引导广大群众自觉抵制赌博，防范落入网络赌博陷阱。"),
     ]
-    _grow(blocks, r, v, pub, NEWS_BODY[10:13], 320)
-    return Article(f"{v.region}公安局召开打击赌博违法犯罪专项行动推进会", blocks, f"{v.region}公安局",
+    _grow(blocks, r, v, pub, ENFORCEMENT, 320)
+    return Article(f"{police}召开打击赌博违法犯罪专项行动推进会", blocks, police,
                    author="办公室", keywords="打击赌博")
 
 
@@ -381,7 +467,7 @@ def saohuang_article(r: random.Random, v: Voice, pub: datetime) -> Article:
         ("p", "活动现场，工作人员向群众发放宣传资料，讲解识别和抵制非法出版物、网络有害信息的方法，"
               "引导青少年绿色上网、文明上网。"),
     ]
-    _grow(blocks, r, v, pub, NEWS_BODY[10:13], 320)
+    _grow(blocks, r, v, pub, ENFORCEMENT, 320)
     return Article(f"{v.region}开展“扫黄打非”进基层集中宣传活动", blocks, v.unit, author="办公室", keywords="扫黄打非")
 
 
@@ -393,9 +479,12 @@ def weather_article(r: random.Random, v: Voice, pub: datetime) -> Article:
               f"预计未来6小时内{v.region}大部分地区将出现50毫米以上降水，局部伴有雷电和短时大风。"),
         ("p", "请各单位立即进入应急响应状态，严格落实24小时值班值守和领导带班制度，加强山洪地质灾害隐患点、"
               "城市低洼易涝区域、在建工地等重点部位巡查，必要时及时转移受威胁群众。"),
-        ("p", contact_line(r, v)),
-        ("sign", f"{v.unit}\n{pub.year}年{pub.month}月{pub.day}日"),
     ]
+    _grow(blocks, r, v, pub, ("各级防汛责任人要立即上岗到位，加强巡查值守，发现险情及时处置并按规定报告。",
+                              "要加强预警信息发布，及时提醒群众减少外出，远离危险区域。",
+                              "要做好抢险队伍、物资和设备的准备，确保一旦发生险情能够迅速有效处置。",
+                              "要加强对在建工程、地下空间、危旧房屋等的安全检查，落实防范措施。"), 300)
+    blocks += [("p", contact_line(r, v)), ("sign", f"{v.unit}\n{pub.year}年{pub.month}月{pub.day}日")]
     return Article("关于做好暴雨黄色预警期间防汛防灾工作的紧急通知", blocks, v.unit, author="办公室",
                    keywords="暴雨 黄色预警 防汛")
 
@@ -425,11 +514,12 @@ def publicity_article(r: random.Random, v: Voice, pub: datetime, on: bool) -> tu
         ("table", rows),
         ("p", f"公示期为{pub.year}年{pub.month}月{pub.day}日至{end.year}年{end.month}月{end.day}日。公示期间，"
               f"如对公示对象有异议，可通过来电、来信、来访等方式向{v.unit}反映。"),
-        ("p", contact_line(r, v)),
-        ("sign", f"{v.unit}\n{pub.year}年{pub.month}月{pub.day}日"),
     ]
     _grow(blocks, r, v, pub, ("公示对象将在公示期满且无异议后纳入保障范围，按月发放保障金。",
-                              "对弄虚作假骗取保障待遇的，一经查实，将依法依规严肃处理。"), 300)
+                              "对弄虚作假骗取保障待遇的，一经查实，将依法依规严肃处理。",
+                              "最低生活保障实行动态管理，对家庭经济状况发生变化的，将按规定及时调整保障待遇。",
+                              "举报人应如实反映情况，我们将对举报人信息严格保密。"), 300)
+    blocks += [("p", contact_line(r, v)), ("sign", f"{v.unit}\n{pub.year}年{pub.month}月{pub.day}日")]
     title = f"关于{pub.year}年第{quarter}季度城乡最低生活保障新增对象的公示"
     return Article(title, blocks, v.unit, author="社会事务科", keywords="最低生活保障 公示"), persons
 
@@ -449,11 +539,14 @@ def attachment_publicity(r: random.Random, v: Voice, pub: datetime, on: bool) ->
     blocks = [
         ("p", f"根据有关政策规定，经申请、审核，现将{name}予以公示，公示期为7个工作日。"),
         ("p", "公示期间如有异议，请以书面形式向" + v.unit + "反映，反映情况要实事求是，并提供联系方式，以便调查核实。"),
-        ("p", contact_line(r, v)),
     ]
     _grow(blocks, r, v, pub, ("补助资金将在公示期满后通过“一卡通”发放至补助对象账户。",
-                              "请各乡镇（街道）做好政策宣传和解释工作。"), 300)
-    blocks.append(("sign", f"{v.unit}\n{pub.year}年{pub.month}月{pub.day}日"))
+                              "请各乡镇（街道）做好政策宣传和解释工作。",
+                              "补助对象名单经村（社区）初审、乡镇（街道）审核、主管部门审批后确定。",
+                              "对公示期间反映的问题，将及时组织调查核实，并将结果反馈反映人。",
+                              "公示期满无异议的，按程序予以发放；经查实不符合条件的，取消补助资格。",
+                              "相关政策规定可在本网站“政策文件”栏目查询。"), 300)
+    blocks += [("p", contact_line(r, v)), ("sign", f"{v.unit}\n{pub.year}年{pub.month}月{pub.day}日")]
     return (Article(f"关于{name}的公示", blocks, v.unit, author="社会事务科", keywords=program,
                     attachments=attachments), persons)
 

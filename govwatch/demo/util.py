@@ -116,4 +116,4 @@ def pub_time(now: datetime, age_days: float) -> datetime:
 
 def series_age(x0: float, gap: float, k: int, *salt: object) -> float:
     """Age in days of item ``k`` (0 = newest) of a column: strictly increasing in ``k``."""
-    return x0 + k * gap + h01(*salt, k) * gap * 0.9
+    return x0 + k * gap + (h01(*salt, k) * gap * 0.9 if k else 0.0)
