@@ -367,7 +367,7 @@ def offline_html(raw: bytes, *, url: str, fetched_at: datetime | None, sha256: s
 
 # ---------------------------------------------------------------------------- writers
 
-class _Sink:
+class Sink:
     """Where rows and evidence go: the workbook and the snapshots folder (bench/export.py plugs in
     a CSV sink to time the same rows)."""
 
@@ -382,7 +382,7 @@ class _Sink:
         pass
 
 
-class PackageSink(_Sink):
+class PackageSink(Sink):
     def __init__(self, store: Store, folder: Path):
         from openpyxl import Workbook
 
@@ -592,7 +592,7 @@ class ExportStats:
     rows: dict = field(default_factory=dict)
 
 
-def build(store: Store, settings, month: str, sink: _Sink, owner: str | None = None) -> ExportStats:
+def build(store: Store, settings, month: str, sink: Sink, owner: str | None = None) -> ExportStats:
     """One pass over the targets in scope, writing every sheet's rows into ``sink``."""
     start, end = month_bounds(month)
     at_end = min(end - timedelta(microseconds=1), now())  # the month's last moment, or now
