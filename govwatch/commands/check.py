@@ -1,0 +1,257 @@
+"""govwatch check: the pre-publication check (先审后发) of drafts (.txt, .html, .docx, or - for stdin).
+
+Exit status: 0 when nothing is at high or veto, 1 otherwise, 2 when an input cannot be read.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from govwatch.cli import CliError
+
+TITLE_MAX = 50
+BLOCKING = ("veto", "high")
+FIELD_LABELS = {"title": "标题", "text": "正文", "source": "来源", "url": "链接"}
+FORM_KEYS = ("文字内容是否准确", "政治用语是否规范", "是否涉密（涉军/涉隐私等）", "信息内容")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="发布前检查（先审后发）：检查 .txt、.html、.docx 草稿，- 表示标准输入")
+    p.add_argument("files", nargs="+", metavar="FILE", help="草稿文件（.txt、.html、.docx），- 表示从标准输入读取")
+    p.add_argument("--title", help="标题（不给出时取 HTML 的 <title>，或文本的第一行短句）")
+    p.add_argument("--source", help="来源（转载稿件的原发单位或媒体）；不给出时取正文中的“来源：…”一行")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="输出格式：text（中文报告，默认）或 json（每个输入一行 JSON）")
+    p.add_argument("--lexicon-dir", action="append", default=[], metavar="DIR",
+                   help="额外的词库目录（合并到内置词库之上，可重复）")
+    p.set_defaults(func=cmd_check)
+
+
+class Unreadable(Exception):
+    """An input that cannot be read; the message is Chinese and names the file."""
+
+
+# --- reading drafts ------------------------------------------------------------------------
+def decode_bytes(data: bytes) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnicodeDecodeError("unknown", data, 0, len(data), "无法识别的文字编码")
+    return str(best)
+
+
+def read_docx(data: bytes) -> str:
+    """Paragraph text of a .docx (word/document.xml), one paragraph per line."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = zf.read("word/document.xml")
+    root = ElementTree.fromstring(xml)
+    lines = []
+    for para in root.iter(f"{w}p"):
+        parts = []
+        for el in para.iter():
+            if el.tag == f"{w}t":
+                parts.append(el.text or "")
+            elif el.tag == f"{w}tab":
+                parts.append("\t")
+            elif el.tag in (f"{w}br", f"{w}cr"):
+                parts.append("\n")
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+              "table", "ul", "ol", "blockquote", "pre", "figcaption", "caption", "header", "footer"}
+
+
+def read_html(data: bytes) -> tuple[str, str, list]:
+    """``(title, text, links)`` of an HTML draft."""
+    import lxml.html
+
+    doc = lxml.html.document_fromstring(decode_bytes(data))
+    for bad in doc.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    title = ""
+    t = doc.find(".//title")
+    if t is not None and (t.text_content() or "").strip():
+        title = t.text_content().strip()
+    else:
+        h1 = doc.find(".//h1")
+        if h1 is not None:
+            title = h1.text_content().strip()
+    links = [a.get("href") for a in doc.iter("a") if a.get("href", "").startswith(("http://", "https://"))]
+    for el in doc.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+    body = doc.find("body")
+    text = (body if body is not None else doc).text_content()
+    text = re.sub(r"[ \t\u00a0]*\n[\s\u00a0]*\n+", "\n", text).strip()
+    if title and text.startswith(title):
+        text = text[len(title):].lstrip()
+    return title, text, links
+
+
+def read_input(name: str) -> tuple[str, str, list]:
+    """``(title, text, links)`` of one input; raises Unreadable with a Chinese message."""
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise Unreadable(f"无法读取 {name}：文件不存在") from None
+    except IsADirectoryError:
+        raise Unreadable(f"无法读取 {name}：这是一个目录，不是文件") from None
+    except PermissionError:
+        raise Unreadable(f"无法读取 {name}：没有读取权限") from None
+    except OSError as exc:
+        raise Unreadable(f"无法读取 {name}：{exc.strerror or exc}") from None
+    suffix = Path(name).suffix.lower() if name != "-" else ""
+    try:
+        if suffix == ".docx":
+            return "", read_docx(data), []
+        if suffix in (".html", ".htm", ".shtml", ".xhtml"):
+            return read_html(data)
+        if suffix == ".doc":
+            raise Unreadable(f"无法读取 {name}：不支持旧版 .doc 格式，请另存为 .docx")
+        return "", decode_bytes(data), []
+    except Unreadable:
+        raise
+    except UnicodeDecodeError:
+        raise Unreadable(f"无法读取 {name}：文字编码无法识别（请保存为 UTF-8）") from None
+    except Exception as exc:  # broken zip, XML or HTML: the draft cannot be read
+        kind = "Word 文档" if suffix == ".docx" else "文件"
+        raise Unreadable(f"无法读取 {name}：{kind}已损坏或格式不对（{type(exc).__name__}）") from None
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A draft's first short line without closing punctuation is its title."""
+    stripped = text.lstrip()
+    first, nl, rest = stripped.partition("\n")
+    first = first.strip()
+    if nl and rest.strip() and 0 < len(first) <= TITLE_MAX and first[-1] not in "。；;，,：:！!？?":
+        return first, rest
+    return "", text
+
+
+# --- the 信息发布审核登记表 -----------------------------------------------------------------
+def build_form(hits, *, reprint: bool, source: str) -> dict:
+    rules = [(h.rule, h.severity) for h in hits]
+    typo = [r for r, _ in rules if r == "expression.typo"]
+    political = [r for r, s in rules if (r.startswith(("expression.term", "expression.leader"))
+                                         or (r.startswith("banned.") and s in BLOCKING))]
+    secret = [r for r, s in rules if (r.startswith("secret.") and s in BLOCKING)
+              or (r.startswith("privacy.") and s in ("veto", "high", "medium"))]
+    blocking = [h for h in hits if h.severity in BLOCKING]
+    if blocking:
+        opinion = f"发现 {len(blocking)} 处严重或单项否决问题，须修改后再发布"
+    elif hits:
+        opinion = f"发现 {len(hits)} 处一般或提示问题，请核实后发布"
+    else:
+        opinion = "未发现问题"
+    return {
+        "文字内容是否准确": "否" if typo else "是",
+        "政治用语是否规范": "否" if political else "是",
+        "是否涉密（涉军/涉隐私等）": "是" if secret else "否",
+        "信息内容": "转载" if reprint else "原创",
+        "来源": source,
+        "机器初审意见": opinion + "（机器预审结果，须经人工审核）",
+    }
+
+
+def finding_dict(h) -> dict:
+    return {"rule": h.rule, "category": h.category, "severity": h.severity, "match": h.match,
+            "start": h.start, "end": h.end, "snippet": h.snippet, "suggestion": h.suggestion,
+            "field": h.field, "detail": h.detail}
+
+
+def check_one(lexicon, name: str, args) -> dict:
+    from scanner.content import scan_document
+    from scanner.sources import infer_reprint, source_in_text
+
+    title, text, links = read_input(name)
+    if args.title is not None:
+        title = args.title
+    elif not title:
+        title, text = split_title(text)
+    source = args.source if args.source is not None else source_in_text(text)
+    hits = scan_document(lexicon, title=title, text=text, source=source, links=links)
+    reprint = infer_reprint(text, source)
+    return {"input": name, "title": title, "findings": [finding_dict(h) for h in hits],
+            "form": build_form(hits, reprint=reprint, source=source), "_hits": hits}
+
+
+# --- output --------------------------------------------------------------------------------
+def render_text(result: dict) -> str:
+    from govwatch.models import SEVERITY_LABELS, SEVERITIES
+
+    lines = [f"== {result['input']} =="]
+    if result.get("error"):
+        lines.append(f"错误：{result['error']}")
+        return "\n".join(lines)
+    lines.append(f"标题：{result['title'] or '（未识别到标题）'}")
+    hits = result["_hits"]
+    if hits:
+        counts = [f"{SEVERITY_LABELS[s]} {n} 处" for s in SEVERITIES
+                  if (n := sum(1 for h in hits if h.severity == s))]
+        lines.append(f"共发现 {len(hits)} 处问题（{'，'.join(counts)}）：")
+    else:
+        lines.append("未发现问题。")
+    for i, h in enumerate(hits, 1):
+        where = FIELD_LABELS.get(h.field, h.field)
+        if h.start >= 0:
+            where += f"第 {h.start + 1}–{h.end} 字"
+        match = f"：“{h.match}”" if h.match else ""
+        lines.append(f"{i}.【{SEVERITY_LABELS.get(h.severity, h.severity)}】{h.category}（{where}）{match}")
+        if h.snippet and h.field != "url":
+            lines.append(f"   上下文：{h.snippet}")
+        if h.suggestion:
+            lines.append(f"   修改建议：{h.suggestion}")
+        if h.detail:
+            lines.append(f"   说明：{h.detail}")
+    lines.append("信息发布审核登记表（机器预审）：")
+    for key, value in result["form"].items():
+        if key == "来源" and not value:
+            continue
+        lines.append(f"  {key}：{value}")
+    return "\n".join(lines)
+
+
+def cmd_check(args) -> int:
+    from govwatch.commands._common import settings_from
+    from scanner.lexicon import load_lexicon
+
+    settings = settings_from(args)
+    for d in args.lexicon_dir:
+        if not Path(d).is_dir():
+            raise CliError(f"词库目录不存在：{d}")
+    lexicon = load_lexicon([*settings.lexicon_dirs, *args.lexicon_dir])
+    unreadable = blocking = False
+    for i, name in enumerate(args.files):
+        try:
+            result = check_one(lexicon, name, args)
+        except Unreadable as exc:
+            unreadable = True
+            print(f"错误：{exc}", file=sys.stderr)
+            result = {"input": name, "error": str(exc), "findings": [], "form": None, "_hits": []}
+        if any(h.severity in BLOCKING for h in result["_hits"]):
+            blocking = True
+        if args.format == "json":
+            out = {k: v for k, v in result.items() if not k.startswith("_")}
+            print(json.dumps(out, ensure_ascii=False))
+        else:
+            if i:
+                print()
+            print(render_text(result))
+    if unreadable:
+        return 2
+    return 1 if blocking else 0
