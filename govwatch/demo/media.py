@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from govwatch.demo import text as T
 from govwatch.demo.files import png_bytes
-from govwatch.demo.sites import Env
+from govwatch.demo.sites import TOWNS, Env, voice_for
 from govwatch.demo.util import h01, h64, hexdigest, local_now, non_luhn_digits, pub_time, rng, series_age
 from govwatch.demo.web import Response, html, json_body, not_found
 
@@ -87,8 +87,8 @@ def build_accounts(seed: int, extra: int = 0) -> list[AccountSpec]:
     accounts = []
     for i, (aid, platform, nick, owner, level, parent, fmt, defaults) in enumerate(plan, 1):
         region = owner[:3]
-        voice = T.Voice(region, "市", "省", f"{region}人民政府", owner, "副市长",
-                        "各县（市、区）人民政府，市政府各部门、各直属单位：")
+        towns = tuple(rng(seed, aid, "towns").sample(TOWNS, 4))
+        voice = voice_for(level, region, owner, towns, dept=owner[len(region):])
         acc = AccountSpec(index=i, id=aid, platform=platform, name=nick, owner=owner, level=level, parent=parent,
                           feed_format=fmt, defaults=defaults, voice=voice, count=30, x0=1.05 + 0.3 * h01(seed, aid),
                           gap=1.0)

@@ -134,7 +134,8 @@ class SiteSpec:
 
 # --- who the sites are -------------------------------------------------------------------------------
 
-def _voice(level: str, region: str, unit: str, towns: tuple, dept: str = "") -> T.Voice:
+def voice_for(level: str, region: str, unit: str, towns: tuple, dept: str = "") -> T.Voice:
+    """How a unit of a level writes: its region, leader titles, the addressees of its notices."""
     if level == "省":
         return T.Voice(region, "省", "国", f"{region}人民政府", unit, "副省长",
                        "各市、县（市、区）人民政府，省政府直属各单位：", towns=towns)
@@ -208,7 +209,7 @@ def build_sites(seed: int, count: int, pages: int) -> list[SiteSpec]:
             operator = ("self", owner)
         spec = SiteSpec(
             index=i, id=sid, name=name, owner=owner, level=level, parent=parent,
-            voice=_voice(level, region, owner, towns, dept),
+            voice=voice_for(level, region, owner, towns, dept),
             template="trs" if i % 2 else "hanweb", charset="gbk" if i % 4 == 2 else "utf-8",
             domain=f"www.demo{i:02d}.gov.cn", code=f"{3300000000 + i}",
             icp=f"浙ICP备{10000000 + h64(seed, sid, 'icp') % 89999999}号",
