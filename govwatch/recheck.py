@@ -1,0 +1,357 @@
+"""Rectification recheck (整改复查, DESIGN.md section 3): fetch again the pages of open findings.
+
+- Content findings (the text rules): the item's page is fetched, extracted and scanned again. A
+  problem no longer there, or a page now deleted (HTTP 404/410, or a "该内容已被发布者删除" page),
+  makes the finding 已整改 with the new snapshot as evidence. A problem still there leaves the
+  finding as it is, with the recheck noted in its evidence and, once past the deadline, flagged
+  overdue (a history entry the first time). New problems on the page are recorded as new findings.
+- ``site.dead_link``: rectified when the link opens now, or when the page no longer carries it.
+- ``site.dark_link``: rectified when the hidden link is gone from the page.
+- Everything else (availability, staleness, registry …) is judged again by its own detector and is
+  skipped here.
+
+A failed fetch (timeout, 403/429/432, 5xx, a CAPTCHA page) is never evidence: the finding stays,
+and the failure is reported.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from govwatch.findings import OPEN_STATUSES, deadline_days, ignore_predicate, is_overdue
+from govwatch.models import Finding, Item, Target, fmt_local, now
+from govwatch.store import FindingFilter, Store
+
+log = logging.getLogger(__name__)
+
+BY = "recheck"
+GONE_STATUSES = (404, 410)
+
+
+@dataclass
+class Outcome:
+    finding_id: str
+    target_id: str
+    url: str
+    result: str  # rectified, open, error, skipped
+    note: str = ""
+    overdue: bool = False
+
+
+@dataclass
+class RecheckStats:
+    findings: int = 0
+    pages: int = 0
+    rectified: int = 0
+    still_open: int = 0
+    overdue: int = 0
+    errors: int = 0
+    skipped: int = 0
+    new_findings: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def add(self, o: Outcome) -> None:
+        self.outcomes.append(o)
+        if o.result == "rectified":
+            self.rectified += 1
+        elif o.result == "open":
+            self.still_open += 1
+            self.overdue += o.overdue
+        elif o.result == "error":
+            self.errors += 1
+        else:
+            self.skipped += 1
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "outcomes"}
+
+
+@dataclass
+class Fetched:
+    url: str
+    status: int | None = None
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def gone(self) -> bool:
+        return self.status in GONE_STATUSES
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.status is not None and self.status < 400
+
+
+class Fetcher:
+    """requests with the crawl settings: timeout, size cap, user agent, TLS check per target."""
+
+    def __init__(self, settings, session=None):
+        import requests
+
+        crawl = settings.crawl
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", crawl.get("user_agent", "govwatch"))
+        self.timeout = float(crawl.get("timeout", 15))
+        self.max_bytes = int(crawl.get("max_page_bytes", 5 * 1024 * 1024))
+        self.default_verify = bool(crawl.get("verify_tls", True))
+
+    def verify_for(self, target: Target | None) -> bool:
+        if target is None:
+            return self.default_verify
+        return bool((target.crawl or {}).get("verify_tls", self.default_verify))
+
+    def get(self, url: str, target: Target | None) -> Fetched:
+        import requests
+
+        try:
+            with self.session.get(url, timeout=self.timeout, verify=self.verify_for(target), stream=True,
+                                  allow_redirects=True) as resp:
+                chunks, size = [], 0
+                for chunk in resp.iter_content(65536):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= self.max_bytes:
+                        break
+                return Fetched(url=resp.url or url, status=resp.status_code, body=b"".join(chunks)[:self.max_bytes],
+                               headers=dict(resp.headers))
+        except requests.exceptions.SSLError as exc:
+            return Fetched(url=url, error=f"证书校验失败：{exc.__class__.__name__}")
+        except requests.exceptions.Timeout:
+            return Fetched(url=url, error=f"超时（{self.timeout:.0f} 秒）")
+        except requests.exceptions.RequestException as exc:
+            return Fetched(url=url, error=f"无法访问：{exc.__class__.__name__}")
+
+
+def _fail_reason(f: Fetched) -> str:
+    return f.error or f"HTTP {f.status}"
+
+
+class Rechecker:
+    def __init__(self, store: Store, settings, *, lexicon=None, session=None, at: datetime | None = None):
+        self.store = store
+        self.settings = settings
+        self.at = at or now()
+        self.fetcher = Fetcher(settings, session)
+        self._lexicon = lexicon
+        self.ignore = ignore_predicate(store)
+        self.targets = {t.id: t for t in store.list_targets()}
+        self.stats = RecheckStats()
+
+    # helpers -------------------------------------------------------------------
+    @property
+    def lexicon(self):
+        if self._lexicon is None:
+            from scanner.lexicon import load_lexicon
+
+            self._lexicon = load_lexicon(self.settings.lexicon_dirs)
+        return self._lexicon
+
+    def _evidence(self, fetched: Fetched) -> dict:
+        sha = self.store.put_snapshot(fetched.body)
+        return {"snapshot": sha, "fetched_at": self.at.isoformat(), "url": fetched.url,
+                "http_status": fetched.status}
+
+    def _rectify(self, f: Finding, note: str, evidence: dict) -> None:
+        self.store.transition_finding(f.id, "rectified", by=BY, note=note, at=self.at, evidence=evidence)
+        self.stats.add(Outcome(f.id, f.target_id, f.url, "rectified", note))
+
+    def _still_there(self, f: Finding, note: str, evidence: dict | None) -> None:
+        late = is_overdue(f, self.at)
+        previous = (f.evidence or {}).get("recheck") or {}
+        if late and not previous.get("overdue"):
+            self.store.transition_finding(
+                f.id, f.status, by=BY, at=self.at,
+                note=f"复查仍存在该问题，已超过整改时限（{fmt_local(f.deadline)}）")
+        recheck = {"at": self.at.isoformat(), "result": "still_there", "overdue": late}
+        if evidence:
+            recheck.update(snapshot=evidence["snapshot"], url=evidence["url"], http_status=evidence["http_status"])
+        self.store.update_finding(f.id, last_seen_at=self.at, evidence={**(f.evidence or {}), "recheck": recheck})
+        self.stats.add(Outcome(f.id, f.target_id, f.url, "open", note, overdue=late))
+
+    def _error(self, findings: list[Finding], reason: str) -> None:
+        for f in findings:
+            self.stats.add(Outcome(f.id, f.target_id, f.url, "error", f"复查未能完成：{reason}"))
+
+    # content findings -------------------------------------------------------------
+    def content(self, item: Item, findings: list[Finding]) -> None:
+        from crawler.extract import extract_page
+        from crawler.ingest import Ingestor, record_hits
+
+        target = self.targets.get(item.target_id)
+        fetched = self.fetcher.get(item.url, target)
+        self.stats.pages += 1
+        if fetched.gone:
+            evidence = self._evidence(fetched)
+            self.store.set_item_state(item.id, "deleted", at=self.at)
+            for f in findings:
+                self._rectify(f, f"复查时页面已删除（HTTP {fetched.status}）", evidence)
+            return
+        if not fetched.ok:
+            self._error(findings, _fail_reason(fetched))
+            return
+        page = extract_page(fetched.body, item.url, fetched.headers)
+        if page.state == "blocked":
+            self._error(findings, "页面要求验证（环境异常/验证码）")
+            return
+        evidence = self._evidence(fetched)
+        if page.state == "deleted":
+            self.store.set_item_state(item.id, "deleted", at=self.at)
+            for f in findings:
+                self._rectify(f, "复查时信息已删除", evidence)
+            return
+        fresh = self._refreshed_item(item, page, evidence["snapshot"])
+        # scanned exactly as a crawl scans it (scanner.content.scan_document through the Ingestor)
+        hits = Ingestor(self.store, self.lexicon).scan_item(fresh)
+        present = {Finding.from_hit(h, target_id=item.target_id, item=fresh).id: h for h in hits}
+        for f in findings:
+            if f.id in present:
+                self._still_there(f, "复查仍存在该问题", evidence)
+            else:
+                self._rectify(f, "复查未再发现该问题", evidence)
+        # the page as it is now: the store keeps the fresh text, and problems new on it are recorded
+        self.store.upsert_items([fresh], at=self.at)
+        new_pairs = [(fresh, item.target_id, h) for fid, h in present.items()
+                     if self.store.get_finding(fid) is None and not self.ignore(fresh, h)]
+        if new_pairs:
+            self.stats.new_findings += record_hits(self.store, new_pairs, at=self.at,
+                                                   deadline_days=deadline_days(self.settings)).findings_new
+        version = getattr(self.lexicon, "version", "")
+        if version:
+            self.store.mark_scanned([fresh.id], version)
+
+    def _refreshed_item(self, item: Item, page, snapshot: str) -> Item:
+        links = [{k: link.get(k) for k in ("url", "text", "hidden", "area")} for link in page.links]
+        meta = {**(item.meta or {}), **{k: v for k, v in (page.meta or {}).items()
+                                        if k in ("articletitle", "pubdate", "contentsource", "columnname",
+                                                 "siteidcode", "sitename")}}
+        return Item(
+            id=item.id, target_id=item.target_id, url=item.url, platform=item.platform, column=item.column,
+            title=page.title or item.title, published_at=page.published_at or item.published_at,
+            published_at_source=page.published_at_source if page.published_at else item.published_at_source,
+            source=page.source, author=page.author, text=page.text, links=links,
+            attachments=page.attachments, images=page.images, meta=meta, first_seen_at=item.first_seen_at,
+            state="live", snapshot=snapshot, parent_url=item.parent_url)
+
+    # page findings ------------------------------------------------------------------
+    def _page_links(self, url: str, target: Target | None) -> tuple[Fetched, dict | None, list[dict]]:
+        from crawler.extract import extract_page
+
+        fetched = self.fetcher.get(url, target)
+        self.stats.pages += 1
+        if not fetched.ok:
+            return fetched, None, []
+        page = extract_page(fetched.body, url, fetched.headers)
+        if page.state == "blocked":
+            fetched.error = "页面要求验证（环境异常/验证码）"
+            return fetched, None, []
+        return fetched, self._evidence(fetched), page.links
+
+    def dead_links(self, page_url: str, findings: list[Finding]) -> None:
+        target = self.targets.get(findings[0].target_id)
+        remaining = []
+        for f in findings:
+            link = self.fetcher.get(f.match, target)
+            self.stats.pages += 1
+            if link.ok:
+                self._rectify(f, f"复查时链接已可正常打开（HTTP {link.status}）", self._evidence(link))
+            else:
+                remaining.append((f, link))
+        if not remaining:
+            return
+        fetched, evidence, links = self._page_links(page_url, target)
+        if fetched.gone:
+            evidence = self._evidence(fetched)
+            for f, _ in remaining:
+                self._rectify(f, f"复查时所在页面已删除（HTTP {fetched.status}）", evidence)
+            return
+        if evidence is None:
+            self._error([f for f, _ in remaining], _fail_reason(fetched))
+            return
+        on_page = {link.get("url") for link in links}
+        for f, link in remaining:
+            if f.match not in on_page:
+                self._rectify(f, "复查时失效链接已从页面删除", evidence)
+            else:
+                self._still_there(f, f"复查时链接仍无法打开（{_fail_reason(link)}）", evidence)
+
+    def dark_links(self, page_url: str, findings: list[Finding]) -> None:
+        target = self.targets.get(findings[0].target_id)
+        fetched, evidence, links = self._page_links(page_url, target)
+        if fetched.gone:
+            evidence = self._evidence(fetched)
+            for f in findings:
+                self._rectify(f, f"复查时页面已删除（HTTP {fetched.status}）", evidence)
+            return
+        if evidence is None:
+            self._error(findings, _fail_reason(fetched))
+            return
+        hidden = {link.get("url") for link in links if link.get("hidden")}
+        present = {link.get("url") for link in links}
+        for f in findings:
+            if f.match in hidden:
+                self._still_there(f, "复查时隐藏链接仍在页面上", evidence)
+            elif f.match in present:
+                self._still_there(f, "复查时该外部链接仍在页面上（已不再隐藏），请人工核实", evidence)
+            else:
+                self._rectify(f, "复查时隐藏链接已从页面删除", evidence)
+
+    # the run --------------------------------------------------------------------------
+    def run(self, target_id: str | None = None) -> RecheckStats:
+        from crawler.ingest import CONTENT_RULE_PREFIXES
+
+        open_findings = self.store.list_findings(FindingFilter(status=OPEN_STATUSES, target_id=target_id))
+        self.stats.findings = len(open_findings)
+        by_item: dict[str, list[Finding]] = defaultdict(list)
+        dead: dict[str, list[Finding]] = defaultdict(list)
+        dark: dict[str, list[Finding]] = defaultdict(list)
+        for f in open_findings:
+            if f.rule.startswith(CONTENT_RULE_PREFIXES) and f.item_id and f.url:
+                by_item[f.item_id].append(f)
+            elif f.rule == "site.dead_link" and f.url and f.match.startswith(("http://", "https://")):
+                dead[f.url].append(f)
+            elif f.rule == "site.dark_link" and f.url and f.match:
+                dark[f.url].append(f)
+            else:
+                self.stats.add(Outcome(f.id, f.target_id, f.url, "skipped", "该类问题由其他检查复核"))
+        del open_findings
+        for item_id, findings in by_item.items():
+            item = self.store.get_item(item_id)
+            if item is None:
+                self._error(findings, "信息记录不存在")
+                continue
+            # problems found in an attachment are judged on the attachment, not on this page
+            here = [f for f in findings if f.url == item.url]
+            for f in findings:
+                if f.url != item.url:
+                    self.stats.add(Outcome(f.id, f.target_id, f.url, "skipped", "附件中的问题暂不复查"))
+            if here:
+                self._guard(self.content, item, here)
+        for url, findings in dead.items():
+            self._guard(self.dead_links, url, findings)
+        for url, findings in dark.items():
+            self._guard(self.dark_links, url, findings)
+        return self.stats
+
+    def _guard(self, fn, key, findings: list[Finding]) -> None:
+        """One bad page never stops the recheck of the others."""
+        try:
+            fn(key, findings)
+        except Exception as exc:  # noqa: BLE001 - reported per finding, the run goes on
+            log.exception("recheck of %s failed", getattr(key, "url", key))
+            self._error(findings, f"处理出错：{exc.__class__.__name__}: {exc}")
+
+
+def recheck(store: Store, settings, *, target_id: str | None = None, at: datetime | None = None,
+            lexicon=None, session=None) -> RecheckStats:
+    """Recheck every open finding (of one target, when given); records a ``recheck`` run."""
+    run = store.start_run("recheck", at=at)
+    try:
+        stats = Rechecker(store, settings, lexicon=lexicon, session=session, at=at).run(target_id)
+    except Exception as exc:
+        store.finish_run(run, ok=False, error=f"{exc.__class__.__name__}: {exc}")
+        raise
+    store.finish_run(run, ok=True, stats=stats.as_dict())
+    return stats
