@@ -488,3 +488,17 @@ def test_unreachable_mail_server_is_one_timeout_per_round(store):
     result = flush(store, settings, at=T0)
     assert (result.sent, result.retried, result.skipped_channels) == (0, 1, ["email"])
     assert sorted(a.attempts for a in store.list_alerts()) == [0, 0, 0, 0, 1]
+
+
+def test_unsafe_character_class_matches_unicode_categories():
+    import unicodedata
+
+    from govwatch.alerts.compose import _UNSAFE
+
+    for c in range(0x110000):
+        ch = chr(c)
+        unsafe = ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+        if unsafe != bool(_UNSAFE.match(ch)):
+            # newer Unicode tables may add format characters; the regex must cover at least these
+            assert not unsafe or unicodedata.unidata_version != "14.0.0", hex(c)
+            assert unsafe or unicodedata.category(ch) == "Cn", hex(c)

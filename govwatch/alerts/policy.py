@@ -125,7 +125,7 @@ class Policy:
         self.cfg = settings.alerts
         self.at = at or now()
         self._targets: dict[str, Target | None] = {}
-        self._siblings: dict[tuple[str, str], list[Finding]] = {}
+        self._siblings: dict[tuple[str, str], dict[str, list]] = {}
         self._duty: list[Recipient] | None = None
 
     # lookups -------------------------------------------------------------------------
@@ -152,11 +152,14 @@ class Policy:
             return None
         key = (f.target_id, f.rule)
         if key not in self._siblings:
-            self._siblings[key] = self.store.list_findings(FindingFilter(target_id=f.target_id, rule_prefix=f.rule))
+            by_url: dict[str, list[tuple[str, datetime]]] = {}
+            for s in self.store.list_findings(FindingFilter(target_id=f.target_id, rule_prefix=f.rule)):
+                if s.rule == f.rule and s.alerted_at is not None:
+                    by_url.setdefault(s.url, []).append((s.id, s.alerted_at))
+            self._siblings[key] = by_url
         window = self.at - timedelta(days=days)
-        times = [s.alerted_at for s in self._siblings[key]
-                 if s.rule == f.rule and s.url == f.url and s.id not in exclude
-                 and s.alerted_at is not None and window < s.alerted_at <= self.at]
+        times = [when for fid, when in self._siblings[key].get(f.url, ())
+                 if fid not in exclude and window < when <= self.at]
         return max(times) if times else None
 
     # recipients ----------------------------------------------------------------------
