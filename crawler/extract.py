@@ -105,7 +105,7 @@ _BOILERPLATE_LINE = re.compile(
     r"返回列表|收藏(?:本文|本页)?|加入收藏|纠错|我要纠错|字号|字体|\[?大\]?\s*\[?中\]?\s*\[?小\]?|"
     r"放大|缩小|正常|默认|扫一扫.*|微信扫一扫.*|用微信扫描.*|上一篇.*|下一篇.*|责任编辑.*|责编.*|"
     r"编辑\s*[:：].*|审核\s*[:：].*|校对\s*[:：].*|初审.*|终审.*|.*版权所有.*|.*未经.{0,6}授权.*|"
-    r"推荐阅读|相关新闻|相关阅读|相关链接|相关文章|详细|点击进入.*|【\d+】.*|\d+\s*|"
+    r"推荐阅读|相关新闻|相关阅读|相关链接|相关文章|详细|点击进入.*|【\d+】.*|\d{1,3}\s*|"
     r"(?:字号|字体)\s*[:：].*|浏览次数\s*[:：]?.*|阅读次数.*|点击数.*|访问量.*|"
     r"正文已结束.*|返回.{0,8}首页\s*>*|图集|\+1|来源\s*[:：]?|作者\s*[:：]?)\s*[】\])）>》]?$"
 )
@@ -975,7 +975,7 @@ def _list_items(page: Page, now: datetime | None) -> list[dict]:
             continue
         title = clean_text(a.get("title") or "") or clean_text(a.text_content())
         text = clean_text(a.text_content())
-        if len(text) < 5 or len(re.sub(r"[\W\d_]", "", text)) < 4:
+        if len(re.sub(r"[\W\d_]", "", text)) < 4:  # 机构职能, 联系方式: four characters is a title
             continue
         url = page.absolute(href)
         if url in seen or page.area(a) in ("nav", "footer", "friend"):
@@ -998,7 +998,7 @@ def _date_beside(a, text: str, now: datetime | None) -> datetime | None:
         parent = node.getparent()
         if parent is None or _tag(parent) in ("body", "html"):
             return None
-        titled = {x.get("href") for x in parent.iter("a") if len(clean_text(x.text_content())) >= 5}
+        titled = {x.get("href") for x in parent.iter("a") if len(clean_text(x.text_content())) >= 4}
         if len(titled - {href}) > 0:
             # the parent holds other items: only text right beside this node counts
             beside = " ".join(clean_text(s.text_content()) for s in (node.getprevious(), node.getnext())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from govwatch.models import Finding, Hit, Item, now
 from govwatch.store import FindingFilter, Store
@@ -73,6 +74,15 @@ def propose_rectified(store: Store, item: Item, still_there: set[str], at: datet
     return count
 
 
+def body_links(item: Item) -> list[dict]:
+    """Links an item itself carries: in its body, to another host (navigation, footers and the
+    site's own pages are the site checks' business, not the item's)."""
+    own = urlsplit(item.url).netloc.lower()
+    return [link for link in item.links
+            if link.get("area", "body") == "body" and not link.get("hidden")
+            and urlsplit(link.get("url", "")).netloc.lower() != own]
+
+
 class Ingestor:
     """Holds the lexicon and settings for a crawl; ``ingest`` is called per batch of items."""
 
@@ -88,7 +98,7 @@ class Ingestor:
         from scanner.content import scan_document
 
         return scan_document(self.lexicon, title=item.title, text=item.text, source=item.source,
-                             links=item.links, url=item.url)
+                             links=body_links(item), url=item.url)
 
     def ingest(self, items: list[Item], at: datetime | None = None) -> IngestStats:
         at = at or now()

@@ -60,11 +60,9 @@ class StorePipeline:
         settings = load_settings()
         settings.data["db"] = s.get("GOVWATCH_DB") or settings.db
         self.store = open_store(settings=settings)
-        self.lexicon = s.get("GOVWATCH_LEXICON")
-        self.on_findings = s.get("GOVWATCH_ON_FINDINGS")
         self.deadline_days = settings.deadlines_days
         self.slow_ms = settings.threshold("slow_ms")
-        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=s.get("GOVWATCH_IGNORE"))
+        self.lexicon = self.on_findings = self.ingestor = None
         self.pending: list[Item] = []
         self.stats = IngestStats()
         self.homepage_snapshots: dict[str, str] = {}
@@ -73,6 +71,13 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def open_spider(self, spider=None):
+        # Live objects (lexicon, callbacks) travel on the spider: Scrapy deep-copies its settings.
+        hooks = getattr(spider or self.crawler.spider, "hooks", {}) or {}
+        self.lexicon = hooks.get("lexicon")
+        self.on_findings = hooks.get("on_findings")
+        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=hooks.get("ignore"))
 
     def process_item(self, data, spider=None):
         if "_snapshot_for" in data:

@@ -35,11 +35,11 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
         return result
     signatures = {t.id: store.item_signatures(t.id) for t in sites}
     opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level)
-    opts.update(GOVWATCH_LEXICON=lexicon, GOVWATCH_ON_FINDINGS=on_findings, GOVWATCH_IGNORE=ignore,
-                GOVWATCH_PROGRESS=progress)
-    process = CrawlerProcess(opts, install_root_handler=False)
+    opts["GOVWATCH_PROGRESS"] = progress
+    process = CrawlerProcess(opts)
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, targets=sites, signatures=signatures, revalidate=revalidate)
+    hooks = {"lexicon": lexicon, "on_findings": on_findings, "ignore": ignore}
+    process.crawl(crawler, targets=sites, signatures=signatures, revalidate=revalidate, hooks=hooks)
     process.start()
     spider = crawler.spider
     result.pages = spider.pages_fetched

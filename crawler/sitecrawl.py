@@ -13,7 +13,6 @@ COLUMN_KINDS = [
     ("interaction", re.compile(r"互动|咨询|信箱|留言|调查|征集")),
 ]
 FOOTER_HINT = re.compile(r"foot|bottom|copyright|banquan|bq|fbottom|footer", re.I)
-SKIP = {"script", "style", "noscript", "template"}
 
 
 def classify_column(label: str) -> str:
@@ -35,26 +34,26 @@ def same_site(url: str, base: str) -> bool:
     return a.path.startswith(prefix)
 
 
-def _texts(el) -> list[str]:
-    out = []
-    for node in el.iter():
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag.lower() in SKIP:
-            continue
-        if node.text and tag.lower() not in SKIP:
-            out.append(node.text)
-        if node.tail and node is not el:
-            out.append(node.tail)
-    return out
-
-
 def visible_text(root) -> str:
+    """The text a visitor sees: hidden elements (where dark links live) and scripts left out."""
+    from crawler.extract import element_text
+
     if root is None:
         return ""
     body = root.find(".//body")
-    scope = body if body is not None else root
-    text = " ".join(t.strip() for t in _texts(scope) if t and t.strip())
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", element_text(body if body is not None else root))
+
+
+def own_text(root, site_url: str) -> str:
+    """Visible text without the titles of the site's own links: what the site itself says on a
+    page (a banned headline belongs to its article's finding, not to a defacement)."""
+    text = visible_text(root)
+    for a in root.iter("a"):
+        label = re.sub(r"\s+", " ", a.text_content() or "").strip()
+        href = a.get("href") or ""
+        if len(label) >= 4 and (href.startswith("/") or same_site(href, site_url)):
+            text = text.replace(label, " ")
+    return text
 
 
 def footer_text(root) -> str:

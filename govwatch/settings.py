@@ -183,6 +183,7 @@ def load_settings(path: str | os.PathLike | None = None, env: dict | None = None
             raise SettingsError(f"环境变量 {key} 的值无效：{raw!r}") from exc
     if isinstance(data["lexicon_dirs"], str):
         data["lexicon_dirs"] = [data["lexicon_dirs"]]
-    if data["db"].startswith("sqlite:///var/") and data["var_dir"] != "var":
-        data["db"] = "sqlite:///" + str(Path(data["var_dir"]) / data["db"][len("sqlite:///var/"):])
+    if data["db"] == DEFAULTS["db"] and data["var_dir"] != DEFAULTS["var_dir"]:
+        # the default database follows the var directory
+        data["db"] = "sqlite:///" + str(Path(data["var_dir"]) / "govwatch.db")
     return Settings(data=data, source=source)

@@ -17,7 +17,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.sitecrawl import (
-    COLUMN_KINDS, classify_column, error_kind, footer_text, same_site, visible_text,
+    COLUMN_KINDS, classify_column, error_kind, footer_text, own_text, same_site, visible_text,
 )
 from govwatch.models import SiteReport, Target, now
 
@@ -30,8 +30,9 @@ class SiteSpider(scrapy.Spider):
     name = "site"
 
     def __init__(self, targets: list[Target] | None = None, signatures: dict | None = None,
-                 revalidate: bool = False, max_links: int = 60, **kwargs):
+                 revalidate: bool = False, max_links: int = 60, hooks: dict | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.hooks = hooks or {}  # lexicon, on_findings, ignore: read by the pipeline
         self.targets = {t.id: t for t in (targets or [])}
         # target_id -> {url: (content_hash, validator, title)} of what is already stored
         self.signatures = signatures or {}
@@ -39,6 +40,7 @@ class SiteSpider(scrapy.Spider):
         self.max_links = max_links
         self.reports: dict[str, SiteReport] = {}
         self.listings: dict[tuple[str, str], list] = {}  # (target, column) -> [latest, entries]
+        self.column_urls: dict[str, set[str]] = {}  # target -> its column list pages (never articles)
         self.started = now()
         self.pages_fetched = 0
 
@@ -83,27 +85,29 @@ class SiteSpider(scrapy.Spider):
         headers = self._headers(response)
         page = extract_page(response.body, response.url, headers)
         root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
-        report.homepage_text = visible_text(root)
+        report.homepage_text = own_text(root, target.url)
         report.footer_text = footer_text(root)
         report.links = page.links
         report.homepage_snapshot = ""  # filled by the pipeline, which owns the store
         yield {"_snapshot_for": target.id, "body": response.body}
 
-        listing = [e for e in extract_list_page(response.body, response.url, headers)
-                   if same_site(e["url"], target.url)]
-        report.homepage_items = [{"url": e["url"], "title": e["title"], "published_at": e["date"]}
-                                 for e in listing]
-        self._fold_listing(target.id, HOMEPAGE_COLUMN, listing)
-        yield from self._follow_articles(target, HOMEPAGE_COLUMN, listing, response.url)
-
         columns = [(c.name, c.url, c.kind) for c in target.columns if c.url]
         if not columns:
             columns = self._discover_columns(target, page.links)
             report.columns = [{"name": n, "url": u, "kind": k, "discovered": True} for n, u, k in columns]
+        column_urls = self.column_urls[target.id] = {u for _, u, _ in columns}
+        # column list pages always load (dont_filter): a homepage link must never shadow one
         for name, url, kind in columns:
             self.listings.setdefault((target.id, name), [None, 0])
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
                                  meta=self._meta(target, page="list", column=name, list_page=1))
+
+        listing = [e for e in extract_list_page(response.body, response.url, headers)
+                   if same_site(e["url"], target.url) and e["url"] not in column_urls]
+        report.homepage_items = [{"url": e["url"], "title": e["title"], "published_at": e["date"]}
+                                 for e in listing]
+        self._fold_listing(target.id, HOMEPAGE_COLUMN, listing)
+        yield from self._follow_articles(target, HOMEPAGE_COLUMN, listing, response.url)
         yield from self._check_links(target, page.links, response.url, homepage=True)
 
     def _discover_columns(self, target: Target, links: list[dict]) -> list[tuple[str, str, str]]:
@@ -129,17 +133,34 @@ class SiteSpider(scrapy.Spider):
                                f"栏目“{column}”列表页 HTTP {response.status}")
             return
         headers = self._headers(response)
+        columns = self.column_urls.get(target.id, set())
         listing = [e for e in extract_list_page(response.body, response.url, headers)
-                   if same_site(e["url"], target.url)]
+                   if same_site(e["url"], target.url) and e["url"] not in columns]
+        page_no = response.meta["list_page"]
+        if not listing and page_no == 1:
+            # 机构概况-style columns are one page of content, not a list: the page is the column's item
+            yield from self._single_page_column(target, column, response)
+            return
         self._fold_listing(target.id, column, listing)
         yield from self._follow_articles(target, column, listing, response.url)
-        page_no = response.meta["list_page"]
         max_pages = int(self._crawl_opt(target, "list_pages") or 1)
         if page_no < max_pages:
             for url in find_pagination(response.body, response.url, headers)[: max_pages - page_no]:
                 page_no += 1
                 yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
                                      meta=self._meta(target, page="list", column=column, list_page=page_no))
+
+    def _single_page_column(self, target: Target, column: str, response):
+        from crawler.extract import extract_page
+
+        page = extract_page(response.body, response.url, self._headers(response))
+        if page.kind != "article" or len(page.text) < 50:
+            return  # a list page with no entries: the column is empty
+        self._fold_listing(target.id, column, [{"url": response.url, "title": page.title,
+                                                "date": page.published_at}])
+        yield {"target_id": target.id, "platform": target.platform, "url": response.url, "column": column,
+               "parent_url": target.url, "page": page, "body": response.body,
+               "validator": self._validator(response), "list_date": None}
 
     def _fold_listing(self, target_id: str, column: str, listing: list[dict]) -> None:
         entry = self.listings.setdefault((target_id, column), [None, 0])
@@ -187,7 +208,8 @@ class SiteSpider(scrapy.Spider):
             return
         page = extract_page(response.body, response.url, self._headers(response))
         report = self.reports[target.id]
-        if not all(page.meta.get(k) for k in STANDARD_META):
+        from_column = response.meta.get("column") not in (None, "", HOMEPAGE_COLUMN)
+        if from_column and page.kind == "article" and not all(page.meta.get(k) for k in STANDARD_META):
             report.meta_missing.append(response.url)
         for link in page.links:
             if link.get("hidden") and not same_site(link["url"], target.url):
