@@ -24,7 +24,7 @@ from .sources import scan_missing, scan_source_whole
 from .tone import scan_emoji
 
 FIELD_ORDER = {"title": 0, "text": 1, "source": 2, "url": 3}
-REVIEW_SEVERITY = "low"
+REVIEW_SEVERITY = "info"  # condemnation context: a person looks, nobody is alerted
 DEFAULT_SUGGESTIONS = {
     "banned": "删除该内容",
     "ads": "删除商业广告和导流内容",

@@ -56,13 +56,13 @@ def id_number_valid(s: str, today: date | None = None) -> bool:
     """GB 11643: 17 digits + check character, a known province code and a real birth date."""
     if len(s) != 18 or not s[:17].isdigit() or s[17] not in "0123456789Xx":
         return False
-    if s[:2] not in PROVINCES or s[2:6] == "0000":
+    if s[:2] not in PROVINCES or (s[2:6] == "0000" and s[:2] not in ("81", "82", "83")):
         return False
     try:
         born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
         return False
-    if born.year < 1900 or born > (today or date.today()):
+    if born.year < 1850 or born > (today or date.today()):
         return False
     total = sum(int(c) * w for c, w in zip(s[:17], ID_WEIGHTS))
     return ID_CHECK[total % 11] == s[17].upper()
