@@ -100,8 +100,8 @@ def make_settings(port: int = 25, **alerts):
 def site(tid: str = "city", **kw) -> Target:
     kw.setdefault("emails", [f"office@{tid}.gov.cn"])
     kw.setdefault("name", f"{tid}人民政府网站")
-    return Target(id=tid, url=f"https://www.{tid}.gov.cn/", owner=f"{tid}人民政府办公室",
-                  office=f"{tid}政务公开科", **kw)
+    kw.setdefault("url", f"https://www.{tid}.gov.cn/")
+    return Target(id=tid, owner=f"{tid}人民政府办公室", office=f"{tid}政务公开科", **kw)
 
 
 def finding(tid: str = "city", page: str = "a", rule: str = "banned.gambling", severity: str = "veto",
@@ -502,3 +502,57 @@ def test_unsafe_character_class_matches_unicode_categories():
             # newer Unicode tables may add format characters; the regex must cover at least these
             assert not unsafe or unicodedata.unidata_version != "14.0.0", hex(c)
             assert unsafe or unicodedata.category(ch) == "Cn", hex(c)
+
+
+def test_probe_outage_gives_one_down_and_one_recovery_notice(db, smtp):
+    """The real probe round (govwatch.availability.run_probe) against a local site that goes away."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from govwatch.alerts import availability_notice
+    from govwatch.availability import run_probe
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    def serve(port):
+        srv = ThreadingHTTPServer(("127.0.0.1", port), Ok)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        return srv
+
+    settings = make_settings(smtp.port)
+    settings.data["thresholds"]["probe_timeout"] = 2
+    settings.data["crawl"]["user_agent"] = "govwatch-test"
+    port = free_port()
+    db.upsert_targets([site(url=f"http://127.0.0.1:{port}/")])
+
+    def notify(store, target, event, at):
+        availability_notice(store, target, event, at, settings=settings)
+
+    def probe_round(at):
+        run_probe(db, settings, [db.get_target("city")], at=at, notify=notify)
+        sweep(db, settings, at)  # what the flush job does: the site.down_now finding is covered
+        flush(db, settings, at=at)
+
+    srv = serve(port)
+    probe_round(T0)
+    srv.shutdown()
+    srv.server_close()
+    for n in range(1, 5):  # down after 3 consecutive failures; a 4th failure says nothing new
+        probe_round(T0 + timedelta(minutes=30 * n))
+    assert db.get_target("city").down_since == T0 + timedelta(minutes=90)
+    srv = serve(port)
+    try:
+        probe_round(T0 + timedelta(minutes=150))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert [m["Subject"] for _, m in smtp.messages] == ["【网站无法访问】city人民政府网站", "【恢复连通】city人民政府网站"]
+    assert db.get_target("city").down_since is None
+    assert any("通知覆盖" in e.get("reason", "") for e in db.list_alert_log(limit=500))

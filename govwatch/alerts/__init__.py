@@ -9,16 +9,18 @@ Entry points for the rest of govwatch:
   findings are recorded; immediate alerts are in the outbox at once, the rest waits for the digest;
 - ``availability_alerts(store, settings, target, was_down, is_down, at=None, down_since=None, detail="")``:
   the probe calls it when a site's reported state changes (down / recovered);
+  ``availability_notice(store, target, event, at, settings=None)`` is the same for
+  ``govwatch.availability.run_probe(notify=…)`` (event "down" or "recovered");
 - ``flush(store, settings)``, ``enqueue_digests``, ``collector_alerts``, ``sweep``, ``release``: the
   scheduler jobs and ``govwatch alerts``.
 """
 from govwatch.alerts.outbox import FlushResult, enqueue, flush, send_test
 from govwatch.alerts.policy import (
-    Outcome, Policy, availability_alerts, collector_alerts, enqueue_digests, enqueue_for_findings,
+    Outcome, Policy, availability_alerts, availability_notice, collector_alerts, enqueue_digests, enqueue_for_findings,
     release, sweep,
 )
 
 __all__ = [
-    "FlushResult", "Outcome", "Policy", "availability_alerts", "collector_alerts", "enqueue",
+    "FlushResult", "Outcome", "Policy", "availability_alerts", "availability_notice", "collector_alerts", "enqueue",
     "enqueue_digests", "enqueue_for_findings", "flush", "release", "send_test", "sweep",
 ]

@@ -299,6 +299,12 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
                                             target.last_crawl_ok_at)
             recipients = pol.admin_recipients()
         else:
+            if rule == "site.down_now" and target.down_since is not None:
+                # the probe reported this outage: availability_alerts sent (or silenced) its notice
+                pol.log("suppressed", reason="已由“网站无法访问”通知覆盖（每次中断只通知一次）", **fields)
+                out.suppressed += 1
+                pol.mark(fs, pol.at)
+                continue
             if rule in AVAILABILITY_RULES and target.in_maintenance(pol.at):
                 pol.log("suppressed", reason=f"监测对象处于维护状态（{target.maintenance.kind}），不发送可用性提醒", **fields)
                 out.suppressed += 1
@@ -360,6 +366,23 @@ def availability_alerts(store, settings, target: Target, was_down: bool, is_down
     key = f"{kind}:{target.id}:{since.isoformat()}"
     pol.enqueue(pol.make_alerts(key, recipients, msg, [], veto=False, outcome=out), out, **fields)
     return out
+
+
+def availability_notice(store, target: Target, event: str, at: datetime | None = None, settings=None) -> Outcome:
+    """Adapter for ``govwatch.availability.run_probe(notify=…)``: ``event`` is "down" or "recovered".
+
+    ``target`` is the probe's copy from before the state change, so on recovery its ``down_since`` is
+    still the start of the outage. Pass ``settings`` where the caller has them (a ``--config`` file);
+    otherwise they are loaded from the environment and ./govwatch.toml.
+    """
+    if settings is None:
+        from govwatch.settings import load_settings
+        settings = load_settings()
+    if event == "down":
+        return availability_alerts(store, settings, target, False, True, at, down_since=at or target.down_since)
+    if event in ("recovered", "recovery", "up"):
+        return availability_alerts(store, settings, target, True, False, at, down_since=target.down_since)
+    raise ValueError(f"unknown availability event: {event}")
 
 
 def enqueue_digests(store, settings, at: datetime | None = None) -> Outcome:
