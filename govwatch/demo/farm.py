@@ -230,6 +230,9 @@ class Farm:
         routed = self.accounts.route(path, query)
         if routed is not None:
             return routed
+        if path.startswith("/x/"):  # extra account pages for the account collectors (accounts_extra.py)
+            from govwatch.demo.accounts_extra import route_extra
+            return route_extra(self, path, query)
         return self._outside(path, query)
 
     def _outside(self, path: str, query: dict) -> Response:
