@@ -272,6 +272,7 @@ class JobSpec:
     kind: str  # interval or cron
     when: Callable[[dict], dict]  # schedule settings -> trigger arguments
     ref: str = ""  # textual reference stored by APScheduler
+    first_delay: int | None = None  # interval jobs: first run this many seconds after the job is created
 
     @property
     def textual_ref(self) -> str:
@@ -284,11 +285,13 @@ def _hm(value: str) -> dict:
 
 
 REGISTRY: dict[str, JobSpec] = {
-    "probe": JobSpec("probe", "探测网站可用性", do_probe, "interval", lambda s: {"minutes": s["probe_minutes"]}),
+    # a fresh installation probes and crawls within minutes instead of waiting a whole interval
+    "probe": JobSpec("probe", "探测网站可用性", do_probe, "interval", lambda s: {"minutes": s["probe_minutes"]},
+                     first_delay=60),
     "crawl_websites": JobSpec("crawl_websites", "采集网站", do_crawl_websites, "interval",
-                              lambda s: {"hours": s["crawl_hours"]}),
+                              lambda s: {"hours": s["crawl_hours"]}, first_delay=120),
     "crawl_accounts": JobSpec("crawl_accounts", "采集政务新媒体账号", do_crawl_accounts, "interval",
-                              lambda s: {"hours": s["crawl_hours"]}),
+                              lambda s: {"hours": s["crawl_hours"]}, first_delay=300),
     "detect": JobSpec("detect", "夜间检测（更新、僵尸账号、站点规则）", do_detect, "cron", lambda s: _hm(s["nightly"])),
     "flush": JobSpec("flush", "发送提醒", do_flush, "interval", lambda s: {"seconds": s["flush_seconds"]}),
     "digest": JobSpec("digest", "每日汇总提醒", do_digest, "cron", lambda s: _hm(s["digest"])),

@@ -93,8 +93,8 @@ def build_trigger(spec: jobs.JobSpec, settings, start: datetime):
     tz = ZoneInfo(settings.timezone)
     args = spec.when(settings.schedule)
     if spec.kind == "interval":
-        interval = timedelta(**args)
-        return IntervalTrigger(**args, start_date=start + interval, timezone=tz)
+        first = timedelta(seconds=spec.first_delay) if spec.first_delay is not None else timedelta(**args)
+        return IntervalTrigger(**args, start_date=start + first, timezone=tz)
     return CronTrigger(**args, timezone=tz)
 
 
@@ -147,7 +147,13 @@ class SchedulerService:
         return self._locked
 
     def heartbeat(self) -> bool:
-        ok = self.store.try_lock(LOCK, self.holder, self.lock_ttl, at=self.clock())
+        """Refresh the lock. False only when another instance holds it now; a database error is
+        logged and retried at the next beat (the lock outlives a few missed beats)."""
+        try:
+            ok = self.store.try_lock(LOCK, self.holder, self.lock_ttl, at=self.clock())
+        except Exception:
+            log.exception("scheduler heartbeat failed", extra={"holder": self.holder})
+            return True
         if not ok:
             log.error("scheduler lock lost", extra={"holder": self.holder})
         return ok

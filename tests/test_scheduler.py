@@ -148,6 +148,23 @@ def test_changed_settings_reschedule_stored_jobs(db, clock, monkeypatch):
     svc.stop()
 
 
+def test_fresh_installation_probes_and_crawls_soon(db, clock, monkeypatch):
+    settings = load_settings()
+    reg = registry_with(probe=Calls(clock), crawl_websites=Calls(clock), crawl_accounts=Calls(clock))
+    svc = service(settings, db, clock, reg, monkeypatch)
+    svc.start()
+    start = clock()
+    first = {name: svc.scheduler.get_job(name).next_run_time - start for name in reg}
+    assert first == {"probe": timedelta(minutes=1), "crawl_websites": timedelta(minutes=2),
+                     "crawl_accounts": timedelta(minutes=5)}
+    clock.advance(minutes=5)
+    svc.scheduler.run_pending()
+    assert [len(reg[n].func.at) for n in ("probe", "crawl_websites", "crawl_accounts")] == [1, 1, 1]
+    assert svc.scheduler.get_job("probe").next_run_time == start + timedelta(minutes=31)
+    assert svc.scheduler.get_job("crawl_websites").next_run_time == start + timedelta(hours=6, minutes=2)
+    svc.stop()
+
+
 def test_mongodb_job_store(clock, monkeypatch):
     from tests.conftest import make_store
 
