@@ -556,3 +556,13 @@ def test_probe_outage_gives_one_down_and_one_recovery_notice(db, smtp):
     assert [m["Subject"] for _, m in smtp.messages] == ["【网站无法访问】city人民政府网站", "【恢复连通】city人民政府网站"]
     assert db.get_target("city").down_since is None
     assert any("通知覆盖" in e.get("reason", "") for e in db.list_alert_log(limit=500))
+
+
+def test_digest_of_a_long_backlog_stays_readable():
+    from govwatch.alerts.compose import digest_message
+
+    t = site()
+    fs = [finding(page=f"p{i}", rule="expression.typo", severity="medium") for i in range(8)]
+    msg = digest_message({"city": (t, fs)}, "2026-11-04", max_items=5)
+    assert msg.text.count("    - ") == 5 and msg.html.count("<li>") == 5
+    assert "另有 3 个问题未逐条列出" in msg.text and "8 个待整改问题" in msg.subject

@@ -101,6 +101,9 @@ def test_three_robot_formats(store, robot):
     assert fs["sign"] == expected
     assert "secret" not in by_path["/feishu/hook"]["path"]  # the fragment never goes on the wire
     assert all(a.status == "sent" for a in store.list_alerts())
+    logged = json.dumps(store.list_alert_log(limit=100), ensure_ascii=False, default=str)
+    assert "SECabc" not in logged and "fs-secret" not in logged and "key=K" not in logged  # no secrets in the log
+    assert "钉钉机器人 127.0.0.1" in logged
 
 
 def test_rate_limit_retries_and_configuration_errors_fail(store, robot):

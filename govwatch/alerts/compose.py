@@ -252,8 +252,11 @@ def availability_message(target: Target, kind: str, at: datetime, down_since: da
     return Message(subject, text, HTML_HEAD + body + HTML_TAIL)
 
 
-def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, console_url: str = "") -> Message:
-    """The daily digest for one recipient: by target, then by severity (most serious first)."""
+def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, console_url: str = "",
+                   max_items: int = 300) -> Message:
+    """The daily digest for one recipient: by target, then by severity (most serious first).
+    At most ``max_items`` findings are detailed (a first digest after a long backlog stays readable);
+    the count of the rest is given."""
     offices = sorted({greeting(t) for t, _ in groups.values()})
     total = sum(len(fs) for _, fs in groups.values())
     subject = header_safe(f"【每日汇总】{'、'.join(offices)[:40]}：{total} 个待整改问题（{day}）")
@@ -261,6 +264,7 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
             "请在整改时限前完成整改。", ""]
     body = [f"<p>{esc('、'.join(offices))}：</p><p>截至 {esc(day)}，您单位负责的 {len(groups)} 个网站或账号有 "
             f"{total} 个新发现的问题，请在整改时限前完成整改。</p>"]
+    shown = 0
     for tid in sorted(groups, key=lambda k: one_line(groups[k][0].name)):
         target, findings = groups[tid]
         text.append(f"■ {target_label(target)}（{len(findings)} 个）" + (f" {one_line(target.url, 200)}" if target.url else ""))
@@ -275,6 +279,9 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
             text.append(f"  【{label}】{len(by_sev[sev])} 个")
             body.append(f"<h3>{esc(label)}（{len(by_sev[sev])} 个）</h3><ol>")
             for f in sorted(by_sev[sev], key=lambda f: (f.rule, f.url, f.id)):
+                shown += 1
+                if shown > max_items:
+                    continue
                 basis = rule_basis(f.rule)
                 where = one_line(f.title, 60) or one_line(f.url, 120)
                 line = (f"    - {one_line(f.category or f.rule, 40)}：{where}"
@@ -296,6 +303,10 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
                     + "</li>")
             body.append("</ol>")
         text.append("")
+    if shown > max_items:
+        more = f"另有 {shown - max_items} 个问题未逐条列出，请登录系统或查看月度问题清单。"
+        text.append(more)
+        body.append(f"<p>{esc(more)}</p>")
     if console_url:
         text.append(f"处理入口：{console_url}")
         body.append(f"<p>处理入口：{html_link(console_url)}</p>")

@@ -236,7 +236,7 @@ class Policy:
         return alerts
 
     def enqueue(self, alerts: list[Alert], outcome: Outcome, **log_fields) -> None:
-        from govwatch.alerts.outbox import enqueue
+        from govwatch.alerts.outbox import enqueue, shown_to
 
         added = enqueue(self.store, alerts)
         outcome.queued += len(added)
@@ -248,7 +248,7 @@ class Policy:
                 outcome.deferred += 1
         if added:
             self.log("queued", dedup_key=alerts[0].dedup_key, subject=alerts[0].subject,
-                     to=[f"{a.channel}:{a.to}" for a in added], held=[a.id for a in added if a.status == "held"],
+                     to=[shown_to(a) for a in added], held=[a.id for a in added if a.status == "held"],
                      deferred_until={a.id: a.next_attempt_at.isoformat() for a in added
                                      if a.next_attempt_at and a.next_attempt_at > self.at},
                      **log_fields)
