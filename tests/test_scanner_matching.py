@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from scanner.lexicon import check_lexicons, load_lexicon
-from scanner.content import scan_document
+from scanner.content import REVIEW_SEVERITY, scan_document
 from scanner.normalize import normalize
 
 
@@ -86,7 +86,7 @@ def test_condemnation_context_lowers_banned(lex):
     hits = scan_document(lex, title="我市开展打击赌博专项行动", text=text)
     assert [h for h in hits if h.severity in ("veto", "high")] == []
     lowered = [h for h in hits if h.rule == "banned.obscene"]
-    assert lowered and all(h.severity == "low" and "复核" in h.detail for h in lowered)
+    assert lowered and all(h.severity == REVIEW_SEVERITY and "复核" in h.detail for h in lowered)
     hits = scan_document(lex, text="本站提供网络赌博平台，注册即送彩金。")
     assert [(h.rule, h.severity) for h in hits if h.rule == "banned.obscene"] == [("banned.obscene", "veto")]
 
