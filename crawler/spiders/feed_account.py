@@ -18,6 +18,7 @@ and insisting makes the block last. Every blocked answer doubles the host's requ
 """
 from __future__ import annotations
 
+import html as html_lib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.accounts import AccountResult, Context, Fetched
@@ -25,6 +26,7 @@ from crawler.feeds import FeedEntry, FeedError, parse_feed
 from govwatch.models import Item, Target, item_id
 
 WECHAT_KEYS = ("__biz", "mid", "idx", "sn")
+MP_ARTICLE = "https://mp.weixin.qq.com/s"
 # What an article page says when the whole account is gone (not just the article).
 ACCOUNT_GONE_PHRASES = ("此帐号已被屏蔽", "此账号已被屏蔽", "该公众号已被封禁", "此帐号已自主注销",
                         "此账号已自主注销", "该账号已注销", "该帐号已注销", "此帐号已注销", "此公众号已注销",
@@ -33,22 +35,31 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json
                "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5")
 
 
-def wechat_key(url: str, page_canonical: str = "") -> str:
-    """The identity URL of a WeChat article: the page's canonical URL when known, else ``url``; with
-    only ``__biz``, ``mid``, ``idx``, ``sn`` kept on any host (so a bridge or mirror URL of an
-    article agrees with its mp.weixin.qq.com form) and no fragment."""
+def wechat_identity(url: str, page_canonical: str = "") -> str:
+    """What identifies a WeChat article: ``https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=…&sn=…``
+    when the four parameters are known (from the page's canonical URL or from ``url``, whatever host
+    served it: a bridge's mirror or the demo farm name the same article), else the URL itself
+    (a short ``/s/…`` link whose page was not read) without its fragment."""
     from crawler.wechat import canonical_wechat_url
 
     for candidate in (page_canonical, url):
-        parts = urlsplit(canonical_wechat_url(candidate)) if candidate else None
-        if parts is None:
+        if not candidate:
             continue
-        query = dict(parse_qsl(parts.query))
+        query = dict(parse_qsl(urlsplit(html_lib.unescape(candidate)).query))
         if all(query.get(k) for k in WECHAT_KEYS):
-            kept = urlencode([(k, query[k]) for k in WECHAT_KEYS])
-            return urlunsplit((parts.scheme, parts.netloc, parts.path, kept, ""))
+            return f"{MP_ARTICLE}?{urlencode([(k, query[k]) for k in WECHAT_KEYS])}"
     best = page_canonical or url
     return urlunsplit(urlsplit(canonical_wechat_url(best))[:4] + ("",)) if best else ""
+
+
+def wechat_item_url(url: str, identity: str) -> str:
+    """The item's URL: its identity on mp.weixin.qq.com; a page served by another host (a mirror,
+    the demo farm) keeps its own address, with only the four parameters."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not url or host.endswith("weixin.qq.com") or "?" not in identity:
+        return identity
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, identity.split("?", 1)[1], ""))
 
 
 def is_wechat(target: Target, link: str) -> bool:
@@ -57,22 +68,20 @@ def is_wechat(target: Target, link: str) -> bool:
 
 
 class _Known:
-    """Which articles are stored already (by item URL, by remembered feed link) and which wait."""
+    """Which articles are stored already (by identity, and by the feed link they were reached
+    through) and which wait for their page."""
 
     def __init__(self, signatures: dict[str, tuple[str, str, str]]):
-        self.urls: set[str] = set()
-        self.links: dict[str, str] = {}  # feed-link key → item url
+        self.done: set[str] = set()
         self.pending: set[str] = set()
         for url, (_hash, validator, _title) in signatures.items():
+            identity = wechat_identity(url)
             if validator.startswith("pending:"):
-                self.pending.add(url)
+                self.pending.add(identity)
                 continue
-            self.urls.add(url)
+            self.done.add(identity)
             if validator.startswith("link:"):
-                self.links[validator[5:]] = url
-
-    def done(self, key: str) -> bool:
-        return key in self.urls or key in self.links
+                self.done.add(validator[5:])
 
 
 def _fetch_kind(fetched: Fetched) -> str:
@@ -110,14 +119,13 @@ class _WechatPages:
         self.result.pages_broken = self.result.pages_broken or self.stopped
 
     def wanted(self, link: str) -> bool:
-        key = wechat_key(link)
-        return not self.known.done(key)
+        return wechat_identity(link) not in self.known.done
 
     def item(self, link: str, entry: FeedEntry | None) -> Item | None:
         """The item for one article link (fetching its page), or None when nothing can be stored."""
         from crawler.wechat import parse_wechat
 
-        link_key = wechat_key(link)
+        link_key = wechat_identity(link)
         if self.stopped:
             return self._from_feed(link_key, entry, "前面的文章页面已被拦截，本轮未再请求")
         fetched = self.ctx.http.get(link, lane="wechat")
@@ -141,24 +149,25 @@ class _WechatPages:
             if said:
                 self.result.gone(said, link)
                 state = "deleted"
-        key = wechat_key(fetched.final_url or link, page.canonical_url)
-        # one article, one item: an item stored earlier under the feed link keeps its id
-        reuse = key != link_key and key not in self.known.urls and (
-            link_key in self.known.pending or link_key in self.known.urls)
+        key = wechat_identity(fetched.final_url or link, page.canonical_url)
+        # one article, one item: an item stored earlier under its feed link (a short link whose page
+        # was blocked) keeps its id
+        reuse = key != link_key and key not in self.known.done and (
+            link_key in self.known.pending or link_key in self.known.done)
         stored_key = link_key if reuse else key
         live = state == "live"
         published, source = page.published_at, page.published_at_source
         if published is None and entry is not None and entry.published is not None:
             published, source = entry.published, "feed"
         item = Item(
-            target_id=self.target.id, platform="wechat", url=key,
-            id=item_id("wechat", stored_key),
+            target_id=self.target.id, platform="wechat", id=item_id("wechat", stored_key),
+            url=wechat_item_url(fetched.final_url or link, key),
             title=page.title or (entry.title if entry else ""),
             published_at=published, published_at_source=source if published else "none",
             source=page.source, author=page.author or (entry.author if entry else ""),
             text=page.text if live else "", links=page.links if live else [],
             attachments=page.attachments if live else [], images=page.images if live else [],
-            meta={"validator": f"link:{link_key}", "fetched_url": fetched.final_url or link,
+            meta={"validator": f"link:{link_key}", "fetched_url": fetched.final_url or link, "canonical_url": key,
                   **{k: v for k, v in page.meta.items() if k in ("account", "biz", "mid", "idx", "sn",
                                                                  "source_url", "description")}},
             state="live" if live else "deleted", snapshot=snapshot,
@@ -169,7 +178,8 @@ class _WechatPages:
     def _from_feed(self, link_key: str, entry: FeedEntry | None, why: str) -> Item | None:
         if entry is None:
             return None  # a bare URL without a feed entry: nothing to store until the page loads
-        item = feed_item(self.target, entry, url=link_key)
+        item = feed_item(self.target, entry, url=wechat_item_url(entry.link, link_key))
+        item.id = item_id("wechat", link_key)
         item.meta["validator"] = f"pending:{link_key}"
         item.meta["page"] = why
         return item
@@ -240,7 +250,7 @@ def collect_feed(target: Target, ctx: Context, result: AccountResult) -> Account
                 continue
             item = pages.item(link, entry)
         elif fetch_pages and link.startswith(("http://", "https://")):
-            if link in pages.known.urls:
+            if link in pages.known.done:
                 continue
             item = _page_item(target, ctx, result, entry)
         else:
