@@ -75,9 +75,11 @@ DEFAULTS: dict = {
         "port": 25,
         "security": "none",  # none, starttls, ssl
         "sender": "govwatch@localhost",
-        "user": "",
+        "sender_name": "政务网站监测",
+        "user": "",  # set GOVWATCH_SMTP__USER / GOVWATCH_SMTP__PASSWORD in the environment
         "password": "",
         "timeout": 30,
+        "cafile": "",  # a private CA for the mail server's certificate (default: the system's)
     },
     "alerts": {
         "max_attempts": 8,
