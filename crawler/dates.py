@@ -123,6 +123,7 @@ def _build(year: int, month: int, day: int, m: re.Match, now: datetime | None = 
 
 def _yearless(month: int, day: int, m: re.Match, now: datetime) -> tuple[datetime, bool] | None:
     """``11-08``: the most recent such day that is not after ``now`` (tomorrow tolerated)."""
+    now = now.astimezone(TZ)  # the year of a Beijing day, even when ``now`` is given in UTC
     for year in (now.year, now.year - 1):
         built = _build(year, month, day, m, now)
         if built and built[0] <= now + timedelta(days=1):
