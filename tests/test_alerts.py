@@ -566,3 +566,70 @@ def test_digest_of_a_long_backlog_stays_readable():
     msg = digest_message({"city": (t, fs)}, "2026-11-04", max_items=5)
     assert msg.text.count("    - ") == 5 and msg.html.count("<li>") == 5
     assert "另有 3 个问题未逐条列出" in msg.text and "8 个待整改问题" in msg.subject
+
+
+def _self_signed(tmp_path):
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now_ = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now_ - timedelta(days=1))
+            .not_valid_after(now_ + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login_with_credentials_from_the_environment(db, tmp_path, monkeypatch, security):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    from govwatch.alerts.outbox import send_test
+
+    cert, key = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        pair = tuple(v.decode() if isinstance(v, bytes) else v for v in (auth_data.login, auth_data.password))
+        logins.append(pair)
+        return AuthResult(success=pair == ("robot@city.gov.cn", "s3cret"), handled=False)
+
+    sink = SmtpSink()
+    port = free_port()
+    # aiosmtpd only counts STARTTLS as TLS for auth_require_tls; with implicit TLS every byte is encrypted
+    tls = ({"ssl_context": server_ctx, "auth_require_tls": False} if security == "ssl"
+           else {"tls_context": server_ctx, "require_starttls": True, "auth_require_tls": True})
+    ctl = Controller(sink, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                     auth_exclude_mechanism=["LOGIN"], **tls)
+    ctl.start()
+    try:
+        for key_, value in {"HOST": "127.0.0.1", "PORT": str(port), "SECURITY": security, "CAFILE": str(cert),
+                            "USER": "robot@city.gov.cn", "PASSWORD": "s3cret"}.items():
+            monkeypatch.setenv(f"GOVWATCH_SMTP__{key_}", value)
+        settings = load_settings()
+        assert send_test(db, settings, "duty@city.gov.cn") == ""
+        assert [r for r, _ in sink.messages] == [["duty@city.gov.cn"]]
+        monkeypatch.setenv("GOVWATCH_SMTP__PASSWORD", "wrong")
+        error = send_test(db, load_settings(), "duty@city.gov.cn")
+        assert "SMTP 登录失败" in error and "GOVWATCH_SMTP__PASSWORD" in error
+        monkeypatch.delenv("GOVWATCH_SMTP__CAFILE")  # the system's CAs do not know this server
+        assert "无法连接邮件服务器" in send_test(db, load_settings(), "duty@city.gov.cn")
+        assert logins == [("robot@city.gov.cn", "s3cret"), ("robot@city.gov.cn", "wrong")]
+    finally:
+        ctl.stop()

@@ -55,6 +55,7 @@ class SmtpSender(Sender):
         self.user = smtp.get("user") or ""
         self.password = smtp.get("password") or ""
         self.timeout = float(smtp.get("timeout", 30))
+        self.cafile = smtp.get("cafile") or None
         self.on_round_trip = on_round_trip  # optional callable(seconds): for the benchmark
         self._conn: smtplib.SMTP | None = None
         if self.security not in ("none", "starttls", "ssl"):
@@ -64,12 +65,12 @@ class SmtpSender(Sender):
         try:
             if self.security == "ssl":
                 conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                        context=ssl.create_default_context())
+                                        context=ssl.create_default_context(cafile=self.cafile))
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 conn.ehlo()
                 if self.security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    conn.starttls(context=ssl.create_default_context(cafile=self.cafile))
                     conn.ehlo()
             if self.user:
                 conn.login(self.user, self.password)
