@@ -20,10 +20,11 @@ import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.dates import parse_date_match
+from govwatch.models import TZ
 
 DETAIL_URL = "https://m.weibo.cn/detail/{id}"
 TIMELINE_PREFIXES = ("107603", "230413")
@@ -52,7 +53,6 @@ _HREF = re.compile(r"""\bhref=(["'])(.*?)\1""", re.I | re.S)
 _BLANKS = re.compile(r"[ \t\u00a0\u3000]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _HEADLINE = re.compile(r"^\s*【([^】]{2,60})】")
-_WEIBO_FULL = "%a %b %d %H:%M:%S %z %Y"
 
 
 @dataclass
@@ -131,22 +131,73 @@ def parse_count(value) -> int | None:
 def parse_created_at(value, now: datetime | None = None) -> tuple[datetime | None, bool]:
     """(aware datetime, relative?) for every ``created_at`` form: ``Sat Nov 21 10:00:00 +0800 2026``,
     ``2025-11-14``, ``11-14``, ``昨天 12:00``, ``5分钟前``, ``3小时前``, ``刚刚``; relative and year-less
-    forms are read against ``now``."""
+    forms are read against ``now``.
+
+    The forms the API actually sends are read by small fast paths; anything else (and any odd
+    value) goes to ``crawler.dates.parse_date_match``, which the fast paths agree with.
+    """
     if value is None or value == "":
         return None, False
     if isinstance(value, (int, float)):
         from crawler.dates import from_timestamp
         return from_timestamp(value), False
     text = str(value).strip()
-    if len(text) == 30 and text[-5:].isdigit():  # the usual full form: fast path
-        try:
-            return datetime.strptime(text, _WEIBO_FULL), False
-        except ValueError:
-            pass
+    fast = _fast_created_at(text, now)
+    if fast is not None:
+        return fast
     match = parse_date_match(text, now)
     if match is None:
         return None, False
     return match.value.replace(microsecond=0), match.relative
+
+
+_FULL_FORM = re.compile(r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-]\d{4}) (\d{4})")
+_MONTH_DAY = re.compile(r"(?:(\d{4})-)?(\d{1,2})-(\d{1,2})")
+_AGO = re.compile(r"(\d{1,3})(分钟|小时)前")
+_DAY_TIME = re.compile(r"(昨天|今天) (\d{1,2}):(\d{2})")
+_MONTH_NAMES = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_OFFSETS: dict[str, timezone] = {}
+
+
+def _fast_created_at(text: str, now: datetime | None) -> tuple[datetime, bool] | None:
+    try:
+        m = _FULL_FORM.fullmatch(text)
+        if m:
+            tz = _OFFSETS.get(m.group(6))
+            if tz is None:
+                sign = -1 if m.group(6)[0] == "-" else 1
+                tz = _OFFSETS[m.group(6)] = timezone(sign * timedelta(hours=int(m.group(6)[1:3]),
+                                                                        minutes=int(m.group(6)[3:])))
+            month = _MONTH_NAMES.get(m.group(1))
+            if month is None:
+                return None
+            return datetime(int(m.group(7)), month, int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                            int(m.group(5)), tzinfo=tz), False
+        current = (now if now is not None else datetime.now(TZ))
+        current = (current if current.tzinfo else current.replace(tzinfo=TZ)).astimezone(TZ)
+        if text == "刚刚":
+            return current.replace(microsecond=0), True
+        m = _AGO.fullmatch(text)
+        if m:
+            delta = timedelta(minutes=int(m.group(1))) if m.group(2) == "分钟" else timedelta(hours=int(m.group(1)))
+            return (current - delta).replace(microsecond=0), True
+        m = _DAY_TIME.fullmatch(text)
+        if m:
+            day = current.date() - timedelta(days=1 if m.group(1) == "昨天" else 0)
+            return datetime(day.year, day.month, day.day, int(m.group(2)), int(m.group(3)), tzinfo=TZ), True
+        m = _MONTH_DAY.fullmatch(text)
+        if m:
+            month, day = int(m.group(2)), int(m.group(3))
+            if m.group(1):
+                return datetime(int(m.group(1)), month, day, tzinfo=TZ), False
+            built = datetime(current.year, month, day, tzinfo=TZ)
+            if built > current + timedelta(days=1):  # not yet this year: the same day last year
+                built = datetime(current.year - 1, month, day, tzinfo=TZ)
+            return built, False
+    except ValueError:  # 02-30 and the like: let the general parser judge
+        return None
+    return None
 
 
 def strip_html(text: str) -> tuple[str, list[dict]]:

@@ -49,6 +49,23 @@ def test_created_at_forms(raw, expected, relative):
     assert rel is relative
 
 
+@pytest.mark.parametrize("now", [
+    NOW,
+    datetime(2026, 1, 1, 0, 10, tzinfo=UTC),  # 08:10 on New Year's day in Beijing
+    datetime(2025, 12, 31, 17, 0, tzinfo=UTC),  # 01:00 on New Year's day in Beijing, still 2025 in UTC
+])
+def test_fast_paths_agree_with_the_general_date_parser(now):
+    from crawler.dates import parse_date_match
+
+    forms = ["刚刚", "1分钟前", "59分钟前", "1小时前", "23小时前", "昨天 00:00", "昨天 23:59", "今天 08:00",
+             "01-01", "1-2", "12-31", "11-20", "11-21", "02-29", "2024-02-29", "2025-11-14",
+             "Sat Nov 21 10:00:00 +0800 2026", "Thu Jan 01 00:00:00 +0000 2026", "Wed Dec 31 23:59:59 -0500 2025"]
+    for raw in forms:
+        expected = parse_date_match(raw, now)
+        want = (expected.value.replace(microsecond=0), expected.relative) if expected else (None, False)
+        assert parse_created_at(raw, now) == want, raw
+
+
 def test_created_at_garbage():
     assert parse_created_at("", NOW) == (None, False)
     assert parse_created_at("不久以前", NOW) == (None, False)
