@@ -205,6 +205,13 @@ class Http:
     def requests(self) -> int:
         return len(self.log)
 
+    def close(self) -> None:
+        """Close the sessions of this thread (workers' sessions go with their threads)."""
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+            self._local.session = None
+
 
 class _TooLarge(Exception):
     pass
@@ -361,7 +368,6 @@ class AccountsReport:
     failed: dict[str, dict] = field(default_factory=dict)  # target id → first error
     degraded: dict[str, dict] = field(default_factory=dict)  # timeline read, pages failed
     skipped: dict[str, str] = field(default_factory=dict)
-    results: dict[str, AccountResult] = field(default_factory=dict)
     findings_new: int = 0
     elapsed: float = 0.0
 
@@ -471,7 +477,6 @@ class _Applier:
     def apply(self, result: AccountResult, report: AccountsReport) -> None:
         target = self.store.get_target(result.target.id) or result.target
         at = self.at
-        report.results[target.id] = result
         if result.skipped:
             report.skipped[target.id] = result.skipped
             return
@@ -559,7 +564,10 @@ def crawl_accounts(settings, store, accounts: list[Target], *, lexicon=None, on_
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account") as pool:
         futures = [pool.submit(collect, target, ctx) for target, ctx in jobs]
         for future in as_completed(futures):
-            applier.apply(future.result(), report)
+            result = future.result()
+            applier.apply(result, report)
+            result.snapshots.clear()  # stored: let the bytes go while other accounts are collected
+            result.items.clear()
     report.stats = applier.stats.as_dict()
     report.requests = http.requests
     report.elapsed = time.monotonic() - t0

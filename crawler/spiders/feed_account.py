@@ -4,13 +4,16 @@ A feed gives the account's timeline: entry titles, links and times. WeChat links
 and parsed (``crawler.wechat.parse_wechat``) for the full text and the exact time (``var ct``);
 links of other platforms are stored from the feed alone unless ``crawl.fetch_pages`` is set.
 
-One article, one item: the item URL is the article's canonical URL (only ``__biz``, ``mid``,
-``idx``, ``sn``), from the page when it was fetched (a short ``/s/…`` link becomes the long form
-through the page's script variables). An entry whose page could not be fetched (环境异常, network)
-is stored from the feed under its link and marked pending (``meta.validator = "pending:…"``): the
-next run fetches the page again and keeps the item's id, so the article is still stored once.
-Entries already stored are not fetched again (``meta.validator = "link:…"`` remembers the feed
-link of a page-keyed item).
+One article, one item. An article's identity is ``https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=…&sn=…``
+(``wechat_identity``): from the page's canonical URL when it was fetched (a short ``/s/…`` link
+becomes the long form through the page's script variables), else from the link, whatever host
+served it (a bridge's mirror, the demo farm). The item id is ``item_id("wechat", identity)``, so a
+feed entry, a URL-list entry and ``govwatch extract`` of the page all name one item; the item URL
+is the identity on mp.weixin.qq.com (a page served elsewhere keeps its address, with only the
+four parameters). An entry whose page could not be fetched (环境异常, network) is stored from the
+feed under its link and marked pending (``meta.validator = "pending:…"``): the next run fetches
+the page again and keeps the item's id. Articles already stored are not fetched again
+(``meta.validator = "link:…"`` remembers the feed link through which a page was reached).
 
 After ``crawl.wechat_blocked_limit`` (default 2) blocked article pages in a row (环境异常 / captcha)
 no more pages are requested for this account in this run: WeChat blocks a client, not an article,
