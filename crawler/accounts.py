@@ -419,17 +419,23 @@ def _collector_hit(target: Target, failures: int, kind: str, error: str, url: st
 
 
 def _reopen_or_record(store, pairs, at, deadline_days, evidence=None):
-    """Record item-less hits; a finding of the same fingerprint that was rectified or closed comes
-    back as open (the problem is back), which a plain upsert would not do."""
+    """Record item-less hits. A finding of the same fingerprint that was rectified or closed comes
+    back as open (the problem is back, which a plain upsert would not do), its alert mark cleared
+    so that it is announced again like a new finding."""
     from crawler.ingest import record_hits
+    from govwatch.models import Finding
 
+    reopened = []
     for _, tid, hit in pairs:
-        from govwatch.models import Finding
         fid = Finding.from_hit(hit, target_id=tid).id
         old = store.get_finding(fid)
         if old is not None and old.status in ("rectified", "closed"):
             store.transition_finding(fid, "open", by="system", note="复查再次发现该问题", at=at)
-    return record_hits(store, pairs, at=at, deadline_days=deadline_days, evidence=evidence)
+            store.update_finding(fid, alerted_at=None)
+            reopened.append(fid)
+    stats = record_hits(store, pairs, at=at, deadline_days=deadline_days, evidence=evidence)
+    stats.new_findings.extend(f for f in (store.get_finding(fid) for fid in reopened) if f is not None)
+    return stats
 
 
 def _rectify(store, target_id: str, rule: str, note: str, at: datetime, evidence: dict) -> int:

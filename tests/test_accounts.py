@@ -410,3 +410,30 @@ def test_summary_is_chinese(settings, sqlite, farm):
     assert "weibo-02：采集失败，访问受限（限流）" in text and "不作为账号未更新的依据" in text
     assert "toutiao-02：账号已注销、被封禁或不存在" in text
     assert "wechat-02：部分页面未能采集" in text
+
+
+def test_gone_again_after_recovery_is_announced_again(settings, sqlite, farm):
+    announced = []
+
+    def on_findings(store, findings):
+        announced.extend((f.rule, f.status) for f in findings)
+
+    targets = registry(farm)
+    gone_url = targets["toutiao-02"].url
+    crawl(settings, sqlite, farm, ["toutiao-02"], on_findings=on_findings)
+    assert announced == [("account.gone", "open")]
+    (finding,) = sqlite.list_findings(FindingFilter(target_id="toutiao-02"))
+
+    back = sqlite.get_target("toutiao-02")
+    back.url = targets["toutiao-01"].url  # the platform shows the account again
+    sqlite.upsert_targets([back])
+    crawl(settings, sqlite, farm, ["toutiao-02"], now=NOW + timedelta(hours=6), on_findings=on_findings)
+    assert sqlite.get_target("toutiao-02").status == "live"
+    assert sqlite.get_finding(finding.id).status == "rectified"
+
+    back.url = gone_url
+    sqlite.upsert_targets([back])
+    crawl(settings, sqlite, farm, ["toutiao-02"], now=NOW + timedelta(hours=12), on_findings=on_findings)
+    again = sqlite.get_finding(finding.id)
+    assert again.status == "open" and [h["to"] for h in again.history][-2:] == ["rectified", "open"]
+    assert announced == [("account.gone", "open")] * 2
