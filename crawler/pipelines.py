@@ -149,7 +149,8 @@ class StorePipeline:
             target.id, last_crawl_at=at,
             last_crawl_ok_at=at if not failed else target.last_crawl_ok_at,
             last_crawl_error=report.homepage_error if failed else "",
-            error_kind=kind, consecutive_failures=(target.consecutive_failures + 1) if failed else 0)
+            error_kind=kind, consecutive_failures=(target.consecutive_failures + 1) if failed else 0,
+            crawl_errors=[{k: e.get(k) for k in ("url", "kind", "status", "error")} for e in report.errors[:50]])
 
     def _rectify_gone(self, target_id: str, produced: set[str], report: SiteReport, at: datetime) -> None:
         """Page-based site findings that this crawl no longer sees are proposed as rectified."""

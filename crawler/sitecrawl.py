@@ -15,6 +15,17 @@ COLUMN_KINDS = [
 FOOTER_HINT = re.compile(r"foot|bottom|copyright|banquan|bq|fbottom|footer", re.I)
 
 
+def looks_binary(body: bytes) -> bool:
+    """Binary served as text/html: real pages carry no NUL bytes and few control characters."""
+    head = body[:4096]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls / len(head) > 0.05
+
+
 def classify_column(label: str) -> str:
     label = (label or "").strip()
     if not label or len(label) > 12 or label in ("首页", "网站首页"):
@@ -72,29 +83,26 @@ def footer_text(root) -> str:
 
 
 def error_kind(failure) -> tuple[str, str]:
-    """(kind, Chinese message) for a failed request."""
-    from twisted.internet.error import (
-        ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError,
-    )
-    from twisted.web._newclient import ResponseFailed
+    """(kind, Chinese message) for a failed request. Matched on exception class names, so both
+    Twisted's errors and Scrapy's own wrappers (DownloadTimeoutError …) are understood."""
     from scrapy.exceptions import IgnoreRequest
 
     value = failure.value
+    names = " ".join(cls.__name__ for cls in type(value).__mro__)
     text = str(value)
-    if failure.check(TimeoutError, TCPTimedOutError):
+    low = text.lower()
+    if "Timeout" in names or "TimedOut" in names:
         return "timeout", "访问超时"
-    if failure.check(DNSLookupError):
+    if "DNSLookup" in names or "CannotResolveHost" in names:
         return "dns", "域名解析失败"
-    if failure.check(ConnectionRefusedError):
+    if "ConnectionRefused" in names:
         return "network", "连接被拒绝"
-    if "SSL" in text or "certificate" in text.lower() or "tls" in text.lower():
+    if "SSL" in names or "ssl" in low or "certificate" in low or "tls" in low:
         return "tls", f"证书或 TLS 错误：{text[:120]}"
-    if failure.check(IgnoreRequest) and "redirect" in text.lower():
+    if isinstance(value, IgnoreRequest) and "redirect" in low:
         return "redirect_loop", "重定向次数过多（可能是重定向循环）"
-    if failure.check(IgnoreRequest) and ("maxsize" in text.lower() or "size" in text.lower()):
+    if "maxsize" in low or "Cancelling download" in text or "DownloadCancelled" in names:
         return "too_large", "页面超过大小上限"
-    if failure.check(ResponseFailed):
+    if "ResponseFailed" in names or "DataLoss" in names or "ConnectionLost" in names:
         return "network", "连接中断"
-    if "maxsize" in text.lower() or "Cancelling download" in text:
-        return "too_large", "页面超过大小上限"
     return "network", f"网络错误：{text[:120]}"

@@ -176,6 +176,7 @@ class Target(Record):
     last_crawl_at: datetime | None = None
     followers: int | None = None
     down_since: datetime | None = None  # set by the probe while the site is reported down
+    crawl_errors: list[dict] = field(default_factory=list)  # the last crawl's failed pages: url, kind, error
 
     _datetime_fields = frozenset({"last_published_at", "last_crawl_ok_at", "last_crawl_at", "down_since"})
     REGISTRY_FIELDS = (

@@ -17,7 +17,8 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.sitecrawl import (
-    COLUMN_KINDS, classify_column, error_kind, footer_text, own_text, same_site, visible_text,
+    COLUMN_KINDS, classify_column, error_kind, footer_text, looks_binary, own_text, same_site,
+    visible_text,
 )
 from govwatch.models import SiteReport, Target, now
 
@@ -128,9 +129,13 @@ class SiteSpider(scrapy.Spider):
         target = self.targets[response.meta["target_id"]]
         column = response.meta["column"]
         self.pages_fetched += 1
-        if response.status >= 400 or not self._is_html(response):
+        if response.status >= 400:
             self._record_error(target.id, response.url, "http", response.status,
                                f"栏目“{column}”列表页 HTTP {response.status}")
+            return
+        if not self._is_html(response):
+            self._record_error(target.id, response.url, "content", response.status,
+                               f"栏目“{column}”列表页不是网页（{self._content_type(response) or '无类型'}）")
             return
         headers = self._headers(response)
         columns = self.column_urls.get(target.id, set())
@@ -332,9 +337,7 @@ class SiteSpider(scrapy.Spider):
         ctype = self._content_type(response).split(";")[0].strip()
         if not ctype.startswith(HTML_TYPES) and ctype not in HTML_TYPES:
             return False
-        head = response.body[:2048]
-        # binary served as text/html: NUL bytes never occur in a real page
-        return b"\x00" not in head
+        return not looks_binary(response.body)
 
     @staticmethod
     def _headers(response) -> dict:
