@@ -254,9 +254,14 @@ class Policy:
                      **log_fields)
 
     def mark(self, findings: list[Finding], when: datetime) -> None:
+        from govwatch.store import StoreError
+
         for f in findings:
             f.alerted_at = when
-            self.store.update_finding(f.id, alerted_at=when)
+            try:
+                self.store.update_finding(f.id, alerted_at=when)
+            except StoreError:  # a finding the caller never recorded: its alert is queued all the same
+                self.log("unrecorded_finding", finding_ids=[f.id], target_id=f.target_id, rule=f.rule)
 
 
 # Entry points ------------------------------------------------------------------------
