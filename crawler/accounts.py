@@ -508,7 +508,8 @@ class _Applier:
             self.stats.rectified += _rectify(self.store, target.id, GONE_RULE, "账号恢复访问", at,
                                              {**evidence, "url": target.url})
 
-        state: dict = {"last_crawl_at": at}
+        state: dict = {"last_crawl_at": at, "crawl_errors": [
+            {k: e.get(k) for k in ("url", "kind", "status", "error")} for e in result.errors[:50]]}
         if result.timeline_ok:
             state["last_crawl_ok_at"] = at
             state["status"] = result.status if result.status in ("live", "gone") else "live"

@@ -197,6 +197,7 @@ def test_wechat_blocked_page(settings, sqlite, farm):
     # the feed was read: the account is live and judged; the blocked page is reported, not a failure
     assert target.status == "live" and target.consecutive_failures == 0 and target.error_kind == ""
     assert "环境异常" in target.last_crawl_error and "wechat-02" in report.degraded
+    assert [(e["kind"], e["url"]) for e in target.crawl_errors] == [("blocked", blocked_url)]
     items = {i.meta.get("fetched_url", ""): i for i in items_of(sqlite, "wechat-02")}
     assert len(items) == 20
     pending = [i for i in items.values() if i.meta["validator"].startswith("pending:")]
@@ -220,6 +221,7 @@ def test_wechat_blocked_page(settings, sqlite, farm):
     assert fixed.meta["validator"].startswith("link:")
     assert sqlite.count_items("wechat-02") == 20
     assert sqlite.get_target("wechat-02").last_crawl_error == ""
+    assert sqlite.get_target("wechat-02").crawl_errors == []
 
 
 def test_blocked_everywhere_is_a_failure(settings, sqlite, farm):
