@@ -22,6 +22,7 @@ def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNIN
         "DOWNLOAD_TIMEOUT": int(crawl["timeout"]),
         "DOWNLOAD_MAXSIZE": int(crawl["max_page_bytes"]),
         "DOWNLOAD_WARNSIZE": 0,
+        "DOWNLOAD_FAIL_ON_DATALOSS": False,  # a truncated page is still read (and scanned)
         "RETRY_ENABLED": True,
         "RETRY_TIMES": int(crawl.get("retries", 1)),
         "REDIRECT_MAX_TIMES": 5,

@@ -27,7 +27,7 @@ DEFAULTS: dict = {
         "verify_tls": True,
         "max_pages_per_target": 500,
         "list_pages": 3,
-        "user_agent": "govwatch/0.1 (+政务网站监测)",
+        "user_agent": "Mozilla/5.0 (compatible; govwatch/0.1)",  # ASCII: HTTP headers are latin-1
         "subprocess_timeout": 3600,
     },
     "thresholds": {
