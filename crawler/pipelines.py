@@ -62,7 +62,7 @@ class StorePipeline:
         self.store = open_store(settings=settings)
         self.deadline_days = settings.deadlines_days
         self.slow_ms = settings.threshold("slow_ms")
-        self.lexicon = self.on_findings = self.ingestor = None
+        self.lexicon = self.on_findings = self.ingestor = self.ignore = None
         self.pending: list[Item] = []
         self.stats = IngestStats()
         self.homepage_snapshots: dict[str, str] = {}
@@ -77,7 +77,8 @@ class StorePipeline:
         hooks = getattr(spider or self.crawler.spider, "hooks", {}) or {}
         self.lexicon = hooks.get("lexicon")
         self.on_findings = hooks.get("on_findings")
-        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=hooks.get("ignore"))
+        self.ignore = hooks.get("ignore")
+        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=self.ignore)
 
     def process_item(self, data, spider=None):
         if "_snapshot_for" in data:
@@ -134,6 +135,8 @@ class StorePipeline:
             from scanner.content import scan_document
             scan = lambda text: scan_document(self.lexicon, text=text)  # noqa: E731
         hits = check_site(report, target, slow_ms=self.slow_ms, scan=scan)
+        if self.ignore:
+            hits = [h for h in hits if not self.ignore(None, h, target_id=target.id)]
         evidence = {"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat()} \
             if report.homepage_snapshot else None
         part = record_hits(self.store, [(None, target.id, h) for h in hits], at=at,

@@ -21,33 +21,22 @@ def crawl_hooks(settings):
     """What every crawl passes to the pipeline: the lexicon, people's ignore rules and the alert hook."""
     from scanner.lexicon import load_lexicon
 
-    lexicon = load_lexicon(settings.lexicon_dirs)
-    ignore = on_findings = None
-    try:
-        from govwatch.findings import make_ignore_predicate
-    except ImportError:
-        make_ignore_predicate = None
-    try:
-        from govwatch.alerts import enqueue_for_findings
-    except ImportError:
-        enqueue_for_findings = None
-    if make_ignore_predicate is not None:
-        ignore = make_ignore_predicate_from_store(settings, make_ignore_predicate)
-    if enqueue_for_findings is not None:
-        def on_findings(store, findings):
-            enqueue_for_findings(store, settings, findings)
-    return lexicon, ignore, on_findings
-
-
-def make_ignore_predicate_from_store(settings, make_ignore_predicate):
+    from govwatch.alerts import enqueue_for_findings
+    from govwatch.findings import make_ignore_predicate
     from govwatch.store import open_store
 
+    lexicon = load_lexicon(settings.lexicon_dirs)
     store = open_store(settings=settings)
     try:
-        rules = store.list_ignore_rules()
+        ignore = make_ignore_predicate(store.list_ignore_rules())
     finally:
         store.close()
-    return make_ignore_predicate(rules) if rules else None
+
+    def on_findings(store, findings):
+        # serious findings reach the outbox at once; the flush job sends them within a minute
+        enqueue_for_findings(store, settings, findings)
+
+    return lexicon, ignore or None, on_findings
 
 
 def select_targets(store, ids: list[str] | None):

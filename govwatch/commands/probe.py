@@ -27,10 +27,11 @@ def cmd_probe(args) -> int:
         if sys.stderr.isatty():
             print(f"\r探测中：{done[0]}/{len(targets)}", end="", file=sys.stderr)
 
-    try:
-        from govwatch.alerts import availability_notice as notify
-    except ImportError:
-        notify = None
+    from govwatch.alerts import availability_notice
+
+    def notify(store_, target, event, at):
+        availability_notice(store_, target, event, at, settings=settings)
+
     result = run_probe(store, settings, targets, on_done=progress, notify=notify)
     if sys.stderr.isatty():
         print(file=sys.stderr)
