@@ -224,3 +224,10 @@ def test_column_listing_folds_in(store):
     states = {c.column: c for c in store.column_states("site-a")}
     assert states["首页"].last_published_at == T0 - timedelta(days=2) and states["首页"].items == 20
     assert states["机构概况"].last_published_at is None and states["机构概况"].items == 0
+
+
+def test_rescan_keeps_the_first_evidence(store):
+    store.upsert_findings([finding(evidence={"snapshot": "a" * 64})], at=T0)
+    store.upsert_findings([finding(evidence={"snapshot": "b" * 64})], at=T0 + timedelta(days=1))
+    got = store.get_finding(finding().id)
+    assert got.evidence["snapshot"] == "a" * 64 and got.evidence["latest_snapshot"] == "b" * 64

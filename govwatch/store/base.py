@@ -148,8 +148,13 @@ def merge_finding(old: Finding | None, new: Finding, at: datetime) -> Finding:
     new.deadline = old.deadline
     new.alerted_at = old.alerted_at
     new.severity_override = old.severity_override
-    if not new.evidence:
-        new.evidence = old.evidence
+    # the evidence is the page as it was when the problem was first seen; a later sighting is kept
+    # beside it, never over it (the monthly export must show the original)
+    if old.evidence:
+        latest = new.evidence.get("snapshot") if new.evidence else None
+        new.evidence = dict(old.evidence)
+        if latest and latest != old.evidence.get("snapshot"):
+            new.evidence["latest_snapshot"] = latest
     return new
 
 
