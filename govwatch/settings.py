@@ -29,6 +29,16 @@ DEFAULTS: dict = {
         "list_pages": 3,
         "user_agent": "Mozilla/5.0 (compatible; govwatch/0.1)",  # ASCII: HTTP headers are latin-1
         "subprocess_timeout": 3600,
+        # accounts (crawler/accounts.py): per-host spacing and back-off; platforms throttle hard
+        "account_delay": 1.0,
+        "weibo_delay": 3.0,
+        "weibo_backoff": 30.0,
+        "weibo_pages": 3,
+        "weibo_cookie": "",
+        "wechat_blocked_limit": 2,
+        "host_refusals": 3,
+        "account_workers": 4,
+        "feed_entries": 50,
     },
     "thresholds": {
         "homepage_stale_days": 14,
@@ -62,6 +72,7 @@ DEFAULTS: dict = {
         "probe_minutes": 30,
         "crawl_hours": 6,
         "nightly": "02:00",
+        "recheck": "03:00",
         "flush_seconds": 60,
         "digest": "08:30",
         "monthly_export": "06:00",

@@ -211,6 +211,11 @@ def do_detect(ctx: JobContext) -> dict:
     return stats
 
 
+def do_recheck(ctx: JobContext) -> dict:
+    """Nightly rectification recheck: pages of open findings fetched again (a subprocess, like crawls)."""
+    return run_subprocess(ctx, "recheck", govwatch_argv("recheck"), _subprocess_timeout(ctx))
+
+
 def do_flush(ctx: JobContext) -> dict:
     from govwatch.alerts import flush, sweep
 
@@ -293,6 +298,8 @@ REGISTRY: dict[str, JobSpec] = {
     "crawl_accounts": JobSpec("crawl_accounts", "采集政务新媒体账号", do_crawl_accounts, "interval",
                               lambda s: {"hours": s["crawl_hours"]}, first_delay=300),
     "detect": JobSpec("detect", "夜间检测（更新、僵尸账号、站点规则）", do_detect, "cron", lambda s: _hm(s["nightly"])),
+    "recheck": JobSpec("recheck", "整改复查（重新抓取未整改问题所在页面）", do_recheck, "cron",
+                       lambda s: _hm(s.get("recheck", "03:00"))),
     "flush": JobSpec("flush", "发送提醒", do_flush, "interval", lambda s: {"seconds": s["flush_seconds"]}),
     "digest": JobSpec("digest", "每日汇总提醒", do_digest, "cron", lambda s: _hm(s["digest"])),
     "export": JobSpec("export", "月度检查材料导出（上月）", do_export, "cron",
@@ -376,6 +383,10 @@ def crawl_accounts():
 
 def detect():
     run_job("detect")
+
+
+def recheck():
+    run_job("recheck")
 
 
 def flush():
