@@ -154,10 +154,23 @@ _FIXED_OFFSET_FROM = datetime(1992, 1, 1, tzinfo=UTC).timestamp()
 
 def local_day_number(dt: datetime) -> int:
     """Ordinal of the Asia/Shanghai calendar date of ``dt`` (naive means UTC, as in models)."""
-    stamp = aware(dt).timestamp()
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    stamp = dt.timestamp()
     if stamp >= _FIXED_OFFSET_FROM:
-        return int((stamp + 8 * 3600) // 86400) + _EPOCH_ORDINAL
+        return int((stamp + 28800) // 86400) + _EPOCH_ORDINAL
     return dt.astimezone(TZ).date().toordinal()
+
+
+_TODAY: list = [None, 0]
+
+
+def _today(now: datetime) -> int:
+    """``local_day_number(now)``, remembered for the last ``now`` (a run judges all at one now)."""
+    if _TODAY[0] is not now:
+        _TODAY[1] = local_day_number(now)
+        _TODAY[0] = now
+    return _TODAY[1]
 
 
 def days_between(earlier: datetime | None, later: datetime) -> int | None:
@@ -167,8 +180,18 @@ def days_between(earlier: datetime | None, later: datetime) -> int | None:
     return max(0, local_day_number(later) - local_day_number(earlier))
 
 
+_DAY_TEXT: dict[int, str] = {}
+
+
 def _day(dt: datetime | None) -> str:
-    return fmt_local(dt, with_time=False) if dt else "无"
+    """YYYY-MM-DD of ``dt`` in Beijing time ("无" for none); cached, hits repeat few dates."""
+    if dt is None:
+        return "无"
+    n = local_day_number(dt)
+    text = _DAY_TEXT.get(n)
+    if text is None:
+        text = _DAY_TEXT[n] = date.fromordinal(n).isoformat()
+    return text
 
 
 # ----------------------------------------------------------------------------- thresholds
@@ -202,13 +225,22 @@ class ThresholdBook:
         if th is None:
             th = _merged(self.base, (self.base.get("by_platform") or {}).get(target.platform))
             th = _merged(th, (self.base.get("by_content_type") or {}).get(target.content_type))
-            self._cache[key] = th
+            th = self._cache[key] = _derived(th, target.content_type)
         rules = target.rules
         if rules:
             over = {k: v for k, v in rules.items() if k in th and k not in _OVERRIDE_SECTIONS}
             if over:
-                th = _merged(th, over)
+                th = _derived(_merged(th, over), target.content_type)
         return th
+
+
+def _derived(th: dict, content_type: str) -> dict:
+    """Numbers every judgment needs, computed once per threshold set (keys start with "_")."""
+    th = dict(th)
+    th["_ratio"] = float(th["column_warn_ratio"])
+    th["_account_days"] = account_stale_days(th, content_type)
+    th["_crawl_age_s"] = float(th.get("crawl_max_age_hours") or 0) * 3600
+    return th
 
 
 def _book(thresholds) -> ThresholdBook:
@@ -240,7 +272,7 @@ def guess_column_kind(name: str) -> str:
 
 # ----------------------------------------------------------------------------- verdict
 
-@dataclass
+@dataclass(slots=True)
 class Scope:
     """One judged part of a target: the account itself (name ""), the homepage, or a column."""
     name: str
@@ -253,7 +285,7 @@ class Scope:
     status: str = STATUS_OK
 
 
-@dataclass
+@dataclass(slots=True)
 class Verdict:
     target_id: str
     status: str
@@ -303,7 +335,7 @@ def collector_problem(target: Target, now: datetime, th: dict, has_items: bool) 
     if ok is None:
         return "" if has_items else "尚未成功采集，无法判断更新情况"
     max_age = th.get("crawl_max_age_hours")
-    if max_age and now - ok > timedelta(hours=float(max_age)):
+    if max_age and (now - ok).total_seconds() > float(max_age) * 3600:
         return f"最近一次成功采集在 {fmt_local(ok)}，已超过 {max_age} 小时，无法判断更新情况"
     return ""
 
@@ -317,7 +349,7 @@ def judge_target(target: Target, states: Iterable, now: datetime,
     from items). ``thresholds``: the settings' thresholds dict or a shared ``ThresholdBook``.
     """
     now = aware(now)
-    th = _book(thresholds).for_target(target)
+    th = thresholds.for_target(target) if isinstance(thresholds, ThresholdBook) else _book(thresholds).for_target(target)
     by_column = {}
     last = None
     items = 0
@@ -330,12 +362,15 @@ def judge_target(target: Target, states: Iterable, now: datetime,
     if last is None and not by_column:
         last = aware(target.last_published_at)
     verdict = Verdict(target_id=target.id, status=STATUS_OK, last_published_at=last,
-                      days_since=days_between(last, now))
+                      days_since=None if last is None else max(0, _today(now) - local_day_number(last)))
     if target.platform == "website":
         _judge_site(target, by_column, last, items, now, th, verdict)
     else:
         _judge_account(target, last, items, now, th, verdict)
-    problem = collector_problem(target, now, th, has_items=items > 0 or last is not None)
+    ok = target.last_crawl_ok_at
+    healthy = (not target.consecutive_failures and not target.error_kind and ok is not None
+               and (not th["_crawl_age_s"] or (now - ok).total_seconds() <= th["_crawl_age_s"]))
+    problem = "" if healthy else collector_problem(target, now, th, has_items=items > 0 or last is not None)
     if problem:
         verdict.status, verdict.reason = STATUS_UNKNOWN, problem
         verdict.hits, verdict.hit_scopes = [], {}
@@ -349,8 +384,8 @@ def judge_target(target: Target, states: Iterable, now: datetime,
 
 def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime, th: dict,
                 verdict: Verdict) -> None:
-    today = local_day_number(now)
-    ratio = float(th["column_warn_ratio"])
+    today = _today(now)
+    ratio = th["_ratio"]
     reasons: list[str] = []
 
     def days(p):
@@ -453,7 +488,7 @@ def _raise_to_veto(verdict: Verdict, hits: list[Hit], note: str) -> None:
 
 
 def _judge_account(target: Target, last, items: int, now: datetime, th: dict, verdict: Verdict) -> None:
-    limit = account_stale_days(th, target.content_type)
+    limit = th["_account_days"]
     veto = int(th["account_stale_veto_days"])
     candidate, zombie = int(th["zombie_candidate_days"]), int(th["zombie_days"])
     d = verdict.days_since
@@ -471,24 +506,25 @@ def _judge_account(target: Target, last, items: int, now: datetime, th: dict, ve
         verdict.add(_hit("account.empty", "high", "未发现任何发布", "账号未发现任何已发布的内容（空壳账号）",
                          where, "开展运营，或按程序注销账号"), ACCOUNT_SCOPE)
         return
-    since = _day(last)
-    match = f"最近发布：{since}"
-    label = CONTENT_TYPE_LABELS.get(target.content_type, "")
-    if d > limit:
-        verdict.add(_hit("account.stale", "medium", match,
-                         f"最近一次发布为 {since}，超过 {limit} 天未更新（{label}账号每 {limit} 天至少更新一次）",
-                         where, "按要求及时更新"), ACCOUNT_SCOPE)
-    if d > veto:
-        verdict.add(_hit("account.stale_veto", "veto", match,
-                         f"最近一次发布为 {since}，超过 {veto} 天未更新（两周内无更新，单项否决）",
-                         where, "立即恢复更新"), ACCOUNT_SCOPE)
-    if d > candidate:
-        is_zombie = d > zombie
-        verdict.add(_hit("account.zombie", "high", match,
-                         f"最近一次发布为 {since}，超过 {zombie if is_zombie else candidate} 天未更新"
-                         f"（{'僵尸账号' if is_zombie else '列入僵尸账号候选'}）", where,
-                         "恢复更新；无力维护的按程序关停注销或整合",
-                         category=None if is_zombie else ZOMBIE_CANDIDATE_CATEGORY), ACCOUNT_SCOPE)
+    if d > min(limit, veto, candidate):
+        since = _day(last)
+        match = f"最近发布：{since}"
+        if d > limit:
+            label = CONTENT_TYPE_LABELS.get(target.content_type, "")
+            verdict.add(_hit("account.stale", "medium", match,
+                             f"最近一次发布为 {since}，超过 {limit} 天未更新（{label}账号每 {limit} 天至少更新一次）",
+                             where, "按要求及时更新"), ACCOUNT_SCOPE)
+        if d > veto:
+            verdict.add(_hit("account.stale_veto", "veto", match,
+                             f"最近一次发布为 {since}，超过 {veto} 天未更新（两周内无更新，单项否决）",
+                             where, "立即恢复更新"), ACCOUNT_SCOPE)
+        if d > candidate:
+            is_zombie = d > zombie
+            verdict.add(_hit("account.zombie", "high", match,
+                             f"最近一次发布为 {since}，超过 {zombie if is_zombie else candidate} 天未更新"
+                             f"（{'僵尸账号' if is_zombie else '列入僵尸账号候选'}）", where,
+                             "恢复更新；无力维护的按程序关停注销或整合",
+                             category=None if is_zombie else ZOMBIE_CANDIDATE_CATEGORY), ACCOUNT_SCOPE)
     if d > zombie:
         status = STATUS_ZOMBIE
     elif d > candidate:
@@ -496,7 +532,7 @@ def _judge_account(target: Target, last, items: int, now: datetime, th: dict, ve
     elif d > veto:
         status = STATUS_VETO
     else:
-        status = _level(d, limit, float(th["column_warn_ratio"]))
+        status = _level(d, limit, th["_ratio"])
     scope.status = verdict.status = status
     if status == STATUS_WARN:
         verdict.reason = f"{d} 天未更新，即将超过 {limit} 天"
