@@ -29,6 +29,10 @@ DEFAULTS: dict = {
         "list_pages": 3,
         "user_agent": "Mozilla/5.0 (compatible; govwatch/0.1)",  # ASCII: HTTP headers are latin-1
         "subprocess_timeout": 3600,
+        "retries": 1,
+        "autothrottle": True,
+        "autothrottle_start_delay": 0.5,
+        "autothrottle_target": 2.0,
         # accounts (crawler/accounts.py): per-host spacing and back-off; platforms throttle hard
         "account_delay": 1.0,
         "weibo_delay": 3.0,

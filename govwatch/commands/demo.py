@@ -42,6 +42,9 @@ def child_env(settings) -> dict:
     env = dict(os.environ)
     env["GOVWATCH_DB"] = settings.db
     env["GOVWATCH_VAR_DIR"] = str(settings.var_path)
+    # the farm is on this machine: the politeness meant for real government servers is not needed
+    env.update(GOVWATCH_CRAWL__ACCOUNT_DELAY="0.02", GOVWATCH_CRAWL__WEIBO_DELAY="0.05",
+               GOVWATCH_CRAWL__WEIBO_BACKOFF="0.5", GOVWATCH_CRAWL__AUTOTHROTTLE="false")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
                                                       env.get("PYTHONPATH", "")]))
     return env
@@ -65,8 +68,8 @@ def cmd_demo(args) -> int:
         print(f"已导入名录：{created + updated} 个监测对象。")
         store.close()
 
-        print("开始采集网站（Scrapy，子进程）……")
-        cmd = [sys.executable, "-m", "govwatch", "crawl", "--kind", "websites"]
+        print("开始采集网站（Scrapy）和政务新媒体账号（子进程）……")
+        cmd = [sys.executable, "-m", "govwatch", "crawl", "--kind", "all"]
         proc = subprocess.run(cmd, env=child_env(settings), timeout=settings.crawl["subprocess_timeout"])
         if proc.returncode != 0:
             print(f"采集子进程异常退出（退出码 {proc.returncode}）。", file=sys.stderr)
@@ -84,32 +87,39 @@ def cmd_demo(args) -> int:
 
 
 def run_nightly(store, settings) -> str:
-    """The nightly staleness detection, when it is installed."""
-    try:
-        from govwatch.detection import run_detection
-    except ImportError:
-        return ""
+    """The nightly staleness and zombie-account detection."""
+    from govwatch.detection import run_detection
+
     run_detection(store, settings)
     return ""
 
 
 def print_summary(store, targets, farm) -> None:
-    from govwatch.models import PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS
+    from govwatch.models import PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK
 
     findings = store.list_findings()
     by_target: dict[str, list] = {}
     for f in findings:
         by_target.setdefault(f.target_id, []).append(f)
     rows = []
-    for t in targets:
-        fs = by_target.get(t.id, [])
+    for t in (store.get_target(t.id) for t in targets):
+        fs = [f for f in by_target.get(t.id, []) if f.effective_severity != "info"]
         counts = {s: sum(f.effective_severity == s for f in fs) for s in SEVERITIES}
-        examples = "；".join(sorted({f"{f.category}" + (f"“{f.match}”" if f.match and len(f.match) <= 12 else "")
-                                    for f in fs})[:4])
+        reviews = len(by_target.get(t.id, [])) - len(fs)
+        # most serious first, so the example column shows what matters
+        fs.sort(key=lambda f: SEVERITY_RANK[f.effective_severity])
+        examples = []
+        for f in fs:
+            label = f.category + (f"“{f.match}”" if f.match and len(f.match) <= 12 else "")
+            if label not in examples:
+                examples.append(label)
+        note = "；".join(examples[:3]) or ("采集失败：" + t.last_crawl_error if t.consecutive_failures else "未发现问题")
         rows.append([t.id, t.name, PLATFORM_LABELS.get(t.platform, t.platform),
-                     *[counts[s] or "" for s in SEVERITIES[:4]], examples or "未发现问题"])
+                     *[counts[s] or "" for s in SEVERITIES[:4]], reviews or "", note])
     print()
-    print_table(["编号", "名称", "平台", *[SEVERITY_LABELS[s] for s in SEVERITIES[:4]], "问题示例"], rows, max_width=60)
-    total = len(findings)
+    print_table(["编号", "名称", "平台", *[SEVERITY_LABELS[s] for s in SEVERITIES[:4]], "待复核", "问题示例"],
+                rows, max_width=60)
+    serious = [f for f in findings if f.effective_severity != "info"]
     vetoes = sum(f.effective_severity == "veto" for f in findings)
-    print(f"\n共发现问题 {total} 个，其中单项否决 {vetoes} 个。")
+    print(f"\n共发现问题 {len(serious)} 个，其中单项否决 {vetoes} 个；另有 {len(findings) - len(serious)} 条"
+          f"出现在打击、防范等语境中的敏感词，仅供人工复核。")
