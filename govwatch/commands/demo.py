@@ -94,6 +94,14 @@ def run_nightly(store, settings) -> str:
     return ""
 
 
+def collector_note(t) -> str:
+    if t.consecutive_failures:
+        return f"采集失败（不作为未更新的依据）：{t.last_crawl_error}"
+    if t.crawl_errors:
+        return f"未发现问题；{len(t.crawl_errors)} 个页面未能采集：{t.crawl_errors[0].get('error', '')}"
+    return "未发现问题"
+
+
 def print_summary(store, targets, farm) -> None:
     from govwatch.models import PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK
 
@@ -113,7 +121,7 @@ def print_summary(store, targets, farm) -> None:
             label = f.category + (f"“{f.match}”" if f.match and len(f.match) <= 12 else "")
             if label not in examples:
                 examples.append(label)
-        note = "；".join(examples[:3]) or ("采集失败：" + t.last_crawl_error if t.consecutive_failures else "未发现问题")
+        note = "；".join(examples[:3]) or collector_note(t)
         rows.append([t.id, t.name, PLATFORM_LABELS.get(t.platform, t.platform),
                      *[counts[s] or "" for s in SEVERITIES[:4]], reviews or "", note])
     print()

@@ -1,0 +1,29 @@
+"""`govwatch demo`, the README's main job: farm, registry, crawl, scan, detection, summary."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_reports_planted_problems_and_leaves_clean_targets_clean(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVWATCH_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run([sys.executable, "-m", "govwatch", "demo"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines()
+            if line.startswith(("site-", "wechat-", "weibo-", "feed-"))}
+    for clean in ("site-01", "site-02", "weibo-01", "feed-01"):
+        assert "未发现问题" in rows[clean], rows[clean]
+    for planted in ("法轮功", "暗链"):
+        assert planted in rows["site-03"], rows["site-03"]
+    assert "机密★1年" in rows["site-04"] and "外链被劫持" in rows["site-04"] and "身份证号" in rows["site-04"]
+    assert "不更新" in rows["wechat-03"]
+    assert "空壳" in rows["wechat-04"]
+    assert "采集失败" in rows["weibo-02"]  # a throttled collector is never reported as a stale account
+    assert "未能采集" in rows["wechat-02"]
+    # the demo keeps its own store under var/demo/, fresh each run
+    assert (tmp_path / "var" / "demo" / "govwatch.db").exists()
+    assert not (tmp_path / "var" / "govwatch.db").exists()
