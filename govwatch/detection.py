@@ -231,10 +231,9 @@ def _record(store: Store, settings, targets: list[Target], verdicts: dict[str, V
     unchanged = 0
     for t in targets:
         v = verdicts[t.id]
-        for hit in v.hits:
+        for hit, scope in zip(v.hits, v.hit_scopes):
             fid = finding_id(t.id, hit.url or t.url, hit.rule, hit.match)  # = Finding.from_hit(...).id
             produced.add(fid)
-            scope = v.hit_scopes.get(hit, ACCOUNT_SCOPE)
             title = t.name if scope in (ACCOUNT_SCOPE, REPRINT_SCOPE) else f"{t.name} · {scope}"
             old = existing.get(fid)
             if (old is not None and old.status in OPEN_STATUSES and old.last_seen_at is not None

@@ -294,8 +294,8 @@ class Verdict:
     limit_days: int | None = None  # the target's own update requirement (homepage or account)
     reason: str = ""
     hits: list[Hit] = field(default_factory=list)
+    hit_scopes: list[str] = field(default_factory=list)  # the scope each hit is about, index for index
     scopes: dict[str, Scope] = field(default_factory=dict)
-    hit_scopes: dict[Hit, str] = field(default_factory=dict)  # which scope each hit is about
 
     @property
     def unknown(self) -> bool:
@@ -303,7 +303,12 @@ class Verdict:
 
     def add(self, hit: Hit, scope: str) -> None:
         self.hits.append(hit)
-        self.hit_scopes[hit] = scope
+        self.hit_scopes.append(scope)
+
+    def keep(self, wanted) -> None:
+        """Keep only the hits for which ``wanted(hit)`` is true."""
+        pairs = [(h, s) for h, s in zip(self.hits, self.hit_scopes) if wanted(h)]
+        self.hits, self.hit_scopes = [h for h, _ in pairs], [s for _, s in pairs]
 
 
 def _hit(rule: str, severity: str, match: str, detail: str, url: str, suggestion: str = "",
@@ -373,12 +378,11 @@ def judge_target(target: Target, states: Iterable, now: datetime,
     problem = "" if healthy else collector_problem(target, now, th, has_items=items > 0 or last is not None)
     if problem:
         verdict.status, verdict.reason = STATUS_UNKNOWN, problem
-        verdict.hits, verdict.hit_scopes = [], {}
+        verdict.hits, verdict.hit_scopes = [], []
         return verdict
     off = (target.rules or {}).get("disabled") or ()
     if off:
-        verdict.hits = [h for h in verdict.hits if h.rule not in off]
-        verdict.hit_scopes = {h: s for h, s in verdict.hit_scopes.items() if h.rule not in off}
+        verdict.keep(lambda h: h.rule not in off)
     return verdict
 
 
@@ -482,9 +486,8 @@ def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime
 
 
 def _raise_to_veto(verdict: Verdict, hits: list[Hit], note: str) -> None:
-    raised = {h: replace(h, severity="veto", detail=h.detail + note) for h in hits}
-    verdict.hits = [raised.get(h, h) for h in verdict.hits]
-    verdict.hit_scopes = {raised.get(h, h): s for h, s in verdict.hit_scopes.items()}
+    raised = {id(h): replace(h, severity="veto", detail=h.detail + note) for h in hits}
+    verdict.hits = [raised.get(id(h), h) for h in verdict.hits]
 
 
 def _judge_account(target: Target, last, items: int, now: datetime, th: dict, verdict: Verdict) -> None:
