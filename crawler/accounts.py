@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from crawler.http import Fetched, fetch, header_value
 from govwatch.models import Hit, Item, Target, now as utc_now
 from govwatch.store import FindingFilter
 from govwatch.store.base import snapshot_key
@@ -75,26 +76,6 @@ MAX_WORKERS = 8
 
 
 # --------------------------------------------------------------------------- HTTP
-
-@dataclass
-class Fetched:
-    """One HTTP answer, or why there was none (``error_kind`` network)."""
-    url: str
-    status: int | None = None
-    body: bytes = b""
-    headers: dict = field(default_factory=dict)
-    final_url: str = ""
-    error_kind: str = ""
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 400 and not self.error_kind
-
-    @property
-    def content_type(self) -> str:
-        return str(self.headers.get("content-type", "")).lower()
-
 
 class _Gate:
     """Spacing of requests to one host: at least ``delay`` seconds between two starts."""
@@ -142,7 +123,7 @@ class Http:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.headers["User-Agent"] = _header_value(self.user_agent)
+            session.headers["User-Agent"] = header_value(self.user_agent)
             self._local.session = session
         return session
 
@@ -165,34 +146,12 @@ class Http:
             lane: str = "") -> Fetched:
         """GET ``url``. ``lane`` names the platform (weibo, wechat …): hosts are spaced per lane, so
         one platform's back-off never slows another's even when both sit behind one host."""
-        import requests
-
         attempts = 1 + max(0, self.retries)
         result = Fetched(url)
         for attempt in range(attempts):
             self._gate(url, lane).wait()
-            try:
-                with self._session().get(url, headers={k: _header_value(v) for k, v in (headers or {}).items()},
-                                         timeout=self.timeout, stream=True,
-                                         verify=self.verify if verify is None else verify,
-                                         allow_redirects=True) as resp:
-                    body = b""
-                    for chunk in resp.iter_content(65536):
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            raise _TooLarge()
-                    result = Fetched(url, resp.status_code, body,
-                                     {k.lower(): v for k, v in resp.headers.items()}, resp.url)
-            except _TooLarge:
-                result = Fetched(url, None, error_kind="http", error="页面超过大小上限")
-            except requests.Timeout:
-                result = Fetched(url, None, error_kind="network", error="访问超时")
-            except requests.exceptions.SSLError as exc:
-                result = Fetched(url, None, error_kind="network", error=f"证书或 TLS 错误：{str(exc)[:120]}")
-            except requests.ConnectionError as exc:
-                result = Fetched(url, None, error_kind="network", error=f"连接失败：{str(exc)[:120]}")
-            except requests.RequestException as exc:
-                result = Fetched(url, None, error_kind="network", error=f"网络错误：{str(exc)[:120]}")
+            result = fetch(self._session(), url, timeout=self.timeout, max_bytes=self.max_bytes,
+                           verify=self.verify if verify is None else verify, headers=headers)
             with self._lock:
                 self.log.append((url, result.status if result.status is not None else result.error_kind))
             retry = result.error_kind == "network" or (result.status or 0) in (500, 502, 503, 504)
@@ -211,19 +170,6 @@ class Http:
         if session is not None:
             session.close()
             self._local.session = None
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _header_value(value: str) -> str | bytes:
-    """Header values go out as Latin-1; others (a Chinese User-Agent) as UTF-8 bytes, as Scrapy sends them."""
-    try:
-        value.encode("latin-1")
-        return value
-    except UnicodeEncodeError:
-        return value.encode("utf-8")
 
 
 # --------------------------------------------------------------------------- one account

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crawler.http import Fetched, fetch
 from govwatch.findings import OPEN_STATUSES, deadline_days, ignore_predicate, is_overdue
 from govwatch.models import Finding, Item, Target, fmt_local, now
 from govwatch.store import FindingFilter, Store
@@ -27,7 +28,6 @@ from govwatch.store import FindingFilter, Store
 log = logging.getLogger(__name__)
 
 BY = "recheck"
-GONE_STATUSES = (404, 410)
 
 
 @dataclass
@@ -68,23 +68,6 @@ class RecheckStats:
         return {k: v for k, v in self.__dict__.items() if k != "outcomes"}
 
 
-@dataclass
-class Fetched:
-    url: str
-    status: int | None = None
-    body: bytes = b""
-    headers: dict = field(default_factory=dict)
-    error: str = ""
-
-    @property
-    def gone(self) -> bool:
-        return self.status in GONE_STATUSES
-
-    @property
-    def ok(self) -> bool:
-        return not self.error and self.status is not None and self.status < 400
-
-
 class Fetcher:
     """requests with the crawl settings: timeout, size cap, user agent, TLS check per target."""
 
@@ -104,25 +87,8 @@ class Fetcher:
         return bool((target.crawl or {}).get("verify_tls", self.default_verify))
 
     def get(self, url: str, target: Target | None) -> Fetched:
-        import requests
-
-        try:
-            with self.session.get(url, timeout=self.timeout, verify=self.verify_for(target), stream=True,
-                                  allow_redirects=True) as resp:
-                chunks, size = [], 0
-                for chunk in resp.iter_content(65536):
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= self.max_bytes:
-                        break
-                return Fetched(url=resp.url or url, status=resp.status_code, body=b"".join(chunks)[:self.max_bytes],
-                               headers=dict(resp.headers))
-        except requests.exceptions.SSLError as exc:
-            return Fetched(url=url, error=f"证书校验失败：{exc.__class__.__name__}")
-        except requests.exceptions.Timeout:
-            return Fetched(url=url, error=f"超时（{self.timeout:.0f} 秒）")
-        except requests.exceptions.RequestException as exc:
-            return Fetched(url=url, error=f"无法访问：{exc.__class__.__name__}")
+        return fetch(self.session, url, timeout=self.timeout, max_bytes=self.max_bytes,
+                     verify=self.verify_for(target))
 
 
 def _fail_reason(f: Fetched) -> str:
@@ -151,7 +117,7 @@ class Rechecker:
 
     def _evidence(self, fetched: Fetched) -> dict:
         sha = self.store.put_snapshot(fetched.body)
-        return {"snapshot": sha, "fetched_at": self.at.isoformat(), "url": fetched.url,
+        return {"snapshot": sha, "fetched_at": self.at.isoformat(), "url": fetched.final_url or fetched.url,
                 "http_status": fetched.status}
 
     def _rectify(self, f: Finding, note: str, evidence: dict) -> None:
