@@ -128,13 +128,16 @@ class StorePipeline:
         spider.crawl_stats = self.stats
 
     def finish_site(self, target: Target, report: SiteReport, at: datetime) -> None:
-        from scanner.site import check_site
+        from scanner.site import change_ratio, check_site, text_sketch
 
         scan = None
         if self.lexicon is not None:
             from scanner.content import scan_document
             scan = lambda text: scan_document(self.lexicon, text=text)  # noqa: E731
-        hits = check_site(report, target, slow_ms=self.slow_ms, scan=scan)
+        sketch = text_sketch(report.homepage_text) if report.homepage_ok else target.homepage_sketch
+        change = change_ratio(target.homepage_sketch, sketch) if report.homepage_ok and target.homepage_sketch else None
+        hits = check_site(report, target, slow_ms=self.slow_ms, scan=scan, homepage_change=change,
+                          change_history=target.homepage_changes)
         if self.ignore:
             hits = [h for h in hits if not self.ignore(None, h, target_id=target.id)]
         evidence = {"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat()} \
@@ -153,7 +156,10 @@ class StorePipeline:
             last_crawl_ok_at=at if not failed else target.last_crawl_ok_at,
             last_crawl_error=report.homepage_error if failed else "",
             error_kind=kind, consecutive_failures=(target.consecutive_failures + 1) if failed else 0,
-            crawl_errors=[{k: e.get(k) for k in ("url", "kind", "status", "error")} for e in report.errors[:50]])
+            crawl_errors=[{k: e.get(k) for k in ("url", "kind", "status", "error")} for e in report.errors[:50]],
+            homepage_sketch=sketch,
+            homepage_changes=(target.homepage_changes + [round(change, 3)])[-10:] if change is not None
+            else target.homepage_changes)
 
     def _rectify_gone(self, target_id: str, produced: set[str], report: SiteReport, at: datetime) -> None:
         """Page-based site findings that this crawl no longer sees are proposed as rectified."""

@@ -177,6 +177,8 @@ class Target(Record):
     followers: int | None = None
     down_since: datetime | None = None  # set by the probe while the site is reported down
     crawl_errors: list[dict] = field(default_factory=list)  # the last crawl's failed pages: url, kind, error
+    homepage_sketch: list[int] = field(default_factory=list)  # MinHash of the homepage text (defacement)
+    homepage_changes: list[float] = field(default_factory=list)  # recent crawl-to-crawl change ratios
 
     _datetime_fields = frozenset({"last_published_at", "last_crawl_ok_at", "last_crawl_at", "down_since"})
     REGISTRY_FIELDS = (

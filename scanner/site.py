@@ -6,6 +6,8 @@ at ingest; here are the checks that need the pages themselves.
 from __future__ import annotations
 
 import re
+import statistics
+import zlib
 from urllib.parse import urlsplit
 
 from govwatch.models import Hit, SiteReport, Target
@@ -113,6 +115,46 @@ def defaced(report: SiteReport, scan) -> list[Hit]:
                  url=report.homepage_url, snippet=bad[0].snippet, suggestion="立即关闭首页、排查入侵并恢复正常内容")]
 
 
+SKETCH_SIZE = 64
+SHINGLE = 5
+
+
+def text_sketch(text: str, k: int = SKETCH_SIZE) -> list[int]:
+    """A bottom-k MinHash sketch of the text's 5-character shingles: enough to estimate how much of
+    a homepage changed between two crawls without keeping the page."""
+    text = re.sub(r"\s+", "", text)
+    hashes = {zlib.crc32(text[i:i + SHINGLE].encode("utf-8")) for i in range(max(1, len(text) - SHINGLE + 1))}
+    return sorted(hashes)[:k]
+
+
+def change_ratio(before: list[int], after: list[int]) -> float:
+    """1 − estimated Jaccard similarity of two sketches (0: same page, 1: nothing in common)."""
+    if not before or not after:
+        return 0.0
+    k = min(len(before), len(after))
+    union_bottom = sorted(set(before) | set(after))[:k]
+    both = set(before) & set(after)
+    return 1.0 - sum(h in both for h in union_bottom) / k
+
+
+def unusual_change(ratio: float, history: list[float], *, floor: float = 0.7, min_history: int = 3) -> bool:
+    """A change far beyond the homepage's usual rate: at least ``floor`` of it is new, and more than
+    the usual change plus three standard deviations of the recent crawls."""
+    if len(history) < min_history or ratio < floor:
+        return False
+    usual = statistics.fmean(history)
+    spread = statistics.pstdev(history)
+    return ratio > usual + 3 * max(spread, 0.05)
+
+
+def defaced_by_change(report: SiteReport, ratio: float, history: list[float]) -> list[Hit]:
+    if not unusual_change(ratio, history):
+        return []
+    return [_hit("site.defaced", "veto", f"首页变化 {ratio:.0%}",
+                 f"首页内容变化 {ratio:.0%}，远超以往（近 {len(history)} 次平均 {statistics.fmean(history):.0%}），疑似被篡改",
+                 url=report.homepage_url, suggestion="立即核实首页内容；如属改版，请在名录中标注“升级改版”")]
+
+
 def domain(target: Target) -> list[Hit]:
     host = host_of(target.url)
     if not host or host.endswith(".gov.cn") or host == "gov.cn":
@@ -138,8 +180,10 @@ def meta_missing(report: SiteReport) -> list[Hit]:
                  url=report.meta_missing[0], suggestion="按政府网站网页设计规范补充元数据标签")]
 
 
-def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=None) -> list[Hit]:
-    """All page-based site checks for one crawl of one website target."""
+def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=None,
+               homepage_change: float | None = None, change_history: list[float] | None = None) -> list[Hit]:
+    """All page-based site checks for one crawl of one website target. ``homepage_change`` is how much
+    of the homepage changed since the last crawl; ``change_history`` the usual changes before it."""
     off = disabled_rules(target)
     site_hosts = {host_of(target.url), host_of(report.homepage_url)} | {
         host_of(c.url) for c in target.columns if c.url}
@@ -154,6 +198,9 @@ def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=
         hits += hijacked_links(report, scan)
         if report.homepage_ok:
             hits += defaced(report, scan)
+    if report.homepage_ok and homepage_change is not None and not target.in_maintenance(report.fetched_at) \
+            and not any(h.rule == "site.defaced" for h in hits):
+        hits += defaced_by_change(report, homepage_change, change_history or [])
     hits += domain(target)
     hits += meta_missing(report)
     return [h for h in hits if h.rule not in off]

@@ -85,3 +85,28 @@ def test_homepage_with_banned_content_is_defaced():
     hits = check_site(report(homepage_text="示范市人民政府 在线百家乐 注册送彩金"), TARGET, scan=scan)
     assert [(h.rule, h.severity) for h in hits] == [("site.defaced", "veto")]
     assert check_site(report(homepage_text="示范市人民政府 政务公开"), TARGET, scan=scan) == []
+
+
+def test_sketch_estimates_how_much_of_a_page_changed():
+    from scanner.site import change_ratio, text_sketch
+
+    base = "".join(f"示范市召开第{i}次政务公开工作推进会，研究部署下一阶段重点任务。" for i in range(60))
+    assert change_ratio(text_sketch(base), text_sketch(base)) == 0.0
+    edited = base.replace("第3次", "第三次")
+    assert change_ratio(text_sketch(base), text_sketch(edited)) < 0.2
+    hacked = "".join(f"本站已被黑客攻陷 HACKED BY X 第{i}号" for i in range(200))
+    assert change_ratio(text_sketch(base), text_sketch(hacked)) > 0.9
+
+
+def test_a_homepage_change_far_beyond_its_usual_rate_is_defacement():
+    usual = [0.05, 0.12, 0.08, 0.1]
+    hits = check_site(report(), TARGET, homepage_change=0.95, change_history=usual)
+    assert [(h.rule, h.severity) for h in hits] == [("site.defaced", "veto")]
+    # an ordinary day's news, too little history, a site that changes a lot anyway, or maintenance: no
+    assert check_site(report(), TARGET, homepage_change=0.15, change_history=usual) == []
+    assert check_site(report(), TARGET, homepage_change=0.95, change_history=usual[:2]) == []
+    assert check_site(report(), TARGET, homepage_change=0.95, change_history=[0.7, 0.9, 0.8, 0.85]) == []
+    from datetime import date
+    from govwatch.models import Maintenance
+    upgrading = Target(id="s", name="示范", url="http://www.demo.gov.cn/", maintenance=Maintenance("升级改版", date(2026, 12, 31)))
+    assert check_site(report(), upgrading, homepage_change=0.95, change_history=usual) == []
