@@ -5,24 +5,27 @@ every target with ``scanner.timeline``, records the findings, proposes open stal
 as rectified when their target published again, and returns the report behind
 ``govwatch zombies``.
 
-Cost: O(targets) reads (targets, column states, open timeline findings) and writes only for
-findings that are new or changed. Item rows are read only for
-* the report month's statistics: ``publication_times`` of the month so far (plus the lookback
-  the "days out of standard" needs), so the cost follows the month's posts, not the history;
+Cost: the nightly part reads every target, the column states kept at ingest and the open
+timeline findings, so it follows the number of targets and of open problems, not the items; it
+writes only findings that are new or changed (unchanged ones are refreshed once a week). Item rows
+are read only for
 * targets whose state runs past ``as_of`` (a future-dated item, or a replay with ``--as-of`` in
   the past): their states are rebuilt from their own items;
-* targets that came back to life (the newest item is the rectification evidence) and reprint
-  checks (the configured upstreams and their subordinates).
+* targets that came back to life (their newest item is the rectification evidence) and reprint
+  checks (the configured upstreams and their subordinates);
+* the report: its rows carry the month's statistics from ``publication_times`` of the month so
+  far (plus the lookback the "days out of standard" need), built on first access, so that cost
+  follows the month's posts and is paid only when someone reads the report.
 """
 from __future__ import annotations
 
 import gc
 import time
-from contextlib import contextmanager
-from functools import cached_property
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from functools import cached_property
 
 from crawler.ingest import OPEN_STATUSES, with_deadline
 from govwatch.models import (
@@ -85,6 +88,10 @@ class DetectionReport:
     def units(self) -> list[dict]:
         return roll_up(self.targets, self.rows)
 
+    def as_dict(self) -> dict:
+        """The run's summary (counts, timings), for the job log; ``to_dict`` is the whole report."""
+        return {"as_of": self.as_of.isoformat(), **self.stats}
+
     def to_dict(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "as_of_local": fmt_local(self.as_of), "month": self.month,
                 "period": {"start": self.period_start.isoformat(), "end": self.period_end.isoformat()},
@@ -93,13 +100,18 @@ class DetectionReport:
 
 @contextmanager
 def _gc_paused():
-    """Hundreds of thousands of short-lived, acyclic objects: full collections would only cost."""
+    """No garbage collection while hundreds of thousands of acyclic objects are built: collections
+    would traverse them again and again for nothing. On the way out, what was built moves straight
+    to the oldest generation (``freeze`` + ``unfreeze``), or the first young collection after
+    ``enable`` would traverse all of it at once."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

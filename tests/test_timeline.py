@@ -461,6 +461,10 @@ def test_detection_records_findings_once_and_reports_every_target(store):
     again = detect(store, NOW + timedelta(days=1))
     assert (again.stats["findings_new"], again.stats["findings_updated"], again.stats["findings_unchanged"]) == (0, 0, 2)
     assert len(store.list_findings()) == 2
+    # the job log gets the summary, not 100,000 rows
+    summary = again.as_dict()
+    assert summary["findings_unchanged"] == 2 and "targets" in summary and "rows" not in summary
+    assert summary["statuses"] == {STATUS_VETO: 1, STATUS_OK: 1, STATUS_UNKNOWN: 1}
     # a dry run records nothing
     store.upsert_targets([account("d")])
     feed(store, "d", 1, day(30))

@@ -110,12 +110,16 @@ _CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact))
 
 @contextmanager
 def _gc_paused():
+    """No collections while many acyclic objects are built; they then join the oldest generation
+    directly (``freeze`` + ``unfreeze``) instead of being traversed by the next young collection."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
