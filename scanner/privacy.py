@@ -167,11 +167,15 @@ def scan_privacy(text: str, field: str = "text", today: date | None = None) -> l
         for s2, e2 in spans:
             _judge(text, s2, e2, field, today, hits, mobiles)
     distinct = {d for _, _, d in mobiles}
+    id_spans = [(h.start, h.end) for h in hits if h.rule == "privacy.id_number"]
     for s, e, mobile in mobiles:
         masked = mobile[:3] + "****" + mobile[-4:]
         person = _person_nearby(text, s)
         if person:
             severity, detail = "medium", f"手机号紧邻个人姓名“{person}”"
+        elif any(abs(s - ie) <= 60 or abs(is_ - e) <= 60 for is_, ie in id_spans):
+            # a 公示 table row: name, ID number, phone — a person's record, not an office line
+            severity, detail = "medium", "手机号与身份证号同处一条个人记录"
         elif len(distinct) >= 3:
             severity, detail = "medium", f"正文列出 {len(distinct)} 个手机号"
         elif OFFICE_LABEL_RE.search(text[max(0, s - 12):s]):
