@@ -261,11 +261,10 @@ def _record(store: Store, settings, targets: list[Target], verdicts: dict[str, V
     new_ids = set(result.new) if result else set()
     reopened = 0
     for f in to_write:
-        if f.id in new_ids:
-            continue
         old = existing.get(f.id)
-        status = old.status if old is not None else getattr(store.get_finding(f.id), "status", "")
-        if status in ("rectified", "closed"):  # the problem is back; a false positive stays one
+        # marked 已整改 but still there: open again. What people closed (销号) or called a false
+        # positive stays as they decided, as on every rescan.
+        if f.id not in new_ids and old is not None and old.status == "rectified":
             store.transition_finding(f.id, "open", by="system", note="问题再次出现", at=now)
             reopened += 1
     rectified = _rectify_revived(store, existing, produced, verdicts, now, horizon)

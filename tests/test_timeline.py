@@ -520,10 +520,14 @@ def test_a_new_episode_opens_new_findings_and_a_returning_problem_reopens(store)
     assert report.stats["reopened"] == 1
     reopened = store.get_finding(empty[0].id)
     assert reopened.status == "open" and reopened.history[-1]["note"] == "问题再次出现"
-    # a false positive stays one
+    # a false positive stays one, and so does what people closed
     store.transition_finding(empty[0].id, "false_positive", by="值班员")
     detect(store, NOW + timedelta(days=2))
     assert store.get_finding(empty[0].id).status == "false_positive"
+    store.transition_finding(empty[0].id, "open", by="值班员")
+    store.transition_finding(empty[0].id, "closed", by="管理员", note="栏目保留，已说明")
+    assert detect(store, NOW + timedelta(days=3)).stats["reopened"] == 0
+    assert store.get_finding(empty[0].id).status == "closed"
 
 
 def test_column_coming_back_is_rectified_with_its_own_newest_item(store):
