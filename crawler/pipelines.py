@@ -61,6 +61,7 @@ class StorePipeline:
         settings.data["db"] = s.get("GOVWATCH_DB") or settings.db
         self.store = open_store(settings=settings)
         self.deadline_days = settings.deadlines_days
+        self.thresholds = settings.thresholds
         self.slow_ms = settings.threshold("slow_ms")
         self.lexicon = self.on_findings = self.ingestor = self.ignore = None
         self.pending: list[Item] = []
@@ -78,7 +79,8 @@ class StorePipeline:
         self.lexicon = hooks.get("lexicon")
         self.on_findings = hooks.get("on_findings")
         self.ignore = hooks.get("ignore")
-        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=self.ignore)
+        self.ingestor = Ingestor(self.store, self.lexicon, self.deadline_days, ignore=self.ignore,
+                                 thresholds=self.thresholds)
 
     def process_item(self, data, spider=None):
         if "_snapshot_for" in data:

@@ -19,18 +19,16 @@ are read only for
 """
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import cached_property
 
 from crawler.ingest import OPEN_STATUSES, with_deadline
 from govwatch.models import (
-    OWNER_LEVELS, PLATFORM_LABELS, TZ, Finding, Item, Target, aware, finding_id, fmt_local, local_day,
-    now as _now,
+    OWNER_LEVELS, PLATFORM_LABELS, TZ, Finding, Item, Target, aware, finding_id, fmt_local, gc_paused,
+    local_day, now as _now,
 )
 from govwatch.store import ColumnState, FindingFilter, Store
 from scanner.timeline import (
@@ -74,14 +72,14 @@ class DetectionReport:
         """target id → PeriodStats of the month so far (empty without ``monthly``)."""
         if not self.monthly:
             return {}
-        with _gc_paused():
+        with gc_paused():
             return _month_stats(self.store, self.targets, self.verdicts, self.as_of, self.period_start,
                                 self.period_end)
 
     @cached_property
     def rows(self) -> list[dict]:
         month = self.month_stats
-        with _gc_paused():
+        with gc_paused():
             return [_row(t, self.verdicts[t.id], month.get(t.id)) for t in self.targets]
 
     @cached_property
@@ -98,23 +96,6 @@ class DetectionReport:
                 "stats": self.stats, "targets": self.rows, "units": self.units}
 
 
-@contextmanager
-def _gc_paused():
-    """No garbage collection while hundreds of thousands of acyclic objects are built: collections
-    would traverse them again and again for nothing. On the way out, what was built moves straight
-    to the oldest generation (``freeze`` + ``unfreeze``), or the first young collection after
-    ``enable`` would traverse all of it at once."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
-
-
 def end_of_day(day: date) -> datetime:
     """The last instant of a Beijing calendar day: ``--as-of 2026-11-15`` judges as of that day."""
     return datetime.combine(day, dtime(23, 59, 59, 999999), TZ)
@@ -126,7 +107,7 @@ def run_detection(store: Store, settings, as_of: datetime | None = None, *, reco
     record the findings and propose revived targets' staleness findings as rectified. The
     returned report builds its rows (with the month's statistics unless ``monthly`` is false) when
     first read."""
-    with _gc_paused():
+    with gc_paused():
         return _run(store, settings, as_of, record, monthly)
 
 

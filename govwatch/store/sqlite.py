@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import gzip
 import json
 import os
@@ -14,7 +13,8 @@ from pathlib import Path
 from typing import Iterator
 
 from govwatch.models import (
-    UTC, Alert, Check, Column, Contact, Finding, Item, Maintenance, Run, Target, aware, stable_id,
+    UTC, Alert, Check, Column, Contact, Finding, Item, Maintenance, Run, Target, aware, gc_paused,
+    stable_id,
 )
 from govwatch.store.base import (
     ColumnState, FindingFilter, StoreError, UpsertResult, apply_transition, compress,
@@ -106,21 +106,6 @@ _TARGET_FACTORIES = {f.name: f.default_factory for f in dataclasses.fields(Targe
                      if f.default_factory is not dataclasses.MISSING}
 _COLUMN_FIELDS = frozenset(f.name for f in dataclasses.fields(Column))
 _CONTACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Contact))
-
-
-@contextmanager
-def _gc_paused():
-    """No collections while many acyclic objects are built; they then join the oldest generation
-    directly (``freeze`` + ``unfreeze``) instead of being traversed by the next young collection."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 def _is_default(name: str, value) -> bool:
@@ -256,7 +241,7 @@ class SqliteStore:
     def list_targets(self, enabled_only: bool = False) -> list[Target]:
         sql = "SELECT data FROM targets" + (" WHERE enabled=1" if enabled_only else "") + " ORDER BY id"
         rows = self.db.execute(sql).fetchall()
-        with _gc_paused():  # 100,000 new objects would trigger many full collections for nothing
+        with gc_paused():  # 100,000 new objects would trigger many full collections for nothing
             return [_target(r[0]) for r in rows]
 
     def update_target_state(self, target_id: str, **fields) -> None:
