@@ -477,7 +477,8 @@ def _stale_limits(settings, target: Target) -> dict:
 
 
 def update_state(settings, target: Target, last: datetime | None, as_of: datetime) -> tuple[str, str, int | None]:
-    """(requirement, verdict, days without update) of one target as of ``as_of``."""
+    """(requirement, verdict, days without update) of one target as of ``as_of``, with the day
+    convention of ``scanner.timeline``: a limit of N days is broken when more than N days passed."""
     limits = _stale_limits(settings, target)
     days = None if last is None else max(0, (as_of.astimezone(TZ).date() - last.astimezone(TZ).date()).days)
     if target.platform == "website":
@@ -494,14 +495,14 @@ def update_state(settings, target: Target, last: datetime | None, as_of: datetim
     if target.platform == "website":
         if days > limits["stale"]:
             return requirement, f"单项否决（{days}天未更新）", days
-        if days >= limits["stale"] * float(settings.data["thresholds"].get("column_warn_ratio", 0.8)):
+        if days > limits["stale"] * float(settings.data["thresholds"].get("column_warn_ratio", 0.8)):
             return requirement, "即将超期", days
         return requirement, "正常", days
-    if days >= limits["zombie"]:
+    if days > limits["zombie"]:
         return requirement, f"僵尸账号（{days}天未更新）", days
-    if days >= limits["zombie_candidate"]:
+    if days > limits["zombie_candidate"]:
         return requirement, f"疑似僵尸（{days}天未更新）", days
-    if days >= limits["veto"]:
+    if days > limits["veto"]:
         return requirement, f"单项否决（{days}天未更新）", days
     if days > limits["stale"]:
         return requirement, f"更新不及时（{days}天未更新）", days

@@ -318,3 +318,21 @@ def test_export_command(tmp_path, capsys):
     # re-exporting replaces the package
     assert main(["export", "--month", "2026-10", "--out", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["govwatch-2026-10", "govwatch-2026-10.zip"]
+
+
+def test_update_state_follows_the_timeline_day_convention():
+    """The export's 更新情况 agrees with the nightly detection at every boundary."""
+    from datetime import timedelta
+
+    from govwatch.evidence import update_state
+
+    settings = load_settings(env={})
+    account = Target(id="wx", name="公众号", platform="wechat", last_crawl_ok_at=OCT)
+    expected = {7: "正常", 8: "更新不及时", 14: "更新不及时", 15: "单项否决", 90: "单项否决",
+                91: "疑似僵尸", 365: "疑似僵尸", 366: "僵尸账号"}
+    for days, verdict in expected.items():
+        _, got, n = update_state(settings, account, OCT - timedelta(days=days), OCT)
+        assert n == days and got.startswith(verdict), (days, got)
+    site = Target(id="s", name="网站", platform="website", last_crawl_ok_at=OCT)
+    assert update_state(settings, site, OCT - timedelta(days=14), OCT)[1] == "即将超期"
+    assert update_state(settings, site, OCT - timedelta(days=15), OCT)[1].startswith("单项否决")
