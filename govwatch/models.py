@@ -5,6 +5,7 @@ Every datetime is timezone-aware. Day boundaries and display use Asia/Shanghai (
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 from contextlib import contextmanager
@@ -107,24 +108,29 @@ class Record:
     """Mixin: dict conversion for dataclasses (datetimes as ISO strings with ``jsonable``)."""
 
     def to_dict(self, jsonable: bool = False) -> dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d = {name: getattr(self, name) for name in _field_names(type(self))}
         return _to_jsonable(d) if jsonable else d
 
     @classmethod
     def from_dict(cls, d: dict):
-        names = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs = {}
-        for k, v in d.items():
-            if k not in names:
-                continue
-            if isinstance(v, str) and k in cls._datetime_fields:
-                v = datetime.fromisoformat(v)
-            if isinstance(v, datetime):
-                v = aware(v)
-            kwargs[k] = v
+        # hot: the nightly detection loads every open finding; field names are looked up once per class
+        names = _field_names(cls)
+        kwargs = {k: v for k, v in d.items() if k in names}
+        for k in cls._datetime_fields:
+            v = kwargs.get(k)
+            if isinstance(v, str):
+                kwargs[k] = datetime.fromisoformat(v) if v else None
+            elif isinstance(v, datetime) and v.tzinfo is None:
+                kwargs[k] = v.replace(tzinfo=UTC)
         return cls(**kwargs)
 
     _datetime_fields: frozenset = frozenset()
+
+
+@functools.cache
+def _field_names(cls) -> dict[str, None]:
+    """A dataclass's field names, in order, with O(1) membership."""
+    return dict.fromkeys(f.name for f in dataclasses.fields(cls))
 
 
 @dataclass
