@@ -50,6 +50,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from govwatch.findings import OPEN_STATUSES, is_overdue, last_change, status_at
 from govwatch.models import (
@@ -367,22 +368,20 @@ def offline_html(raw: bytes, *, url: str, fetched_at: datetime | None, sha256: s
 
 # ---------------------------------------------------------------------------- writers
 
-class Sink:
+class Sink(Protocol):
     """Where rows and evidence go: the workbook and the snapshots folder (bench/export.py plugs in
     a CSV sink to time the same rows)."""
 
-    def row(self, sheet: str, values: list) -> None:
-        raise NotImplementedError
+    def row(self, sheet: str, values: list) -> None: ...
 
     def snapshot(self, sha256: str, url: str, fetched_at: datetime | None) -> str:
         """Relative path of the offline copy of snapshot ``sha256`` ("" when the store lacks it)."""
-        raise NotImplementedError
 
     def finding(self, record: dict) -> None:
-        pass
+        """Every finding of the export, as one JSON-ready record (findings.jsonl)."""
 
 
-class PackageSink(Sink):
+class PackageSink:
     def __init__(self, store: Store, folder: Path):
         from openpyxl import Workbook
 
