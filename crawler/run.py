@@ -36,6 +36,10 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     signatures = {t.id: store.item_signatures(t.id) for t in sites}
     opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level)
     opts["GOVWATCH_PROGRESS"] = progress
+    # Scrapy's own (English) log goes to a file; the console is for the Chinese progress and summary
+    log_dir = settings.var_path / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    opts["LOG_FILE"] = str(log_dir / "crawl.log")
     process = CrawlerProcess(opts)
     crawler = process.create_crawler(SiteSpider)
     hooks = {"lexicon": lexicon, "on_findings": on_findings, "ignore": ignore}
@@ -44,7 +48,7 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     spider = crawler.spider
     result.pages = spider.pages_fetched
     result.reports = spider.reports
-    result.stats = getattr(spider, "crawl_stats").as_dict() if hasattr(spider, "crawl_stats") else {}
+    result.stats = spider.crawl_stats.as_dict()
     result.scrapy = {k: v for k, v in (crawler.stats.get_stats() or {}).items()
                      if isinstance(v, (int, float, str))}
     return result

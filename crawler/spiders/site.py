@@ -44,6 +44,7 @@ class SiteSpider(scrapy.Spider):
         self.column_urls: dict[str, set[str]] = {}  # target -> its column list pages (never articles)
         self.started = now()
         self.pages_fetched = 0
+        self.crawl_stats = None  # set by the pipeline when the spider closes
 
     # ---------------------------------------------------------------- helpers
     def _crawl_opt(self, target: Target, name: str):
