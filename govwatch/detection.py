@@ -35,7 +35,7 @@ from scanner.timeline import (
     ACCOUNT_SCOPE, HOMEPAGE_COLUMN, NIGHTLY_RULES, REPRINT_SCOPE, STATUS_EMPTY, STATUS_OK,
     STATUS_UNKNOWN, STATUS_ZOMBIE, STATUS_ZOMBIE_CANDIDATE, STATUSES, UNTIMED_PLATFORMS,
     STALENESS_RULES, Scope, ThresholdBook, Verdict, judge_reprints, judge_target, period_stats,
-    reprint_sources,
+    plainly_current, reprint_sources,
 )
 
 # Unchanged open findings are rewritten (to refresh last_seen_at and the evidence) at most this
@@ -55,10 +55,13 @@ class DetectionReport:
     report (``govwatch zombies``, the monthly export) reads the month's publication times then."""
 
     def __init__(self, *, store: Store, targets: list[Target], verdicts: dict[str, Verdict], as_of: datetime,
-                 stats: dict, new_findings: list[Finding], monthly: bool = True):
+                 stats: dict, new_findings: list[Finding], monthly: bool = True,
+                 book: ThresholdBook | None = None, current: dict[str, int] | None = None):
         self.store = store
-        self.targets = targets
-        self.verdicts = verdicts
+        self._judged = targets
+        self._verdicts = verdicts
+        self._book = book or ThresholdBook()
+        self._current = current or {}  # plainly current targets the run did not load
         self.as_of = as_of
         self.stats = stats
         self.new_findings = new_findings  # for alerting
@@ -66,6 +69,23 @@ class DetectionReport:
         self.period_end = local_day(as_of)
         self.period_start = self.period_end.replace(day=1)
         self.month = self.period_start.strftime("%Y-%m")
+
+    @cached_property
+    def targets(self) -> list[Target]:
+        """Every judged target; the plainly current ones are loaded and judged now (same verdict)."""
+        if not self._current:
+            return self._judged
+        horizon = self.as_of + timedelta(minutes=float(self._book.base["future_date_tolerance_minutes"]))
+        with gc_paused():
+            rest = self.store.get_targets(list(self._current))
+            verdicts, _ = _judge(self.store, rest, self.as_of, horizon, self._book)
+        self._verdicts.update(verdicts)
+        return sorted([*self._judged, *rest], key=lambda t: t.id)
+
+    @cached_property
+    def verdicts(self) -> dict[str, Verdict]:
+        self.targets  # noqa: B018 (completes the verdicts)
+        return self._verdicts
 
     @cached_property
     def month_stats(self) -> dict:
@@ -125,35 +145,53 @@ def _run(store: Store, settings, as_of: datetime | None, record: bool, monthly: 
     book = ThresholdBook(settings.data["thresholds"])
     horizon = now + timedelta(minutes=float(book.base["future_date_tolerance_minutes"]))
 
-    targets = [t for t in store.list_targets(enabled_only=True) if t.platform not in UNTIMED_PLATFORMS]
+    summaries = [s for s in store.target_summaries(enabled_only=True) if s.platform not in UNTIMED_PLATFORMS]
+    existing = _existing_findings(store) if record else {}
     lap("targets")
+    # Most accounts posted recently and their collectors are fine: their verdict is 正常 without
+    # loading them. Everything else, and every target with a finding to refresh or rectify, is
+    # judged in full.
+    flagged = {f.target_id for f in existing.values()}
+    current: dict[str, int] = {}
+    for summary in summaries:
+        days = None if summary.id in flagged else plainly_current(summary, now, book)
+        if days is not None:
+            current[summary.id] = days
+    targets = store.get_targets([s.id for s in summaries if s.id not in current])
+    verdicts, ahead = _judge(store, targets, now, horizon, book)
+    _judge_reprints(store, targets, verdicts, now, book)
+    lap("judge")
+
+    statuses = Counter(v.status for v in verdicts.values())
+    statuses[STATUS_OK] += len(current)
+    stats: dict = {"targets": len(summaries), "judged_in_full": len(targets),
+                   "rebuilt_from_items": len(ahead), "statuses": dict(statuses)}
+    new_findings: list[Finding] = []
+    if record:
+        new_findings = _record(store, settings, targets, verdicts, existing, now, horizon, stats)
+        lap("findings")
+    stats["timings"] = timings
+    stats["elapsed_s"] = round(time.perf_counter() - started, 3)
+    return DetectionReport(store=store, targets=targets, verdicts=verdicts, as_of=now, stats=stats,
+                           new_findings=new_findings, monthly=monthly, book=book, current=current)
+
+
+def _judge(store: Store, targets: list[Target], now: datetime, horizon: datetime,
+           book: ThresholdBook) -> tuple[dict[str, Verdict], set[str]]:
+    """Verdicts of ``targets`` from the column states kept at ingest (rebuilt from items for a
+    target whose state runs past "now": future-dated items, or a replay)."""
     states: dict[str, list] = defaultdict(list)
-    ahead = set()  # targets whose state runs past "now": future-dated items, or a replay
-    for st in store.column_states():
+    ahead = set()
+    for st in store.column_states(target_ids=[t.id for t in targets]):
         states[st.target_id].append(st)
         if st.last_published_at is not None and st.last_published_at > horizon:
             ahead.add(st.target_id)
-    lap("column_states")
     for t in targets:
         if t.id in ahead or (t.id not in states and t.last_published_at is not None
                              and aware(t.last_published_at) > horizon):
             states[t.id] = states_from_items(store, t.id, horizon)
             ahead.add(t.id)
-
-    verdicts = {t.id: judge_target(t, states.get(t.id, ()), now, book) for t in targets}
-    _judge_reprints(store, targets, verdicts, now, book)
-    lap("judge")
-
-    stats: dict = {"targets": len(targets), "rebuilt_from_items": len(ahead & verdicts.keys()),
-                   "statuses": dict(Counter(v.status for v in verdicts.values()))}
-    new_findings: list[Finding] = []
-    if record:
-        new_findings = _record(store, settings, targets, verdicts, now, horizon, stats)
-        lap("findings")
-    stats["timings"] = timings
-    stats["elapsed_s"] = round(time.perf_counter() - started, 3)
-    return DetectionReport(store=store, targets=targets, verdicts=verdicts, as_of=now, stats=stats,
-                           new_findings=new_findings, monthly=monthly)
+    return {t.id: judge_target(t, states.get(t.id, ()), now, book) for t in targets}, ahead
 
 
 def states_from_items(store: Store, target_id: str, horizon: datetime) -> list[ColumnState]:
@@ -211,13 +249,18 @@ def _evidence(v: Verdict, scope: str, now: datetime) -> dict:
     return ev
 
 
-def _record(store: Store, settings, targets: list[Target], verdicts: dict[str, Verdict], now: datetime,
-            horizon: datetime, stats: dict) -> list[Finding]:
+def _existing_findings(store: Store) -> dict[str, Finding]:
+    """The nightly rules' findings that a run may refresh, reopen or rectify."""
     existing: dict[str, Finding] = {}
     for prefix in _RULE_PREFIXES:
         for f in store.list_findings(FindingFilter(rule_prefix=prefix, status=(*OPEN_STATUSES, "rectified"))):
             if f.rule in NIGHTLY_RULES:
                 existing[f.id] = f
+    return existing
+
+
+def _record(store: Store, settings, targets: list[Target], verdicts: dict[str, Verdict],
+            existing: dict[str, Finding], now: datetime, horizon: datetime, stats: dict) -> list[Finding]:
     deadlines = settings.data.get("deadlines_days")
     produced: set[str] = set()
     to_write: list[Finding] = []

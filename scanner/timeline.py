@@ -219,13 +219,18 @@ class ThresholdBook:
         self.base = _merged(DEFAULTS["thresholds"], base) if base is not None else DEFAULTS["thresholds"]
         self._cache: dict[tuple[str, str], dict] = {}
 
-    def for_target(self, target: Target) -> dict:
-        key = (target.platform, target.content_type)
+    def for_kind(self, platform: str, content_type: str) -> dict:
+        """The thresholds of every target of this platform and content type without own rules."""
+        key = (platform, content_type)
         th = self._cache.get(key)
         if th is None:
-            th = _merged(self.base, (self.base.get("by_platform") or {}).get(target.platform))
-            th = _merged(th, (self.base.get("by_content_type") or {}).get(target.content_type))
-            th = self._cache[key] = _derived(th, target.content_type)
+            th = _merged(self.base, (self.base.get("by_platform") or {}).get(platform))
+            th = _merged(th, (self.base.get("by_content_type") or {}).get(content_type))
+            th = self._cache[key] = _derived(th, content_type)
+        return th
+
+    def for_target(self, target: Target) -> dict:
+        th = self.for_kind(target.platform, target.content_type)
         rules = target.rules
         if rules:
             over = {k: v for k, v in rules.items() if k in th and k not in _OVERRIDE_SECTIONS}
@@ -384,6 +389,26 @@ def judge_target(target: Target, states: Iterable, now: datetime,
     if off:
         verdict.keep(lambda h: h.rule not in off)
     return verdict
+
+
+def plainly_current(summary, now: datetime, book: ThresholdBook) -> int | None:
+    """Days since the last post when an account is plainly current, else None.
+
+    ``summary`` has the fields of ``govwatch.store.TargetSummary``. Plainly current: an account
+    (not a website: columns need judging) without rules of its own, whose collector is healthy
+    and recent, with a last post no later than ``now`` and inside the warning band. Its verdict is
+    正常 with no finding, exactly what ``judge_target`` would say, so the nightly run can skip
+    loading it (tests/test_timeline.py checks the two agree)."""
+    if summary.platform == "website" or summary.has_rules or summary.consecutive_failures or summary.error_kind:
+        return None
+    last, ok = summary.last_published_at, summary.last_crawl_ok_at
+    if last is None or ok is None or last > now:
+        return None
+    th = book.for_kind(summary.platform, summary.content_type)
+    if th["_crawl_age_s"] and (now - ok).total_seconds() > th["_crawl_age_s"]:
+        return None
+    days = max(0, _today(now) - local_day_number(last))
+    return days if days <= th["_ratio"] * th["_account_days"] else None
 
 
 def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime, th: dict,

@@ -231,3 +231,24 @@ def test_rescan_keeps_the_first_evidence(store):
     store.upsert_findings([finding(evidence={"snapshot": "b" * 64})], at=T0 + timedelta(days=1))
     got = store.get_finding(finding().id)
     assert got.evidence["snapshot"] == "a" * 64 and got.evidence["latest_snapshot"] == "b" * 64
+
+
+def test_target_summaries_and_batch_reads(store):
+    ok = T0 - timedelta(hours=3)
+    store.upsert_targets([target(), target("wx", platform="wechat", content_type="video", rules={"account_stale_days": 3}),
+                          target("off", enabled=False)])
+    store.update_target_state("wx", last_crawl_ok_at=ok, consecutive_failures=2, error_kind="blocked")
+    store.upsert_items([item(1, days_ago=2)])
+    got = {s.id: s for s in store.target_summaries()}
+    assert set(got) == {"site-a", "wx"}
+    assert got["site-a"].platform == "website" and got["site-a"].content_type == "text"
+    assert got["site-a"].has_rules is False and got["site-a"].last_published_at == T0 - timedelta(days=2)
+    assert got["site-a"].consecutive_failures == 0 and got["site-a"].error_kind == ""
+    wx = got["wx"]
+    assert (wx.content_type, wx.has_rules, wx.last_crawl_ok_at, wx.consecutive_failures, wx.error_kind) == \
+        ("video", True, ok, 2, "blocked")
+    assert len(store.target_summaries(enabled_only=False)) == 3
+    assert [t.id for t in store.get_targets(["wx", "site-a", "nobody"])] == ["site-a", "wx"]
+    store.upsert_items([item(2, tid="wx", column="")])
+    assert {c.target_id for c in store.column_states(target_ids=["wx"])} == {"wx"}
+    assert {c.target_id for c in store.column_states(target_ids=[])} == set()

@@ -615,3 +615,32 @@ def test_reprint_findings_through_detection(store):
     late = store.list_findings(FindingFilter(rule_prefix="timeline.reprint_late"))
     assert [f.url for f in late] == ["http://www.city.gov.cn/yw/1.html"]
     assert late[0].target_id == "a" and report.rows[1]["status"] == STATUS_OK
+
+
+def test_plainly_current_agrees_with_the_full_judgment():
+    """The nightly shortcut never skips a target the full judgment would flag or warn about."""
+    from govwatch.store import TargetSummary
+    from scanner.timeline import STATUS_OK, ThresholdBook, judge_target, plainly_current
+
+    rng = random.Random(5)
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=TZ)
+    book = ThresholdBook(load_settings(env={}).thresholds)
+    skipped = 0
+    for n in range(3000):
+        platform = rng.choice(["wechat", "weibo", "douyin", "website"])
+        last = None if rng.random() < 0.05 else now - timedelta(hours=rng.uniform(-30, 24 * 20))
+        ok = None if rng.random() < 0.05 else now - timedelta(hours=rng.uniform(0, 100))
+        t = Target(id=f"t{n}", name="x", platform=platform, content_type=rng.choice(["text", "video"]),
+                   rules=rng.choice([{}, {}, {}, {"account_stale_days": 3}]), last_published_at=last,
+                   last_crawl_ok_at=ok, consecutive_failures=rng.choice([0, 0, 0, 1]),
+                   error_kind=rng.choice(["", "", "", "blocked"]))
+        summary = TargetSummary(t.id, t.platform, t.content_type, bool(t.rules), last, ok,
+                                t.consecutive_failures, t.error_kind)
+        states = [ColumnState(t.id, "", last, 1)] if last else []
+        days = plainly_current(summary, now, book)
+        if days is None:
+            continue
+        skipped += 1
+        v = judge_target(t, states, now, book)
+        assert (v.status, v.hits, v.days_since) == (STATUS_OK, [], days), (t, v.status)
+    assert skipped > 100  # the shortcut does apply to ordinary accounts

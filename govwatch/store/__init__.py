@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govwatch.store.base import ColumnState, FindingFilter, Store, StoreError, UpsertResult
+from govwatch.store.base import (
+    ColumnState, FindingFilter, Store, StoreError, TargetSummary, UpsertResult,
+)
 
-__all__ = ["ColumnState", "FindingFilter", "Store", "StoreError", "UpsertResult", "open_store"]
+__all__ = ["ColumnState", "FindingFilter", "Store", "StoreError", "TargetSummary", "UpsertResult", "open_store"]
 
 
 def open_store(db: str | None = None, settings=None) -> Store:

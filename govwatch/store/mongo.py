@@ -11,7 +11,7 @@ from typing import Iterator
 
 from govwatch.models import Alert, Check, Finding, Item, Run, Target, aware, stable_id
 from govwatch.store.base import (
-    ColumnState, FindingFilter, StoreError, UpsertResult, apply_transition, compress,
+    ColumnState, FindingFilter, StoreError, TargetSummary, UpsertResult, apply_transition, compress,
     merge_finding, merge_registry, snapshot_key, stamp,
 )
 
@@ -101,6 +101,18 @@ class MongoStore:
         query = {"enabled": True} if enabled_only else {}
         return [_load(Target, d) for d in self.mdb.targets.find(query).sort("_id", 1)]
 
+    def target_summaries(self, enabled_only: bool = True) -> list[TargetSummary]:
+        fields = {"platform": 1, "content_type": 1, "rules": 1, "last_published_at": 1, "last_crawl_ok_at": 1,
+                  "consecutive_failures": 1, "error_kind": 1}
+        cursor = self.mdb.targets.find({"enabled": True} if enabled_only else {}, fields).sort("_id", 1)
+        return [TargetSummary(d["_id"], d.get("platform") or "website", d.get("content_type") or "text",
+                              bool(d.get("rules")), aware(d.get("last_published_at")),
+                              aware(d.get("last_crawl_ok_at")), d.get("consecutive_failures") or 0,
+                              d.get("error_kind") or "") for d in cursor]
+
+    def get_targets(self, target_ids: list[str]) -> list[Target]:
+        return [_load(Target, d) for d in self.mdb.targets.find({"_id": {"$in": list(target_ids)}}).sort("_id", 1)]
+
     def update_target_state(self, target_id: str, **fields) -> None:
         res = self.mdb.targets.update_one({"_id": target_id}, {"$set": _bson(fields)})
         if res.matched_count == 0:
@@ -185,8 +197,11 @@ class MongoStore:
     def set_item_state(self, item_id: str, state: str, at: datetime | None = None) -> None:
         self.mdb.items.update_one({"_id": item_id}, {"$set": {"state": state, "last_seen_at": stamp(at)}})
 
-    def column_states(self, target_id: str | None = None) -> list[ColumnState]:
+    def column_states(self, target_id: str | None = None,
+                      target_ids: list[str] | None = None) -> list[ColumnState]:
         query = {"target_id": target_id} if target_id else {}
+        if not target_id and target_ids is not None:
+            query = {"target_id": {"$in": list(target_ids)}}
         return [ColumnState(d["target_id"], d["column"], aware(d.get("last_published_at")), d.get("items", 0))
                 for d in self.mdb.columns.find(query)]
 

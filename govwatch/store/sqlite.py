@@ -17,7 +17,7 @@ from govwatch.models import (
     stable_id,
 )
 from govwatch.store.base import (
-    ColumnState, FindingFilter, StoreError, UpsertResult, apply_transition, compress,
+    ColumnState, FindingFilter, StoreError, TargetSummary, UpsertResult, apply_transition, compress,
     merge_finding, merge_registry, snapshot_key, stamp,
 )
 
@@ -27,7 +27,13 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS targets (
     id TEXT PRIMARY KEY, platform TEXT, owner TEXT, parent TEXT, enabled INTEGER,
-    last_published_at TEXT, status TEXT, data TEXT NOT NULL);
+    last_published_at TEXT, status TEXT, data TEXT NOT NULL,
+    -- collector health, extracted once at write time: nightly detection reads it for every target
+    content_type TEXT GENERATED ALWAYS AS (json_extract(data, '$.content_type')) STORED,
+    has_rules INTEGER GENERATED ALWAYS AS (coalesce(json_extract(data, '$.rules'), '{}') != '{}') STORED,
+    last_crawl_ok_at TEXT GENERATED ALWAYS AS (json_extract(data, '$.last_crawl_ok_at')) STORED,
+    consecutive_failures INTEGER GENERATED ALWAYS AS (json_extract(data, '$.consecutive_failures')) STORED,
+    error_kind TEXT GENERATED ALWAYS AS (json_extract(data, '$.error_kind')) STORED);
 CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY, target_id TEXT NOT NULL, platform TEXT, column_name TEXT, url TEXT,
     title TEXT, published_at TEXT, published_at_source TEXT, source TEXT, author TEXT, text TEXT,
@@ -78,6 +84,12 @@ ITEM_UPSERT = (
     + ", scanned_with=CASE WHEN items.content_hash = excluded.content_hash "
       "THEN items.scanned_with ELSE '' END"
 )
+
+
+def _chunks(ids: list, size: int = 900):
+    """Slices of ``ids`` that stay under SQLite's bound-variable limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def ts(dt: datetime | None) -> str | None:
@@ -244,6 +256,25 @@ class SqliteStore:
         with gc_paused():  # 100,000 new objects would trigger many full collections for nothing
             return [_target(r[0]) for r in rows]
 
+    def target_summaries(self, enabled_only: bool = True) -> list[TargetSummary]:
+        """Read from the generated columns, without decoding whole documents; fields at their
+        default are absent from the compact documents and come back as NULL."""
+        sql = ("SELECT id, platform, content_type, has_rules, last_published_at, last_crawl_ok_at, "
+               "consecutive_failures, error_kind FROM targets"
+               + (" WHERE enabled=1" if enabled_only else "") + " ORDER BY id")
+        with gc_paused():
+            return [TargetSummary(i, p or "website", ct or "text", bool(rules), parse_ts(pub),
+                                  aware(datetime.fromisoformat(ok)) if ok else None, cf or 0, ek or "")
+                    for i, p, ct, rules, pub, ok, cf, ek in self.db.execute(sql)]
+
+    def get_targets(self, target_ids: list[str]) -> list[Target]:
+        rows = []
+        for chunk in _chunks(list(target_ids)):
+            rows += self.db.execute(f"SELECT data FROM targets WHERE id IN ({','.join('?' * len(chunk))})",
+                                    chunk).fetchall()
+        with gc_paused():
+            return sorted((_target(r[0]) for r in rows), key=lambda t: t.id)
+
     def update_target_state(self, target_id: str, **fields) -> None:
         with self._tx() as db:
             row = db.execute("SELECT data FROM targets WHERE id=?", (target_id,)).fetchone()
@@ -287,8 +318,7 @@ class SqliteStore:
     @staticmethod
     def _hashes(db, ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for start in range(0, len(ids), 900):  # stay under SQLite's variable limit
-            chunk = ids[start:start + 900]
+        for chunk in _chunks(ids):
             sql = f"SELECT id, content_hash FROM items WHERE id IN ({','.join('?' * len(chunk))})"
             found.update(db.execute(sql, chunk).fetchall())
         return found
@@ -374,9 +404,21 @@ class SqliteStore:
         with self._tx() as db:
             db.execute("UPDATE items SET state=?, last_seen_at=? WHERE id=?", (state, ts(stamp(at)), item_id))
 
-    def column_states(self, target_id: str | None = None) -> list[ColumnState]:
+    def column_states(self, target_id: str | None = None,
+                      target_ids: list[str] | None = None) -> list[ColumnState]:
         sql = "SELECT target_id, column_name, last_published_at, items FROM column_state"
-        rows = self.db.execute(sql + " WHERE target_id=?", (target_id,)) if target_id else self.db.execute(sql)
+        if target_id:
+            rows = self.db.execute(sql + " WHERE target_id=?", (target_id,)).fetchall()
+        elif target_ids is not None and len(target_ids) > 2000:
+            # many targets: one scan of the table beats dozens of IN (...) lookups
+            wanted = set(target_ids)
+            rows = [r for r in self.db.execute(sql).fetchall() if r[0] in wanted]
+        elif target_ids is not None:
+            rows = []
+            for chunk in _chunks(list(target_ids)):
+                rows += self.db.execute(f"{sql} WHERE target_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        else:
+            rows = self.db.execute(sql).fetchall()
         return [ColumnState(t, c, parse_ts(p), n) for t, c, p, n in rows]
 
     def record_column_listing(self, target_id: str, column: str, latest: datetime | None,
@@ -560,8 +602,7 @@ class SqliteStore:
     def publication_times(self, target_ids: list[str], since: datetime,
                           until: datetime) -> dict[str, list[datetime]]:
         out: dict[str, list[datetime]] = {t: [] for t in target_ids}
-        for start in range(0, len(target_ids), 900):
-            chunk = target_ids[start:start + 900]
+        for chunk in _chunks(list(target_ids)):
             rows = self.db.execute(
                 f"SELECT target_id, published_at FROM items WHERE target_id IN ({','.join('?' * len(chunk))}) "
                 "AND published_at >= ? AND published_at < ? AND state='live' ORDER BY target_id, published_at",
