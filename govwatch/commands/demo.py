@@ -114,13 +114,15 @@ def print_summary(store, targets, farm) -> None:
         fs = [f for f in by_target.get(t.id, []) if f.effective_severity != "info"]
         counts = {s: sum(f.effective_severity == s for f in fs) for s in SEVERITIES}
         reviews = len(by_target.get(t.id, [])) - len(fs)
-        # most serious first, so the example column shows what matters
-        fs.sort(key=lambda f: SEVERITY_RANK[f.effective_severity])
-        examples = []
+        # one example per kind of problem: most serious first, then the most frequent
+        kinds: dict[str, list] = {}
         for f in fs:
-            label = f.category + (f"“{f.match}”" if f.match and len(f.match) <= 12 else "")
-            if label not in examples:
-                examples.append(label)
+            kinds.setdefault(f.category, []).append(f)
+        ranked = sorted(kinds.values(), key=lambda group: (
+            min(SEVERITY_RANK[f.effective_severity] for f in group), -len(group), group[0].category))
+        examples = [group[0].category + (f"“{group[0].match}”" if len(group) == 1 and group[0].match
+                                         and len(group[0].match) <= 12 else f"×{len(group)}" if len(group) > 1 else "")
+                    for group in ranked]
         note = "；".join(examples[:3]) or collector_note(t)
         rows.append([t.id, t.name, PLATFORM_LABELS.get(t.platform, t.platform),
                      *[counts[s] or "" for s in SEVERITIES[:4]], reviews or "", note])
