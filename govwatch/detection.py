@@ -152,13 +152,15 @@ def _run(store: Store, settings, as_of: datetime | None, record: bool, monthly: 
     # loading them. Everything else, and every target with a finding to refresh or rectify, is
     # judged in full.
     flagged = {f.target_id for f in existing.values()}
+    sites = [s.id for s in summaries if s.platform == "website" and s.id not in flagged]
+    states = _states(store, sites)
     current: dict[str, int] = {}
     for summary in summaries:
-        days = None if summary.id in flagged else plainly_current(summary, now, book)
+        days = None if summary.id in flagged else plainly_current(summary, now, book, states.get(summary.id, ()))
         if days is not None:
             current[summary.id] = days
     targets = store.get_targets([s.id for s in summaries if s.id not in current])
-    verdicts, ahead = _judge(store, targets, now, horizon, book)
+    verdicts, ahead = _judge(store, targets, now, horizon, book, states)
     _judge_reprints(store, targets, verdicts, now, book)
     lap("judge")
 
@@ -176,16 +178,23 @@ def _run(store: Store, settings, as_of: datetime | None, record: bool, monthly: 
                            new_findings=new_findings, monthly=monthly, book=book, current=current)
 
 
-def _judge(store: Store, targets: list[Target], now: datetime, horizon: datetime,
-           book: ThresholdBook) -> tuple[dict[str, Verdict], set[str]]:
-    """Verdicts of ``targets`` from the column states kept at ingest (rebuilt from items for a
-    target whose state runs past "now": future-dated items, or a replay)."""
+def _states(store: Store, target_ids: list[str]) -> dict[str, list[ColumnState]]:
     states: dict[str, list] = defaultdict(list)
-    ahead = set()
-    for st in store.column_states(target_ids=[t.id for t in targets]):
+    for st in store.column_states(target_ids=target_ids):
         states[st.target_id].append(st)
-        if st.last_published_at is not None and st.last_published_at > horizon:
-            ahead.add(st.target_id)
+    return states
+
+
+def _judge(store: Store, targets: list[Target], now: datetime, horizon: datetime, book: ThresholdBook,
+           known: dict[str, list[ColumnState]] | None = None) -> tuple[dict[str, Verdict], set[str]]:
+    """Verdicts of ``targets`` from the column states kept at ingest (``known``: states already
+    read) — rebuilt from items for a target whose state runs past "now": future-dated items, or a
+    replay."""
+    known = known or {}
+    states = _states(store, [t.id for t in targets if t.id not in known])
+    states.update({t.id: known[t.id] for t in targets if t.id in known})
+    ahead = {tid for tid, sts in states.items()
+             if any(st.last_published_at is not None and st.last_published_at > horizon for st in sts)}
     for t in targets:
         if t.id in ahead or (t.id not in states and t.last_published_at is not None
                              and aware(t.last_published_at) > horizon):

@@ -391,24 +391,49 @@ def judge_target(target: Target, states: Iterable, now: datetime,
     return verdict
 
 
-def plainly_current(summary, now: datetime, book: ThresholdBook) -> int | None:
-    """Days since the last post when an account is plainly current, else None.
+def plainly_current(summary, now: datetime, book: ThresholdBook, states: Iterable = ()) -> int | None:
+    """Days since the last publication when a target is plainly current, else None.
 
-    ``summary`` has the fields of ``govwatch.store.TargetSummary``. Plainly current: an account
-    (not a website: columns need judging) without rules of its own, whose collector is healthy
-    and recent, with a last post no later than ``now`` and inside the warning band. Its verdict is
-    正常 with no finding, exactly what ``judge_target`` would say, so the nightly run can skip
-    loading it (tests/test_timeline.py checks the two agree)."""
-    if summary.platform == "website" or summary.has_rules or summary.consecutive_failures or summary.error_kind:
+    ``summary`` has the fields of ``govwatch.store.TargetSummary``; ``states`` are a website's
+    column states. Plainly current: no rules of its own, a healthy and recent collector, nothing
+    dated after ``now``, and everything inside its warning band (an account's last post; a
+    website's homepage and every column, none empty or undated). Its verdict is 正常 with no
+    finding, exactly what ``judge_target`` would say, so the nightly run skips loading it
+    (tests/test_timeline.py checks the two agree)."""
+    if summary.has_rules or summary.consecutive_failures or summary.error_kind:
         return None
-    last, ok = summary.last_published_at, summary.last_crawl_ok_at
-    if last is None or ok is None or last > now:
-        return None
+    ok = summary.last_crawl_ok_at
     th = book.for_kind(summary.platform, summary.content_type)
-    if th["_crawl_age_s"] and (now - ok).total_seconds() > th["_crawl_age_s"]:
+    if ok is None or (th["_crawl_age_s"] and (now - ok).total_seconds() > th["_crawl_age_s"]):
         return None
-    days = max(0, _today(now) - local_day_number(last))
-    return days if days <= th["_ratio"] * th["_account_days"] else None
+    today, ratio = _today(now), th["_ratio"]
+    if summary.platform != "website":
+        last = summary.last_published_at
+        if last is None or last > now:
+            return None
+        days = max(0, today - local_day_number(last))
+        return days if days <= ratio * th["_account_days"] else None
+    by_column = {st.column: st for st in states}
+    dated = [st.last_published_at for st in by_column.values() if st.last_published_at is not None]
+    if not dated or max(dated) > now:
+        return None
+    last = max(dated)
+    homepage = by_column.get(HOMEPAGE_COLUMN)
+    hp_last = homepage.last_published_at if homepage is not None else last
+    if hp_last is None or today - local_day_number(hp_last) > ratio * int(th["homepage_stale_days"]):
+        return None
+    columns = [(name, kind, gap) for name, kind, gap in summary.columns if name != HOMEPAGE_COLUMN]
+    if not summary.columns:
+        columns = [(name, kind, None) for name in by_column
+                   if name != HOMEPAGE_COLUMN and (kind := guess_column_kind(name))]
+    for name, kind, gap in columns:
+        st = by_column.get(name)
+        if st is None or st.last_published_at is None:
+            return None  # empty or undated: a finding
+        limit = column_limit(th, kind, gap)
+        if limit is not None and today - local_day_number(st.last_published_at) > ratio * limit:
+            return None
+    return max(0, today - local_day_number(last))
 
 
 def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime, th: dict,

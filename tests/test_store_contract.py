@@ -244,6 +244,7 @@ def test_target_summaries_and_batch_reads(store):
     assert got["site-a"].platform == "website" and got["site-a"].content_type == "text"
     assert got["site-a"].has_rules is False and got["site-a"].last_published_at == T0 - timedelta(days=2)
     assert got["site-a"].consecutive_failures == 0 and got["site-a"].error_kind == ""
+    assert got["site-a"].columns == [("动态要闻", "news", None)] and got["wx"].columns == [("动态要闻", "news", None)]
     wx = got["wx"]
     assert (wx.content_type, wx.has_rules, wx.last_crawl_ok_at, wx.consecutive_failures, wx.error_kind) == \
         ("video", True, ok, 2, "blocked")

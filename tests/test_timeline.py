@@ -644,3 +644,39 @@ def test_plainly_current_agrees_with_the_full_judgment():
         v = judge_target(t, states, now, book)
         assert (v.status, v.hits, v.days_since) == (STATUS_OK, [], days), (t, v.status)
     assert skipped > 100  # the shortcut does apply to ordinary accounts
+
+
+def test_plainly_current_websites_agree_with_the_full_judgment():
+    from govwatch.store import TargetSummary
+    from scanner.timeline import STATUS_OK, ThresholdBook, judge_target, plainly_current
+
+    rng = random.Random(11)
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=TZ)
+    book = ThresholdBook(load_settings(env={}).thresholds)
+    names = [("动态要闻", "news"), ("通知公告", "notice"), ("政策文件", "policy"), ("机构概况", "overview"),
+             ("专题", "other")]
+    skipped = 0
+    for n in range(4000):
+        registered = [Column(name, kind=kind, max_gap_days=rng.choice([None, None, 30]))
+                      for name, kind in rng.sample(names, rng.randint(0, 4))]
+        t = Target(id=f"s{n}", name="网站", platform="website", columns=registered,
+                   rules=rng.choice([{}, {}, {}, {"disabled": ["site.undated"]}]),
+                   last_crawl_ok_at=now - timedelta(hours=rng.uniform(0, 90)),
+                   consecutive_failures=rng.choice([0, 0, 0, 0, 1]))
+        states = []
+        for name in ["首页", *[c.name for c in registered], "基层动态"]:
+            if rng.random() < 0.9:
+                dated = rng.random() < 0.95
+                when = now - timedelta(hours=rng.uniform(-20, 24 * rng.choice([3, 10, 20, 200, 400])))
+                states.append(ColumnState(t.id, name, when if dated else None, rng.randint(0, 5)))
+        pub = max((s.last_published_at for s in states if s.last_published_at), default=None)
+        summary = TargetSummary(t.id, "website", "text", bool(t.rules), pub, t.last_crawl_ok_at,
+                                t.consecutive_failures, "",
+                                [(c.name, c.kind, c.max_gap_days) for c in registered])
+        days = plainly_current(summary, now, book, states)
+        if days is None:
+            continue
+        skipped += 1
+        v = judge_target(t, states, now, book)
+        assert (v.status, v.hits, v.days_since) == (STATUS_OK, [], days), (t, states, v.status, v.hits)
+    assert skipped > 100

@@ -66,6 +66,7 @@ class TargetSummary:
     last_crawl_ok_at: datetime | None = None
     consecutive_failures: int = 0
     error_kind: str = ""
+    columns: list[tuple[str, str, int | None]] = field(default_factory=list)  # websites: name, kind, max gap
 
 
 class Store(Protocol):

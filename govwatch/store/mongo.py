@@ -103,12 +103,14 @@ class MongoStore:
 
     def target_summaries(self, enabled_only: bool = True) -> list[TargetSummary]:
         fields = {"platform": 1, "content_type": 1, "rules": 1, "last_published_at": 1, "last_crawl_ok_at": 1,
-                  "consecutive_failures": 1, "error_kind": 1}
+                  "consecutive_failures": 1, "error_kind": 1, "columns": 1}
         cursor = self.mdb.targets.find({"enabled": True} if enabled_only else {}, fields).sort("_id", 1)
         return [TargetSummary(d["_id"], d.get("platform") or "website", d.get("content_type") or "text",
                               bool(d.get("rules")), aware(d.get("last_published_at")),
                               aware(d.get("last_crawl_ok_at")), d.get("consecutive_failures") or 0,
-                              d.get("error_kind") or "") for d in cursor]
+                              d.get("error_kind") or "",
+                              [(c.get("name", ""), c.get("kind") or "news", c.get("max_gap_days"))
+                               for c in d.get("columns") or []]) for d in cursor]
 
     def get_targets(self, target_ids: list[str]) -> list[Target]:
         return [_load(Target, d) for d in self.mdb.targets.find({"_id": {"$in": list(target_ids)}}).sort("_id", 1)]

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS targets (
     has_rules INTEGER GENERATED ALWAYS AS (coalesce(json_extract(data, '$.rules'), '{}') != '{}') STORED,
     last_crawl_ok_at TEXT GENERATED ALWAYS AS (json_extract(data, '$.last_crawl_ok_at')) STORED,
     consecutive_failures INTEGER GENERATED ALWAYS AS (json_extract(data, '$.consecutive_failures')) STORED,
-    error_kind TEXT GENERATED ALWAYS AS (json_extract(data, '$.error_kind')) STORED);
+    error_kind TEXT GENERATED ALWAYS AS (json_extract(data, '$.error_kind')) STORED,
+    columns TEXT GENERATED ALWAYS AS (json_extract(data, '$.columns')) STORED);
 CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY, target_id TEXT NOT NULL, platform TEXT, column_name TEXT, url TEXT,
     title TEXT, published_at TEXT, published_at_source TEXT, source TEXT, author TEXT, text TEXT,
@@ -84,6 +85,12 @@ ITEM_UPSERT = (
     + ", scanned_with=CASE WHEN items.content_hash = excluded.content_hash "
       "THEN items.scanned_with ELSE '' END"
 )
+
+
+def _column_keys(raw: str | None) -> list[tuple[str, str, int | None]]:
+    if not raw:
+        return []
+    return [(c.get("name", ""), c.get("kind") or "news", c.get("max_gap_days")) for c in json.loads(raw)]
 
 
 def _chunks(ids: list, size: int = 900):
@@ -260,12 +267,13 @@ class SqliteStore:
         """Read from the generated columns, without decoding whole documents; fields at their
         default are absent from the compact documents and come back as NULL."""
         sql = ("SELECT id, platform, content_type, has_rules, last_published_at, last_crawl_ok_at, "
-               "consecutive_failures, error_kind FROM targets"
+               "consecutive_failures, error_kind, columns FROM targets"
                + (" WHERE enabled=1" if enabled_only else "") + " ORDER BY id")
         with gc_paused():
             return [TargetSummary(i, p or "website", ct or "text", bool(rules), parse_ts(pub),
-                                  aware(datetime.fromisoformat(ok)) if ok else None, cf or 0, ek or "")
-                    for i, p, ct, rules, pub, ok, cf, ek in self.db.execute(sql)]
+                                  aware(datetime.fromisoformat(ok)) if ok else None, cf or 0, ek or "",
+                                  _column_keys(cols))
+                    for i, p, ct, rules, pub, ok, cf, ek, cols in self.db.execute(sql)]
 
     def get_targets(self, target_ids: list[str]) -> list[Target]:
         rows = []
