@@ -29,6 +29,7 @@ DEFAULTS: dict = {
         "list_pages": 3,
         "user_agent": "Mozilla/5.0 (compatible; govwatch/0.1)",  # ASCII: HTTP headers are latin-1
         "subprocess_timeout": 3600,
+        "redis_url": "",  # set to crawl on several machines: the scheduler queues, govwatch worker crawls
         "retries": 1,
         "autothrottle": True,
         "autothrottle_start_delay": 0.5,

@@ -187,16 +187,19 @@ def _after_crawl(ctx: JobContext, stats: dict) -> dict:
     return stats
 
 
-def do_crawl_websites(ctx: JobContext) -> dict:
-    stats = run_subprocess(ctx, "crawl_websites", govwatch_argv("crawl", "--kind", "websites"),
-                           _subprocess_timeout(ctx))
+def _crawl(ctx: JobContext, kind: str) -> dict:
+    """Crawl here, or, with ``crawl.redis_url`` set, queue the targets for the crawl workers."""
+    argv = ["crawl", "--kind", kind] + (["--enqueue"] if ctx.settings.crawl.get("redis_url") else [])
+    stats = run_subprocess(ctx, f"crawl_{kind}", govwatch_argv(*argv), _subprocess_timeout(ctx))
     return _after_crawl(ctx, stats)
+
+
+def do_crawl_websites(ctx: JobContext) -> dict:
+    return _crawl(ctx, "websites")
 
 
 def do_crawl_accounts(ctx: JobContext) -> dict:
-    stats = run_subprocess(ctx, "crawl_accounts", govwatch_argv("crawl", "--kind", "accounts"),
-                           _subprocess_timeout(ctx))
-    return _after_crawl(ctx, stats)
+    return _crawl(ctx, "accounts")
 
 
 def do_detect(ctx: JobContext) -> dict:

@@ -14,7 +14,15 @@ def register(sub) -> None:
     p.add_argument("--target", action="append", help="只采集指定编号的监测对象（可重复）")
     p.add_argument("--revalidate", action="store_true", help="对已采集的文章也发送条件请求，检查是否被修改")
     p.add_argument("--lexicon-dir", action="append", default=[], help="额外的词库目录（合并到内置词库之上）")
+    p.add_argument("--enqueue", action="store_true",
+                   help="不在本机采集，而是放入 Redis 队列（配置项 crawl.redis_url），由各台机器上的 govwatch worker 领取")
     p.set_defaults(func=cmd_crawl)
+
+    w = sub.add_parser("worker", help="分布式采集：从 Redis 队列领取监测对象并采集（可在多台机器上同时运行）")
+    w.add_argument("--kind", choices=("websites", "accounts"), default="websites")
+    w.add_argument("--batch", type=int, default=20, help="每批领取的监测对象数（默认 20）")
+    w.add_argument("--once", action="store_true", help="队列取空后退出（默认一直等待新任务）")
+    w.set_defaults(func=cmd_worker)
 
 
 def crawl_hooks(settings):
@@ -52,12 +60,24 @@ def select_targets(store, ids: list[str] | None):
     return targets
 
 
+def redis_client(settings):
+    from govwatch.cli import CliError
+    from govwatch.distributed import connect
+
+    url = settings.crawl.get("redis_url")
+    if not url:
+        raise CliError("未配置 Redis：请设置 crawl.redis_url（或环境变量 GOVWATCH_CRAWL__REDIS_URL）")
+    return connect(url)
+
+
 def cmd_crawl(args) -> int:
     settings = settings_from(args)
     if args.lexicon_dir:
         settings.data["lexicon_dirs"] = [*settings.lexicon_dirs, *args.lexicon_dir]
     store = store_from(args, settings)
     targets = select_targets(store, args.target)
+    if args.enqueue:
+        return enqueue_targets(settings, targets, args.kind)
     lexicon, ignore, on_findings = crawl_hooks(settings)
     code = 0
     if args.kind in ("websites", "all"):
@@ -92,3 +112,32 @@ def print_crawl_summary(result) -> None:
           f"访问错误 {errors} 次，首页无法访问 {len(failed)} 个。")
     for r in failed:
         print(f"  - {r.target_id}：{r.homepage_error or '首页无法访问'}")
+
+
+def enqueue_targets(settings, targets, kind: str) -> int:
+    from govwatch.distributed import enqueue, pending
+
+    client = redis_client(settings)
+    kinds = ("websites", "accounts") if kind == "all" else (kind,)
+    for k in kinds:
+        chosen = [t.id for t in targets if (t.platform == "website") == (k == "websites")]
+        added = enqueue(client, k, chosen)
+        print(f"已放入采集队列（{'网站' if k == 'websites' else '账号'}）：新增 {added} 个，"
+              f"队列中共 {pending(client, k)} 个待领取。")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    import signal
+
+    from govwatch.distributed import work
+
+    settings = settings_from(args)
+    client = redis_client(settings)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    print(f"采集节点已启动：领取{'网站' if args.kind == 'websites' else '账号'}采集任务，每批 {args.batch} 个。")
+    stats = work(client, args.kind, batch=args.batch, once=args.once, stop=lambda: bool(stopping),
+                 timeout=float(settings.crawl["subprocess_timeout"]))
+    print(f"采集节点退出：完成 {stats.batches} 批、{stats.targets} 个监测对象，异常 {stats.failed_batches} 批。")
+    return 1 if stats.failed_batches else 0
