@@ -40,7 +40,6 @@ streamed from disk. What grows with the month is only a set of snapshot hashes a
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
@@ -52,7 +51,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from govwatch.findings import OPEN_STATUSES, is_overdue, last_change, status_at
+from govwatch.findings import OPEN_STATUSES, last_change, status_at
 from govwatch.models import (
     CONTENT_TYPE_LABELS, FINDING_STATUS_LABELS, OPERATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, TZ,
     Finding, Item, Target, aware, fmt_local, now,

@@ -149,6 +149,18 @@ class Maintenance(Record):
     def active(self, at: datetime) -> bool:
         return self.until is None or local_day(at) <= self.until
 
+    @classmethod
+    def parse(cls, value) -> "Maintenance | None":
+        """From a stored document (``until`` as an ISO string, a date or a datetime)."""
+        if not isinstance(value, dict):
+            return value
+        until = value.get("until")
+        if isinstance(until, str) and until:
+            until = date.fromisoformat(until[:10])
+        elif isinstance(until, datetime):
+            until = until.date()
+        return cls(kind=value.get("kind", ""), until=until or None)
+
 
 @dataclass
 class Contact(Record):
@@ -217,14 +229,7 @@ class Target(Record):
     @classmethod
     def from_dict(cls, d: dict) -> "Target":
         t = super().from_dict(d)
-        m = t.maintenance
-        if isinstance(m, dict):
-            until = m.get("until")
-            if isinstance(until, str) and until:
-                until = date.fromisoformat(until[:10])
-            elif isinstance(until, datetime):
-                until = until.date()
-            t.maintenance = Maintenance(kind=m.get("kind", ""), until=until or None)
+        t.maintenance = Maintenance.parse(t.maintenance)
         t.contacts = [Contact.from_dict(c) if isinstance(c, dict) else c for c in (t.contacts or [])]
         t.columns = [Column.from_dict(c) if isinstance(c, dict) else c for c in (t.columns or [])]
         return t

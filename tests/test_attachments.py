@@ -2,37 +2,17 @@
 import io
 import zipfile
 
+from datetime import datetime
+
 import pytest
-from openpyxl import Workbook
 
 from crawler.attachments import AttachmentError, attachment_text
+from govwatch.demo.files import pdf_bytes, xlsx_bytes
+from govwatch.models import TZ
+
+WHEN = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
 
 ID = "11010519491231002X"
-
-
-def tiny_pdf(text: str) -> bytes:
-    """A one-page PDF with one line of Helvetica text, offsets computed for a valid xref table."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + obj + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
 
 
 def tiny_docx(paragraphs: list[str]) -> bytes:
@@ -46,7 +26,9 @@ def tiny_docx(paragraphs: list[str]) -> bytes:
 
 
 def test_pdf_text():
-    assert ID in attachment_text(tiny_pdf(f"ID {ID}"), "pdf")
+    # the farm's PDF writer: Chinese text in a CID font, as government 公示 PDFs carry it
+    text = attachment_text(pdf_bytes(["拟表彰人员名单公示", f"张三 身份证号 {ID}"], WHEN), "pdf")
+    assert "拟表彰人员名单公示" in text and ID in text
 
 
 def test_docx_paragraphs():
@@ -55,14 +37,9 @@ def test_docx_paragraphs():
 
 
 def test_xlsx_rows():
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["姓名", "身份证号码", "联系电话"])
-    ws.append(["李四", ID, "13812345678"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    lines = attachment_text(buf.getvalue(), "xlsx").splitlines()
-    assert lines[1].split("\t") == ["李四", ID, "13812345678"]
+    data = xlsx_bytes("公示名单", [["姓名", "身份证号码", "联系电话"], ["李四", ID, "13812345678"]], WHEN)
+    lines = attachment_text(data, "xlsx").splitlines()
+    assert ["李四", ID, "13812345678"] in [line.split("\t") for line in lines]
 
 
 def test_damaged_or_unsupported_files_raise_a_chinese_error():

@@ -1,5 +1,5 @@
 """crawler.weibo: counts, created_at forms, HTML text, answers, and the farm's profile and timeline."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 import requests

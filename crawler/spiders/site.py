@@ -8,10 +8,7 @@ per target, judged when the spider closes.
 """
 from __future__ import annotations
 
-import re
 import time
-from datetime import datetime
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest

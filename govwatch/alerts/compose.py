@@ -316,7 +316,7 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
 def collector_message(target: Target, failures: int, error_kind: str, error: str,
                       since: datetime | None) -> Message:
     subject = header_safe(f"【采集异常】{one_line(target.name, 40)} 连续 {failures} 次采集失败")
-    lines = [f"管理员：", "", f"{target_label(target)}连续 {failures} 次采集失败"
+    lines = ["管理员：", "", f"{target_label(target)}连续 {failures} 次采集失败"
              + (f"（上次成功：{fmt_local(since)}）" if since else "（从未成功）") + "。",
              f"异常类型：{one_line(error_kind or '未知', 40)}", f"最近错误：{one_line(error, 300) or '无'}",
              f"地址：{one_line(target.url or target.feed_url or target.account_id, 300)}",

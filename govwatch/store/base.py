@@ -140,6 +140,17 @@ def compress(raw: bytes) -> bytes:
     return gzip.compress(raw, compresslevel=6, mtime=0)
 
 
+def ignore_rule_record(rule: dict) -> dict:
+    """An ignore rule as stored: the same rule (target, URL pattern, term, rule) keeps one id."""
+    from govwatch.models import stable_id
+
+    rule = dict(rule)
+    rule.setdefault("created_at", now().isoformat())
+    rule["id"] = rule.get("id") or stable_id(rule.get("target_id", ""), rule.get("url_pattern", ""),
+                                             rule.get("term", ""), rule.get("rule", ""), length=12)
+    return rule
+
+
 def merge_registry(stored: dict, incoming: Target) -> dict:
     """Re-import: registry fields come from the file, derived state stays as stored."""
     fresh = incoming.to_dict(jsonable=True)

@@ -12,7 +12,7 @@ from typing import Iterator
 from govwatch.models import Alert, Check, Finding, Item, Run, Target, aware, stable_id
 from govwatch.store.base import (
     ColumnState, FindingFilter, StoreError, TargetSummary, UpsertResult, apply_transition, compress,
-    merge_finding, merge_registry, snapshot_key, stamp,
+    ignore_rule_record, merge_finding, merge_registry, snapshot_key, stamp,
 )
 
 
@@ -361,10 +361,7 @@ class MongoStore:
 
     # people's decisions and logs ---------------------------------------------------
     def add_ignore_rule(self, rule: dict) -> str:
-        rule = dict(rule)
-        rule.setdefault("created_at", stamp(None).isoformat())
-        rule["id"] = rule.get("id") or stable_id(rule.get("target_id", ""), rule.get("url_pattern", ""),
-                                                 rule.get("term", ""), rule.get("rule", ""), length=12)
+        rule = ignore_rule_record(rule)
         self.mdb.ignore_rules.replace_one({"_id": rule["id"]}, {**rule, "_id": rule["id"]}, upsert=True)
         return rule["id"]
 

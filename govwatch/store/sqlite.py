@@ -8,7 +8,7 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -18,7 +18,7 @@ from govwatch.models import (
 )
 from govwatch.store.base import (
     ColumnState, FindingFilter, StoreError, TargetSummary, UpsertResult, apply_transition, compress,
-    merge_finding, merge_registry, snapshot_key, stamp,
+    ignore_rule_record, merge_finding, merge_registry, snapshot_key, stamp,
 )
 
 SCHEMA_VERSION = 1
@@ -158,14 +158,8 @@ def _target(raw: str) -> Target:
     if d.get("contacts"):
         d["contacts"] = [Contact(**c) if _CONTACT_FIELDS.issuperset(c) else Contact.from_dict(c)
                          for c in d["contacts"]]
-    m = d.get("maintenance")
-    if isinstance(m, dict):
-        until = m.get("until")
-        if isinstance(until, str) and until:
-            until = date.fromisoformat(until[:10])
-        elif isinstance(until, datetime):
-            until = until.date()
-        d["maintenance"] = Maintenance(kind=m.get("kind", ""), until=until or None)
+    if d.get("maintenance"):
+        d["maintenance"] = Maintenance.parse(d["maintenance"])
     t = object.__new__(Target)  # Target has no __post_init__: fill the fields directly
     fields = t.__dict__
     fields.update(_TARGET_DEFAULTS)
@@ -621,10 +615,7 @@ class SqliteStore:
 
     # people's decisions and logs ---------------------------------------------------
     def add_ignore_rule(self, rule: dict) -> str:
-        rule = dict(rule)
-        rule.setdefault("created_at", stamp(None).isoformat())
-        rule["id"] = rule.get("id") or stable_id(rule.get("target_id", ""), rule.get("url_pattern", ""),
-                                                 rule.get("term", ""), rule.get("rule", ""), length=12)
+        rule = ignore_rule_record(rule)
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO ignore_rules VALUES (?,?,?)",
                        (rule["id"], rule["created_at"], _dumps(rule)))
