@@ -52,6 +52,8 @@ FINDING_TRANSITIONS = {
     "false_positive": {"open"},
 }
 ITEM_STATES = ("live", "deleted", "unreachable")
+# The column that holds what a website's homepage lists: the homepage's freshness is its newest date.
+HOMEPAGE_COLUMN = "首页"
 
 
 def now() -> datetime:

@@ -89,7 +89,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
-from govwatch.models import CONTENT_TYPE_LABELS, TZ, UTC, Hit, Item, Target, aware, fmt_local
+from govwatch.models import (
+    CONTENT_TYPE_LABELS, HOMEPAGE_COLUMN, TZ, UTC, Hit, Item, Target, aware, fmt_local,
+)
 from govwatch.settings import DEFAULTS
 
 STATUS_OK = "正常"
@@ -105,7 +107,6 @@ STATUSES = (STATUS_OK, STATUS_WARN, STATUS_STALE, STATUS_VETO, STATUS_ZOMBIE_CAN
 # how serious a known status is ("worst of" several scopes); unknown overrides everything
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES[:-1])}
 
-HOMEPAGE_COLUMN = "首页"
 ACCOUNT_SCOPE = ""
 REPRINT_SCOPE = "*转载"
 UNTIMED_PLATFORMS = ("app", "miniprogram")  # no post stream to judge

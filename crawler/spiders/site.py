@@ -8,18 +8,13 @@ per target, judged when the spider closes.
 """
 from __future__ import annotations
 
-import time
-
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.sitecrawl import (
-    COLUMN_KINDS, classify_column, error_kind, footer_text, looks_binary, own_text, same_site,
-    visible_text,
+    classify_column, error_kind, footer_text, looks_binary, own_text, same_site, visible_text,
 )
-from govwatch.models import SiteReport, Target, now
-
-HOMEPAGE_COLUMN = "首页"
+from govwatch.models import HOMEPAGE_COLUMN, SiteReport, Target, now
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
 STANDARD_META = ("articletitle", "pubdate", "contentsource")
 
@@ -39,7 +34,6 @@ class SiteSpider(scrapy.Spider):
         self.reports: dict[str, SiteReport] = {}
         self.listings: dict[tuple[str, str], list] = {}  # (target, column) -> [latest, entries]
         self.column_urls: dict[str, set[str]] = {}  # target -> its column list pages (never articles)
-        self.started = now()
         self.pages_fetched = 0
         self.crawl_stats = None  # set by the pipeline when the spider closes
 
@@ -63,7 +57,7 @@ class SiteSpider(scrapy.Spider):
         for t in self.targets.values():
             self.reports[t.id] = SiteReport(target_id=t.id, homepage_url=t.url, fetched_at=now())
             yield scrapy.Request(t.url, callback=self.parse_home, errback=self.on_error, dont_filter=True,
-                                 meta=self._meta(t, page="home", t0=time.monotonic()))
+                                 meta=self._meta(t, page="home"))
 
     # ---------------------------------------------------------------- homepage
     def parse_home(self, response):
@@ -350,4 +344,4 @@ class SiteSpider(scrapy.Spider):
         return "lm:" + lm.decode("latin-1") if lm else ""
 
 
-__all__ = ["SiteSpider", "HOMEPAGE_COLUMN", "COLUMN_KINDS"]
+__all__ = ["SiteSpider", "HOMEPAGE_COLUMN"]
