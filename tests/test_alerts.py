@@ -462,6 +462,18 @@ def test_collector_alerts_and_sweep(store):
     assert sweep(store, settings, T0 + timedelta(minutes=2)).queued == 0
 
 
+def test_one_collector_notice_per_streak_whichever_path_comes_first(store):
+    """The collector's own collector.error finding and the crawl job's check tell the admin once."""
+    settings = make_settings()
+    store.upsert_targets([site("acct", emails=[])])
+    store.update_target_state("acct", consecutive_failures=3, error_kind="blocked", last_crawl_error="环境异常")
+    err = Finding(target_id="acct", rule="collector.error", category="采集异常", severity="info",
+                  url="https://weibo.com/u/1", match="blocked")
+    enqueue_for_findings(store, settings, record(store, [err]), T0)
+    assert collector_alerts(store, settings, T0 + timedelta(minutes=5)).queued == 0
+    assert [a.to for a in store.list_alerts()] == ["admin@city.gov.cn"]
+
+
 def test_alerts_cli_test_flush_and_log(db, smtp, monkeypatch, capsys):
     from govwatch.cli import main
 

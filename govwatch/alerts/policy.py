@@ -331,7 +331,11 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
             out.suppressed += 1
             pol.mark(fs, pol.at)
             continue
-        key = f"finding:{ids[0]}" if len(ids) == 1 else f"findings:{stable_id(*ids, length=24)}"
+        if kind == "admin":
+            # the same key as collector_alerts: one notice per failure streak, whichever path sees it first
+            key = collector_key(target)
+        else:
+            key = f"finding:{ids[0]}" if len(ids) == 1 else f"findings:{stable_id(*ids, length=24)}"
         alerts = pol.make_alerts(key, recipients, msg, ids, veto=_worst(fs) == "veto", outcome=out)
         pol.enqueue(alerts, out, **fields)
         pol.mark(fs, pol.at)
@@ -442,6 +446,12 @@ def enqueue_digests(store, settings, at: datetime | None = None) -> Outcome:
     return out
 
 
+def collector_key(t: Target) -> str:
+    """Dedup key of a collector notice: one per target and failure streak (since the last success)."""
+    streak = t.last_crawl_ok_at.isoformat() if t.last_crawl_ok_at else "never"
+    return f"collector:{t.id}:{streak}"
+
+
 def collector_alerts(store, settings, at: datetime | None = None) -> Outcome:
     """Tell the admins about collectors that keep failing: once per failure streak and target."""
     pol = Policy(store, settings, at)
@@ -453,11 +463,10 @@ def collector_alerts(store, settings, at: datetime | None = None) -> Outcome:
     for t in store.list_targets(enabled_only=True):
         if (t.consecutive_failures or 0) < threshold:
             continue
-        streak = t.last_crawl_ok_at.isoformat() if t.last_crawl_ok_at else "never"
         msg = compose.collector_message(t, t.consecutive_failures, t.error_kind, t.last_crawl_error,
                                         t.last_crawl_ok_at)
         out.groups += 1
-        pol.enqueue(pol.make_alerts(f"collector:{t.id}:{streak}", admins, msg, [], veto=True, outcome=out),
+        pol.enqueue(pol.make_alerts(collector_key(t), admins, msg, [], veto=True, outcome=out),
                     out, target_id=t.id, rule="collector.error")
     return out
 
