@@ -41,6 +41,8 @@ from scanner.timeline import (
 # Unchanged open findings are rewritten (to refresh last_seen_at and the evidence) at most this
 # often; in between, a night writes only what is new or changed.
 REFRESH_AFTER = timedelta(days=7)
+# Rectified findings last seen longer ago than this are not reconsidered for reopening.
+REOPEN_WINDOW = timedelta(days=30)
 # prefixes that cover NIGHTLY_RULES with few queries (results are filtered by rule)
 _RULE_PREFIXES = ("site.homepage_stale", "site.column_", "site.undated", "account.", "timeline.reprint_late")
 _EMPTY_RULES = ("site.column_empty", "account.empty")
@@ -146,7 +148,7 @@ def _run(store: Store, settings, as_of: datetime | None, record: bool, monthly: 
     horizon = now + timedelta(minutes=float(book.base["future_date_tolerance_minutes"]))
 
     summaries = [s for s in store.target_summaries(enabled_only=True) if s.platform not in UNTIMED_PLATFORMS]
-    existing = _existing_findings(store) if record else {}
+    existing = _existing_findings(store, now) if record else {}
     lap("targets")
     # Most accounts posted recently and their collectors are fine: their verdict is 正常 without
     # loading them. Everything else, and every target with a finding to refresh or rectify, is
@@ -258,13 +260,17 @@ def _evidence(v: Verdict, scope: str, now: datetime) -> dict:
     return ev
 
 
-def _existing_findings(store: Store) -> dict[str, Finding]:
-    """The nightly rules' findings that a run may refresh, reopen or rectify."""
+def _existing_findings(store: Store, now: datetime) -> dict[str, Finding]:
+    """The nightly rules' findings that a run may refresh, reopen or rectify: every open one, and
+    the rectified ones still seen lately (a rectified finding that stays true is seen every night;
+    older ones are history, and loading them would make each night cost more than the last)."""
     existing: dict[str, Finding] = {}
     for prefix in _RULE_PREFIXES:
-        for f in store.list_findings(FindingFilter(rule_prefix=prefix, status=(*OPEN_STATUSES, "rectified"))):
-            if f.rule in NIGHTLY_RULES:
-                existing[f.id] = f
+        for flt in (FindingFilter(rule_prefix=prefix, status=OPEN_STATUSES),
+                    FindingFilter(rule_prefix=prefix, status=("rectified",), seen_since=now - REOPEN_WINDOW)):
+            for f in store.list_findings(flt):
+                if f.rule in NIGHTLY_RULES:
+                    existing[f.id] = f
     return existing
 
 

@@ -253,3 +253,11 @@ def test_target_summaries_and_batch_reads(store):
     store.upsert_items([item(2, tid="wx", column="")])
     assert {c.target_id for c in store.column_states(target_ids=["wx"])} == {"wx"}
     assert {c.target_id for c in store.column_states(target_ids=[])} == set()
+
+
+def test_findings_filtered_by_last_sighting(store):
+    store.upsert_findings([finding("a")], at=T0)
+    store.upsert_findings([finding("b")], at=T0)
+    store.upsert_findings([finding("b")], at=T0 + timedelta(days=40))
+    got = store.list_findings(FindingFilter(seen_since=T0 + timedelta(days=30)))
+    assert [f.match for f in got] == ["b"]

@@ -42,6 +42,7 @@ class FindingFilter:
     item_id: str | None = None
     since: datetime | None = None  # first_seen_at >= since
     until: datetime | None = None  # first_seen_at < until
+    seen_since: datetime | None = None  # last_seen_at >= seen_since
     limit: int | None = None
 
 

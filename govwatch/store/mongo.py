@@ -273,6 +273,8 @@ class MongoStore:
             span["$lt"] = aware(flt.until)
         if span:
             q["first_seen_at"] = span
+        if flt.seen_since:
+            q["last_seen_at"] = {"$gte": aware(flt.seen_since)}
         cursor = self.mdb.findings.find(q).sort([("first_seen_at", 1), ("_id", 1)])
         if flt.limit:
             cursor = cursor.limit(int(flt.limit))

@@ -489,6 +489,9 @@ class SqliteStore:
         if flt.until:
             where.append("first_seen_at < ?")
             args.append(ts(flt.until))
+        if flt.seen_since:
+            where.append("last_seen_at >= ?")
+            args.append(ts(flt.seen_since))
         sql = "SELECT data FROM findings"
         if where:
             sql += " WHERE " + " AND ".join(where)
