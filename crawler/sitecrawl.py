@@ -58,6 +58,8 @@ def visible_text(root) -> str:
 def own_text(root, site_url: str) -> str:
     """Visible text without the titles of the site's own links: what the site itself says on a
     page (a banned headline belongs to its article's finding, not to a defacement)."""
+    if root is None:
+        return ""
     text = visible_text(root)
     for a in root.iter("a"):
         label = re.sub(r"\s+", " ", a.text_content() or "").strip()

@@ -62,7 +62,7 @@ class SiteSpider(scrapy.Spider):
     # ---------------------------------------------------------------- homepage
     def parse_home(self, response):
         from crawler.encoding import decode_html
-        from crawler.extract import extract_list_page, extract_page, parse_html
+        from crawler.extract import Page, collect_links, extract_list_page, parse_html
 
         target = self.targets[response.meta["target_id"]]
         report = self.reports[target.id]
@@ -76,17 +76,18 @@ class SiteSpider(scrapy.Spider):
             return
         report.homepage_ok = True
         headers = self._headers(response)
-        page = extract_page(response.body, response.url, headers)
+        # the homepage is judged on its links, footer and own text: no article extraction needed
         root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
+        links = collect_links(Page(root, response.url)) if root is not None else []
         report.homepage_text = own_text(root, target.url)
         report.footer_text = footer_text(root)
-        report.links = page.links
+        report.links = links
         report.homepage_snapshot = ""  # filled by the pipeline, which owns the store
         yield {"_snapshot_for": target.id, "body": response.body}
 
         columns = [(c.name, c.url, c.kind) for c in target.columns if c.url]
         if not columns:
-            columns = self._discover_columns(target, page.links)
+            columns = self._discover_columns(target, links)
             report.columns = [{"name": n, "url": u, "kind": k, "discovered": True} for n, u, k in columns]
         column_urls = self.column_urls[target.id] = {u for _, u, _ in columns}
         # column list pages always load (dont_filter): a homepage link must never shadow one
@@ -101,7 +102,7 @@ class SiteSpider(scrapy.Spider):
                                  for e in listing]
         self._fold_listing(target.id, HOMEPAGE_COLUMN, listing)
         yield from self._follow_articles(target, HOMEPAGE_COLUMN, listing, response.url)
-        yield from self._check_links(target, page.links, response.url, homepage=True)
+        yield from self._check_links(target, links, response.url, homepage=True)
 
     def _discover_columns(self, target: Target, links: list[dict]) -> list[tuple[str, str, str]]:
         found, seen = [], set()
