@@ -707,12 +707,18 @@ def extract_date(page: Page, linear: str, title_span: tuple[int, int] | None,
 
 # --------------------------------------------------------------------------- source, author
 
+# A label glued to the end of a value when adjacent spans carry no separator
+# (<span>来源：市政府办公室</span><span>浏览次数：…</span>).
+_GLUED_LABEL = re.compile(r"(?:浏览次数|浏览量|浏览|点击数|点击量|点击|阅读数|阅读量|阅读|访问量|字号|字体|打印|分享|"
+                          r"责任编辑|编辑|作者|记者|发布时间|发布日期|更新时间)$")
+
+
 def _label_value(pattern: re.Pattern, text: str, last: bool = False) -> str:
     matches = list(pattern.finditer(text))
     if last:
         matches.reverse()
     for m in matches:
-        value = m.group(1).strip()
+        value = _GLUED_LABEL.sub("", m.group(1).strip())
         if re.match(_LABEL_STOP, value) or re.fullmatch(r"[\d\-/.:年月日]+", value):
             continue
         return value

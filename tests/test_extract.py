@@ -247,3 +247,13 @@ def test_to_json_dict_is_json_ready():
     json.dumps(data, ensure_ascii=False)
     assert data["published_at"] == "2023-11-08T10:30:00+08:00"
     assert re.match(r"\d{4}-\d\d-\d\dT", data["published_at"])
+
+
+def test_source_in_adjacent_spans_stops_before_the_next_label():
+    body = "<p>" + "为进一步优化营商环境，市政府出台若干措施，涉及企业开办、不动产登记等多个领域。" * 6 + "</p>"
+    html = ('<html><head><title>示范市召开优化营商环境推进会</title></head><body><h1>示范市召开优化营商环境推进会</h1>'
+            '<div class="info"><span>时间：2023-11-08 09:05</span><span>来源：市政府办公室</span><span>浏览次数：</span></div>'
+            f'<div class="content">{body}</div></body></html>')
+    page = extract_page(html.encode(), "http://www.example.gov.cn/art/2023/11/8/art_1_1.html")
+    assert page.source == "市政府办公室"
+    assert page.published_at.strftime("%Y-%m-%d %H:%M") == "2023-11-08 09:05"
