@@ -1,6 +1,7 @@
 """标题党: an explainable score over the title.
 
-Signals: clickbait phrases from the lexicon (+2 each), stacked exclamation or question marks
+Signals: clickbait phrases from the lexicon (+2 each, or the weight of their lexicon file: the
+outright sensational ones, 震惊 and 万万没想到, weigh 3), stacked exclamation or question marks
 (+2), a suspense ellipsis (+1), emoji (+1).  A title scoring at least ``THRESHOLD`` is reported,
 with every signal and its points in ``Hit.detail``: a single emphatic word (“重磅！”) is not.
 """
@@ -26,16 +27,18 @@ def find_emoji(text: str) -> list:
     return list(rx.finditer(text))
 
 
-def score_title(title: str, phrases: list[tuple[int, int, str]]) -> tuple[int, list[str]]:
-    """``phrases``: (start, end, phrase) of clickbait phrases found in the title."""
+def score_title(title: str, phrases: list[tuple]) -> tuple[int, list[str]]:
+    """``phrases``: (start, end, phrase[, weight]) of clickbait phrases found in the title; a phrase
+    without a weight (or 0) scores ``PHRASE_POINTS``."""
     signals, score = [], 0
     seen = set()
-    for _, _, phrase in phrases:
+    for _, _, phrase, *rest in phrases:
         if phrase in seen:
             continue
         seen.add(phrase)
-        score += PHRASE_POINTS
-        signals.append(f"“{phrase}”+{PHRASE_POINTS}")
+        points = (rest[0] if rest else 0) or PHRASE_POINTS
+        score += points
+        signals.append(f"“{phrase}”+{points}")
     stacked = STACKED_RE.search(title)
     if stacked:
         score += 2
@@ -56,8 +59,8 @@ def scan_title(title: str, phrases: list[tuple[int, int, str]]) -> list:
     score, signals = score_title(title, phrases)
     if score < THRESHOLD:
         return []
-    start = min((s for s, _, _ in phrases), default=0)
-    end = max((e for _, e, _ in phrases), default=len(title))
+    start = min((p[0] for p in phrases), default=0)
+    end = max((p[1] for p in phrases), default=len(title))
     return [make_hit("title.clickbait", title, start, max(end, start), field="title",
                      suggestion="标题应准确概括内容，删去夸张、悬念用语和连续感叹号",
                      detail=f"标题党评分 {score}（达到 {THRESHOLD} 即报）：" + "；".join(signals))]

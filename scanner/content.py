@@ -62,7 +62,7 @@ def _scan_field(lexicon: Lexicon, field: str, value: str) -> tuple[list[Hit], se
             leaders.append(th)
         elif th.entry.category.id == "title.clickbait":
             s, e = norm.span(th.start, th.end)
-            clickbait.append((s, e, value[s:e]))
+            clickbait.append((s, e, value[s:e], th.entry.weight))
         else:
             hits.append(_lexicon_hit(value, norm, th, field))
     if leaders:

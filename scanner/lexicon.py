@@ -33,7 +33,7 @@ from .normalize import CHINESE_DIGITS, normalize_text
 
 RULES_VERSION = "1"  # bump when rule code changes what a lexicon finds
 
-HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context"}
+HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
 KINDS = ("terms", "leaders", "fallen", "domains")
 FIELDS = ("title", "text", "source")
 CATEGORY_RE = re.compile(r"^[a-z]+(?:\.[a-z_]+)+$")
@@ -92,6 +92,7 @@ class Entry:
     line: int = 0
     kind: str = "terms"  # terms, leaders, fallen, domains (per file)
     match: str = "word"  # word, substring, whole (per file)
+    weight: int = 0  # points in a score (title.clickbait), per file; 0: the rule's default
 
 
 @dataclass
@@ -184,6 +185,8 @@ def _check_header(key: str, value: str) -> str:
         return f"context 应为 lower 或 keep，而不是“{value}”"
     if key == "label" and not value.strip():
         return "label 不能为空"
+    if key == "weight" and not (v.isdigit() and 1 <= int(v) <= 9):
+        return f"weight 应为 1 到 9 的整数（标题党评分中每次命中的分值），而不是“{value}”"
     return ""
 
 
@@ -269,6 +272,7 @@ class Lexicon:
                 _apply_headers(cat, p.headers, fresh)
             self.files.append(p.display)
             kind = p.headers.get("kind", "terms").strip().lower()
+            weight = int(p.headers.get("weight", "0").strip() or 0)
             match = p.headers.get("match", "").strip().lower() or (
                 "substring" if p.headers.get("substring", "").strip().lower() in YES else "word")
             for no, phrase in p.allow:
@@ -305,7 +309,7 @@ class Lexicon:
                     elif kind == "terms":
                         first_term[norm] = where
                     seen[key] = where
-                entry = Entry(term, norm, cat, suggestion, lf, rf, p.display, no, kind, match)
+                entry = Entry(term, norm, cat, suggestion, lf, rf, p.display, no, kind, match, weight)
                 self._add_entry(entry, by_key)
         self._build_automaton(by_key)
 

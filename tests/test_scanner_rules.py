@@ -160,6 +160,13 @@ def test_clickbait_is_scored_and_explained(lex):
     assert pick(scan(lex, text="震惊！！万万没想到…"), "title.clickbait") == []  # titles only
 
 
+def test_outright_sensational_phrases_weigh_more(lex):
+    """震惊 alone reaches the threshold (weight 3, title_clickbait_strong.txt); 重磅 alone does not."""
+    (hit,) = pick(scan(lex, title="震惊！这个小区发生了一件事"), "title.clickbait")
+    assert "“震惊”+3" in hit.detail
+    assert pick(scan(lex, title="重磅！我市出台十条措施"), "title.clickbait") == []
+
+
 def test_tone_vulgar_and_emoji(lex):
     hits = pick(scan(lex, text="小编今天带宝宝们看看，真是绝绝子，TMD太强了"), "tone.vulgar")
     assert {h.match for h in hits} >= {"小编", "宝宝们", "绝绝子", "TMD"}
