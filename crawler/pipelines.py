@@ -19,7 +19,7 @@ from govwatch.store import FindingFilter
 log = logging.getLogger(__name__)
 BATCH = 50
 PAGE_RULES = ("site.footer_missing", "site.dark_link", "site.dead_link", "site.link_hijacked",
-              "site.domain", "site.slow", "site.meta_missing", "site.defaced")
+              "site.domain", "site.slow", "site.meta_missing", "site.defaced", "site.interaction_unanswered")
 
 
 def item_from_page(data: dict, snapshot: str) -> Item | None:

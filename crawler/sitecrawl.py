@@ -108,3 +108,32 @@ def error_kind(failure) -> tuple[str, str]:
     if "ResponseFailed" in names or "DataLoss" in names or "ConnectionLost" in names:
         return "network", "连接中断"
     return "network", f"网络错误：{text[:120]}"
+
+
+UNANSWERED = re.compile(r"未回复|待回复|未答复|待答复|未办结|办理中|处理中|待处理|未受理|待受理")
+ANSWERED = re.compile(r"已回复|已答复|已办结|已处理|已反馈")
+
+
+def interaction_rows(root, base_url: str) -> list[dict]:
+    """Messages on a 政务咨询 / 领导信箱 board: one per table row or list item holding a link, with
+    the first date as the time asked and the status words of the row (已回复 / 未回复 …)."""
+    from urllib.parse import urljoin
+
+    from crawler.dates import find_dates
+
+    if root is None:
+        return []
+    rows = []
+    for row in root.iter("tr", "li"):
+        link = next((a for a in row.iter("a") if a.get("href")), None)
+        if link is None:
+            continue
+        text = re.sub(r"\s+", " ", row.text_content())
+        status = UNANSWERED.search(text) or ANSWERED.search(text)
+        dates = find_dates(text)
+        if status is None or not dates:
+            continue
+        rows.append({"url": urljoin(base_url, link.get("href")),
+                     "title": re.sub(r"\s+", " ", link.get("title") or link.text_content()).strip(),
+                     "asked_at": dates[0].value, "answered": bool(ANSWERED.match(status.group()))})
+    return rows

@@ -428,5 +428,6 @@ class SiteReport(Record):
     article_pages: int = 0
     meta_missing: list[str] = field(default_factory=list)  # article urls without the standard meta tags
     homepage_items: list[dict] = field(default_factory=list)  # url, title, published_at
+    interaction: list[dict] = field(default_factory=list)  # 政务咨询 messages: url, title, asked_at, answered, column
 
     _datetime_fields = frozenset({"fetched_at"})

@@ -26,6 +26,7 @@ CATEGORY = {
     "site.slow": "首页访问慢",
     "site.meta_missing": "网页标签缺失",
     "site.defaced": "首页被篡改",
+    "site.interaction_unanswered": "互动回应差",
 }
 
 
@@ -155,6 +156,23 @@ def defaced_by_change(report: SiteReport, ratio: float, history: list[float]) ->
                  url=report.homepage_url, suggestion="立即核实首页内容；如属改版，请在名录中标注“升级改版”")]
 
 
+def interaction_unanswered(report: SiteReport, *, days: int = 90, window_days: int = 365) -> list[Hit]:
+    """19号 互动回应差: a message of the last year left unanswered for more than three months."""
+    from datetime import timedelta
+
+    at = report.fetched_at
+    late = [r for r in report.interaction if not r.get("answered") and r.get("asked_at")
+            and at - timedelta(days=window_days) <= r["asked_at"] <= at - timedelta(days=days)]
+    if not late:
+        return []
+    late.sort(key=lambda r: r["asked_at"])
+    examples = "；".join(f"《{r['title']}》（{r['asked_at'].date().isoformat()} 提问）" for r in late[:3])
+    return [_hit("site.interaction_unanswered", "veto", f"{len(late)} 条留言",
+                 f"{len(late)} 条网民留言超过 {days} 天未回复（互动回应差，单项否决），例如：{examples}",
+                 url=late[0]["url"], snippet=late[0]["title"][:60],
+                 suggestion="及时答复网民留言，一般应在 3 个月内办结并公开答复")]
+
+
 def domain(target: Target) -> list[Hit]:
     host = host_of(target.url)
     if not host or host.endswith(".gov.cn") or host == "gov.cn":
@@ -203,4 +221,5 @@ def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=
         hits += defaced_by_change(report, homepage_change, change_history or [])
     hits += domain(target)
     hits += meta_missing(report)
+    hits += interaction_unanswered(report)
     return [h for h in hits if h.rule not in off]

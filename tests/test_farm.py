@@ -66,7 +66,7 @@ def test_targets_are_registry_rows(farm):
     assert [t["owner_level"] for t in sites] == ["省", "市", "县", "部门"]
     for t in sites:
         assert t["url"] == f"{farm.base_url}/s/{t['id']}/"
-        assert {c["kind"] for c in t["columns"]} == {"news", "notice", "policy", "overview"}
+        assert {c["kind"] for c in t["columns"]} == {"news", "notice", "policy", "overview", "interaction"}
     weibo = next(t for t in targets if t["id"] == "weibo-01")
     assert weibo["url"] == f"{farm.base_url}/weibo/u/{weibo['account_id']}"
     assert all(t["feed_url"] for t in targets if t["platform"] in ("wechat", "feed"))

@@ -110,3 +110,17 @@ def test_a_homepage_change_far_beyond_its_usual_rate_is_defacement():
     from govwatch.models import Maintenance
     upgrading = Target(id="s", name="示范", url="http://www.demo.gov.cn/", maintenance=Maintenance("升级改版", date(2026, 12, 31)))
     assert check_site(report(), upgrading, homepage_change=0.95, change_history=usual) == []
+
+
+def test_messages_unanswered_for_three_months_within_the_year_are_a_veto():
+    from datetime import timedelta
+
+    def row(days, answered, title="留言"):
+        return {"url": f"http://www.demo.gov.cn/hd/{days}.html", "title": title,
+                "asked_at": NOW - timedelta(days=days), "answered": answered}
+
+    fine = report(interaction=[row(10, False), row(95, True), row(400, False), row(89, False)])
+    assert check_site(fine, TARGET) == []
+    hits = check_site(report(interaction=[row(120, False, "村道破损无人处理"), row(91, False), row(30, True)]), TARGET)
+    assert [(h.rule, h.severity, h.match) for h in hits] == [("site.interaction_unanswered", "veto", "2 条留言")]
+    assert "村道破损无人处理" in hits[0].detail

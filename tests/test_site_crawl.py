@@ -162,3 +162,19 @@ def test_hostile_pages_are_recorded_and_the_crawl_continues(tmp_path):
         # truncated and unclosed HTML is still parsed: no error for those pages
         failed = {e["url"] for e in target.crawl_errors}
         assert hostile["hostile_truncated"] not in failed and hostile["hostile_unclosed"] not in failed
+
+
+def test_unanswered_consultation_messages_are_found(tmp_path):
+    with Farm(seed=4, sites=1, defaults=False, problems={"site-01": ["interaction_unanswered"]}) as farm:
+        store = setup_farm(tmp_path, farm)
+        crawl(tmp_path)
+        (f,) = store.list_findings(FindingFilter(rule_prefix="site.interaction"))
+        assert f.effective_severity == "veto" and f.match == "1 条留言" and "未回复" not in f.match
+        assert "村道破损" in f.detail and f.evidence.get("snapshot")
+        # the board's messages date the column; message pages are not fetched as articles
+        assert {c.column for c in store.column_states("site-01")} >= {"政务咨询"}
+        assert not any("/hdjl/zxts/detail_" in p for m, p, _ in farm.requests if m == "GET")
+        # answered: the finding is proposed as rectified on the next crawl
+        farm.set_problem("site-01", "interaction_unanswered", on=False)
+        crawl(tmp_path)
+        assert store.get_finding(f.id).status == "rectified"

@@ -12,7 +12,8 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.sitecrawl import (
-    classify_column, error_kind, footer_text, looks_binary, own_text, same_site, visible_text,
+    classify_column, error_kind, footer_text, interaction_rows, looks_binary, own_text, same_site,
+    visible_text,
 )
 from govwatch.models import HOMEPAGE_COLUMN, SiteReport, Target, now
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
@@ -94,7 +95,7 @@ class SiteSpider(scrapy.Spider):
         for name, url, kind in columns:
             self.listings.setdefault((target.id, name), [None, 0])
             yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
-                                 meta=self._meta(target, page="list", column=name, list_page=1))
+                                 meta=self._meta(target, page="list", column=name, kind=kind, list_page=1))
 
         listing = [e for e in extract_list_page(response.body, response.url, headers)
                    if same_site(e["url"], target.url) and e["url"] not in column_urls]
@@ -131,6 +132,9 @@ class SiteSpider(scrapy.Spider):
                                f"栏目“{column}”列表页不是网页（{self._content_type(response) or '无类型'}）")
             return
         headers = self._headers(response)
+        if response.meta.get("kind") == "interaction":
+            self._interaction_board(target, column, response, headers)
+            return
         columns = self.column_urls.get(target.id, set())
         listing = [e for e in extract_list_page(response.body, response.url, headers)
                    if same_site(e["url"], target.url) and e["url"] not in columns]
@@ -147,6 +151,17 @@ class SiteSpider(scrapy.Spider):
                 page_no += 1
                 yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
                                      meta=self._meta(target, page="list", column=column, list_page=page_no))
+
+    def _interaction_board(self, target: Target, column: str, response, headers: dict) -> None:
+        """A 政务咨询 board: its messages and their status are what count, not article pages."""
+        from crawler.encoding import decode_html
+        from crawler.extract import parse_html
+
+        root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
+        rows = interaction_rows(root, response.url)
+        self.reports[target.id].interaction += [{**r, "column": column} for r in rows]
+        self._fold_listing(target.id, column, [{"url": r["url"], "title": r["title"], "date": r["asked_at"]}
+                                               for r in rows])
 
     def _single_page_column(self, target: Target, column: str, response):
         from crawler.extract import extract_page

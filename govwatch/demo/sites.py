@@ -21,6 +21,7 @@ from html import escape
 from typing import Protocol
 from urllib.parse import quote
 
+from govwatch.demo import interaction
 from govwatch.demo import text as T
 from govwatch.demo.files import pdf_bytes, png_bytes, xlsx_bytes
 from govwatch.demo.util import h01, h64, hexdigest, local_now, pub_time, rng, series_age
@@ -58,7 +59,7 @@ WRONG_CHARSET_SLOT = ("news", 7)  # on GBK sites: declares gb2312, bytes are UTF
 SITE_PROBLEMS = (
     "stale_column", "banned_term", "privacy_leak", "dead_link", "dark_link", "hijacked_link",
     "footer_missing", "timeout", "error_500", "attachment_pii", "secret_marker", "typo", "wrong_term",
-    "hostile_pages",
+    "hostile_pages", "interaction_unanswered",
 )
 DEFAULT_SITE_PROBLEMS = {
     1: (),
@@ -383,6 +384,8 @@ class Websites:
                             last_modified=pub_time(self.env.now, 400.0))
         if rest == "zt/index.html":
             return self.topic_page(spec)
+        if rest == interaction.PATH:
+            return self.interaction_page(spec)
         if rest.startswith("hostile/"):
             return self.hostile(spec, rest[len("hostile/"):])
         m = self.ART_RE.fullmatch(rest) or self.XXGK_RE.fullmatch(rest)
@@ -547,6 +550,12 @@ class Websites:
                      + body + self._footer(spec))
         return self._encode(spec, page_html, newest)
 
+    def interaction_page(self, spec: SiteSpec) -> Response:
+        rows = interaction.board_rows(self.env, spec.id, "interaction_unanswered" in self.env.problems_of(spec.id))
+        page_html = (self._head(spec, f"{interaction.NAME} - {spec.name}", self._site_meta(spec), spec.charset)
+                     + self._nav(spec) + interaction.board_html(self.root(spec), rows) + self._footer(spec))
+        return self._encode(spec, page_html, rows[0]["asked"])
+
     def topic_page(self, spec: SiteSpec) -> Response:
         topic = T.TOPICS[h64(spec.id, "zt") % len(T.TOPICS)]
         items = "".join(f'<li><a href="{self.column_path(spec, c)}">{c.name}</a></li>' for c in spec.columns)
@@ -690,7 +699,8 @@ class Websites:
             "operator_qualified": True if spec.operator_type == "outsourced" else None,
             "parent": spec.parent, "content_type": "text",
             "columns": [{"name": c.name, "url": self.url(self.column_path(spec, c)), "kind": c.kind}
-                        for c in spec.columns],
+                        for c in spec.columns]
+            + [{"name": interaction.NAME, "url": self.url(self.root(spec) + interaction.PATH), "kind": "interaction"}],
             "tags": ["demo", spec.template, spec.charset],
         }
 
@@ -710,6 +720,9 @@ class Websites:
             add("timeout", "site.down_now", home, "")
         if "error_500" in problems:
             add("error_500", "site.down_now", home, "")
+        if "interaction_unanswered" in problems:
+            add("interaction_unanswered", "site.interaction_unanswered",
+                self.url(self.root(spec) + interaction.PATH), "未回复")
         if "stale_column" in problems:
             col = spec.column(STALE_COLUMN)
             add("stale_column", "site.column_stale", self.url(self.column_path(spec, col)), col.name)
