@@ -76,22 +76,14 @@ def cmd_demo(args) -> int:
             return 1
 
         store = open_store(settings=settings)
-        detection_note = run_nightly(store, settings)
-        print_summary(store, targets, farm)
-        if detection_note:
-            print(detection_note)
+        from govwatch.detection import run_detection
+
+        run_detection(store, settings)  # the nightly staleness and zombie-account detection
+        print_summary(store, targets)
         store.close()
     print(f"\n演示完成，用时 {time.monotonic() - started:.1f} 秒。数据保存在 {settings.var_path}/ 下；"
           f"查看明细：GOVWATCH_DB={settings.db} govwatch findings list")
     return 0
-
-
-def run_nightly(store, settings) -> str:
-    """The nightly staleness and zombie-account detection."""
-    from govwatch.detection import run_detection
-
-    run_detection(store, settings)
-    return ""
 
 
 def collector_note(t) -> str:
@@ -102,7 +94,7 @@ def collector_note(t) -> str:
     return "未发现问题"
 
 
-def print_summary(store, targets, farm) -> None:
+def print_summary(store, targets) -> None:
     from govwatch.models import PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK
 
     findings = store.list_findings()
