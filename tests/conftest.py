@@ -1,8 +1,13 @@
+import asyncio
+import email
+import email.policy
 import os
+import socket
 import sys
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -47,3 +52,49 @@ def _isolated_env(monkeypatch, tmp_path):
             monkeypatch.delenv(key)
     monkeypatch.setenv("GOVWATCH_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("GOVWATCH_DB", f"sqlite:///{tmp_path / 'var' / 'govwatch.db'}")
+
+
+# A real SMTP server -------------------------------------------------------------------------
+
+class SmtpSink:
+    """aiosmtpd handler: refuses the first ``refuse`` deliveries with 451, can be slow."""
+
+    def __init__(self):
+        self.refuse = 0
+        self.delay = 0.0
+        self.attempts = 0
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.refuse > 0:
+            self.refuse -= 1
+            return "451 4.3.0 Temporary failure, try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 2.0.0 OK"
+
+    def ids(self) -> list[str]:
+        return [m["X-Govwatch-Alert"] for _, m in self.messages]
+
+    def to(self, addr: str) -> list[email.message.EmailMessage]:
+        return [m for rcpt, m in self.messages if addr in rcpt]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    sink = SmtpSink()
+    sink.port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    ctl.start()
+    yield sink
+    ctl.stop()

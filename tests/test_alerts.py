@@ -2,12 +2,8 @@
 dedup, text safety, and the policy (quiet hours, maintenance, muting, review, digest, roster)."""
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +13,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from govwatch.alerts import (
     availability_alerts, collector_alerts, enqueue_digests, enqueue_for_findings, flush, release, sweep,
@@ -34,50 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 
-# A real SMTP server -------------------------------------------------------------------------
-
-class SmtpSink:
-    """aiosmtpd handler: refuses the first ``refuse`` deliveries with 451, can be slow."""
-
-    def __init__(self):
-        self.refuse = 0
-        self.delay = 0.0
-        self.attempts = 0
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.port = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.attempts += 1
-        if self.refuse > 0:
-            self.refuse -= 1
-            return "451 4.3.0 Temporary failure, try again later"
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 2.0.0 OK"
-
-    def ids(self) -> list[str]:
-        return [m["X-Govwatch-Alert"] for _, m in self.messages]
-
-    def to(self, addr: str) -> list[email.message.EmailMessage]:
-        return [m for rcpt, m in self.messages if addr in rcpt]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink()
-    sink.port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    ctl.start()
-    yield sink
-    ctl.stop()
+# The real SMTP server (aiosmtpd on 127.0.0.1) is the `smtp` fixture in conftest.py.
+from aiosmtpd.controller import Controller  # noqa: E402
+from conftest import SmtpSink, free_port  # noqa: E402
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 from govwatch.demo.farm import Farm
 from govwatch.models import Target
 from govwatch.store.sqlite import SqliteStore
-from test_alerts import smtp  # noqa: F401  (fixture: an aiosmtpd server on 127.0.0.1)
 
 ROOT = Path(__file__).resolve().parents[1]
 
