@@ -11,7 +11,12 @@
   skipped here.
 
 A failed fetch (timeout, 403/429/432, 5xx, a CAPTCHA page) is never evidence: the finding stays,
-and the failure is reported.
+and the failure is reported. The same holds for anything the recheck cannot read: an attachment
+(PDF/XLSX/DOCX …, an item of its own) is read again with the attachment reader, never the HTML
+extractor, and a file the reader cannot open, or a page whose text comes out empty, leaves the
+finding open with the reason in its evidence (``evidence.recheck``). A page or file whose bytes
+have the same SHA-256 as the snapshot the finding was made from has not changed: the finding stays
+open without being judged again.
 """
 from __future__ import annotations
 
@@ -95,6 +100,54 @@ def _fail_reason(f: Fetched) -> str:
     return f.error or f"HTTP {f.status}"
 
 
+_ATTACHMENT_TYPES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+}
+
+
+def attachment_ext(item: Item, fetched: Fetched) -> str:
+    """The attachment type to read ``item`` with, or "" for a page (HTML extractor).
+
+    An item made from an attachment says so in ``meta.attachment``; otherwise the answer's content
+    type or the file's own signature (a PDF or a ZIP-based Office file) is believed over the URL.
+    """
+    from crawler.attachments import READABLE
+
+    ext = str((item.meta or {}).get("attachment") or "").lower().lstrip(".")
+    if ext:
+        return ext
+    ctype = fetched.content_type.split(";", 1)[0].strip()
+    if ctype in _ATTACHMENT_TYPES:
+        return _ATTACHMENT_TYPES[ctype]
+    body = fetched.body[:8]
+    path = (fetched.final_url or fetched.url or item.url).split("?", 1)[0].split("#", 1)[0].lower()
+    suffix = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    if body.startswith(b"%PDF-"):
+        return "pdf"
+    if body.startswith(b"PK\x03\x04") and suffix in ("xlsx", "docx"):
+        return suffix
+    if suffix in READABLE and suffix not in ("txt", "csv") and "html" not in ctype:
+        return suffix
+    return ""
+
+
+def _unchanged(body: bytes, findings: list[Finding]) -> list[Finding]:
+    """The findings whose problem was found (or last seen by a recheck) in exactly these bytes."""
+    from govwatch.store.base import snapshot_key
+
+    sha = snapshot_key(body)
+    same = []
+    for f in findings:
+        ev = f.evidence or {}
+        last = ev.get("recheck") or {}
+        if ev.get("snapshot") == sha or (last.get("result") == "still_there" and last.get("snapshot") == sha):
+            same.append(f)
+    return same
+
+
 class Rechecker:
     def __init__(self, store: Store, settings, *, lexicon=None, session=None, at: datetime | None = None):
         self.store = store
@@ -137,15 +190,19 @@ class Rechecker:
         self.store.update_finding(f.id, last_seen_at=self.at, evidence={**(f.evidence or {}), "recheck": recheck})
         self.stats.add(Outcome(f.id, f.target_id, f.url, "open", note, overdue=late))
 
-    def _error(self, findings: list[Finding], reason: str) -> None:
+    def _error(self, findings: list[Finding], reason: str, evidence: dict | None = None) -> None:
+        """The recheck could not judge: the finding stays as it is, and says why in its evidence."""
         for f in findings:
+            recheck = {"at": self.at.isoformat(), "result": "error", "reason": reason}
+            if evidence:
+                recheck.update(snapshot=evidence["snapshot"], url=evidence["url"],
+                               http_status=evidence["http_status"])
+            current = self.store.get_finding(f.id) or f
+            self.store.update_finding(f.id, evidence={**(current.evidence or {}), "recheck": recheck})
             self.stats.add(Outcome(f.id, f.target_id, f.url, "error", f"复查未能完成：{reason}"))
 
     # content findings -------------------------------------------------------------
     def content(self, item: Item, findings: list[Finding]) -> None:
-        from crawler.extract import extract_page
-        from crawler.ingest import Ingestor, record_hits
-
         target = self.targets.get(item.target_id)
         fetched = self.fetcher.get(item.url, target)
         self.stats.pages += 1
@@ -158,6 +215,24 @@ class Rechecker:
         if not fetched.ok:
             self._error(findings, _fail_reason(fetched))
             return
+        same = _unchanged(fetched.body, findings)
+        if same:
+            # the very bytes the problem was found in: nothing to judge again
+            evidence = self._evidence(fetched)
+            for f in same:
+                self._still_there(f, "复查时内容未变化（SHA-256 与原快照相同）", evidence)
+            findings = [f for f in findings if f not in same]
+            if not findings:
+                return
+        ext = attachment_ext(item, fetched)
+        if ext:
+            self._content_attachment(item, findings, fetched, ext)
+        else:
+            self._content_page(item, findings, fetched)
+
+    def _content_page(self, item: Item, findings: list[Finding], fetched: Fetched) -> None:
+        from crawler.extract import extract_page
+
         page = extract_page(fetched.body, item.url, fetched.headers)
         if page.state == "blocked":
             self._error(findings, "页面要求验证（环境异常/验证码）")
@@ -168,7 +243,33 @@ class Rechecker:
             for f in findings:
                 self._rectify(f, "复查时信息已删除", evidence)
             return
-        fresh = self._refreshed_item(item, page, evidence["snapshot"])
+        if not (page.text or "").strip() and (item.text or "").strip():
+            self._error(findings, "复查时未能从页面提取正文，无法判断是否已整改", evidence)
+            return
+        self._judge(item, findings, self._refreshed_item(item, page, evidence["snapshot"]), evidence)
+
+    def _content_attachment(self, item: Item, findings: list[Finding], fetched: Fetched, ext: str) -> None:
+        from crawler.attachments import AttachmentError, attachment_text
+
+        evidence = self._evidence(fetched)
+        try:
+            text = attachment_text(fetched.body, ext)
+        except AttachmentError as exc:
+            self._error(findings, f"复查时附件无法读取（{exc}）", evidence)
+            return
+        if not text.strip() and (item.text or "").strip():
+            self._error(findings, f"复查时未能从 {ext} 附件读出文字，无法判断是否已整改", evidence)
+            return
+        fresh = Item(
+            id=item.id, target_id=item.target_id, url=item.url, platform=item.platform, column=item.column,
+            title=item.title, published_at=item.published_at, published_at_source=item.published_at_source,
+            text=text, meta={**(item.meta or {}), "attachment": ext}, first_seen_at=item.first_seen_at,
+            state="live", snapshot=evidence["snapshot"], parent_url=item.parent_url)
+        self._judge(item, findings, fresh, evidence)
+
+    def _judge(self, item: Item, findings: list[Finding], fresh: Item, evidence: dict) -> None:
+        from crawler.ingest import Ingestor, record_hits
+
         # scanned exactly as a crawl scans it (scanner.content.scan_document through the Ingestor)
         hits = Ingestor(self.store, self.lexicon).scan_item(fresh)
         present = {Finding.from_hit(h, target_id=item.target_id, item=fresh).id: h for h in hits}

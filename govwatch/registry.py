@@ -1,6 +1,7 @@
 """Registry files (底数): load targets from YAML, CSV or XLSX and export them again.
 
-Pure file handling, no database. Offices keep their registry in an Excel 政务新媒体统计表, so
+File handling; the one function given a store is ``judge_registry``, which records the registry
+checks' findings after an import and closes (已整改) those a re-import has fixed. Offices keep their registry in an Excel 政务新媒体统计表, so
 spreadsheets are read by their Chinese column headers (or the English field names of
 ``govwatch.models.Target``); ``HEADERS`` is the full list and ``docs/registry.md`` documents it
 for users.
@@ -1059,3 +1060,54 @@ def target_rows(targets: list[Target], at: datetime | None = None) -> list[list[
          t.url or t.account_id or t.feed_url, target_status(t, at)]
         for t in targets
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Registry findings
+
+REGISTRY_RULES = ("registry.duplicate_account", "registry.outsourced_unqualified")
+
+
+@dataclass
+class RegistryJudgment:
+    problems: list = field(default_factory=list)  # (target id, Hit)
+    new: int = 0
+    rectified: list = field(default_factory=list)  # Finding, as it was before closing
+    reopened: int = 0
+
+
+def judge_registry(store, settings=None, at: datetime | None = None) -> RegistryJudgment:
+    """Judge the registry as the store now holds it (after an import).
+
+    Problems found are recorded (``registry.*`` findings); open ones no longer produced, because the
+    re-imported registry fixed them (an account closed or merged, the operator's qualification
+    recorded), become 已整改; a problem back after being marked 已整改 is opened again. What people
+    closed (销号) or called a false positive stays as they decided.
+    """
+    from crawler.ingest import record_hits
+    from govwatch.findings import OPEN_STATUSES, deadline_days
+    from govwatch.models import Finding
+    from govwatch.store import FindingFilter
+    from scanner.registry_rules import check_registry
+
+    at = at or now()
+    judgment = RegistryJudgment(problems=check_registry(store.list_targets()))
+    before = {f.id: f for f in store.list_findings(FindingFilter(rule_prefix="registry."))
+              if f.rule in REGISTRY_RULES}
+    stats = record_hits(store, [(None, tid, hit) for tid, hit in judgment.problems], at=at,
+                        deadline_days=deadline_days(settings))
+    judgment.new = stats.findings_new
+    produced = {Finding.from_hit(hit, target_id=tid, at=at).id for tid, hit in judgment.problems}
+    for fid in produced:
+        old = before.get(fid)
+        if old is not None and old.status == "rectified":
+            store.transition_finding(fid, "open", by="system", note="名录检查：问题再次出现", at=at)
+            judgment.reopened += 1
+    for fid, f in before.items():
+        if fid in produced or f.status not in OPEN_STATUSES:
+            continue
+        store.transition_finding(fid, "rectified", by="system", at=at,
+                                 note="名录更新后复查未再发现该问题",
+                                 evidence={"registry_checked_at": at.isoformat()})
+        judgment.rectified.append(f)
+    return judgment

@@ -215,3 +215,131 @@ def test_tls_verification_follows_the_target():
     assert fetcher.verify_for(Target(id="b", name="b", crawl={"verify_tls": False})) is False
     settings.data["crawl"]["verify_tls"] = False
     assert Fetcher(settings).verify_for(Target(id="c", name="c")) is False
+
+
+# ---------------------------------------------------------------- attachments and unreadable pages (issue 20)
+
+def crawl_attachment(store, target_id: str, url: str, parent_url: str) -> Item:
+    """What a crawl does with an attachment: read it with the attachment reader, keep the bytes."""
+    from crawler.attachments import attachment_text
+    from crawler.pipelines import item_from_attachment
+
+    resp = requests.get(url, timeout=10)
+    ext = "pdf" if url.endswith(".pdf") else "xlsx"
+    data = {"target_id": target_id, "platform": "website", "url": url, "title": url.rsplit("=", 1)[-1],
+            "text": attachment_text(resp.content, ext), "ext": ext, "parent_url": parent_url}
+    return item_from_attachment(data, store.put_snapshot(resp.content))
+
+
+def _attachment_findings(farm, store, settings):
+    rows = [p for p in farm.planted() if p["problem"] == "attachment_pii"]
+    urls = sorted({p["url"] for p in rows})
+    assert len(urls) == 2 and len(rows) == 6
+    ingest(store, settings, [crawl_attachment(store, "site-04", u, rows[0]["parent_url"]) for u in urls])
+    found = [f for f in store.list_findings(FindingFilter(target_id="site-04")) if f.rule == "privacy.id_number"]
+    assert len(found) == 6 and {f.url for f in found} == set(urls)
+    return found
+
+
+def test_unchanged_attachment_stays_open_and_a_fixed_one_is_read_as_an_attachment(farm, env, capsys):
+    store, settings = env
+    found = _attachment_findings(farm, store, settings)
+    stats = recheck(store, settings, target_id="site-04")
+    assert stats.rectified == 0 and stats.errors == 0 and stats.still_open == 6
+    for f in found:
+        got = store.get_finding(f.id)
+        assert got.status == "open"
+        assert got.evidence["recheck"]["result"] == "still_there"
+        assert got.evidence["recheck"]["snapshot"] == f.evidence["snapshot"]  # same SHA-256: nothing changed
+    # the office masks the ID numbers: the new files are read with the attachment reader and judged
+    farm.set_problem("site-04", "attachment_pii", on=False)
+    stats = recheck(store, settings, target_id="site-04")
+    assert stats.rectified == 6 and stats.errors == 0
+    for f in found:
+        got = store.get_finding(f.id)
+        assert got.status == "rectified" and got.history[-1]["note"] == "复查未再发现该问题"
+        assert got.history[-1]["evidence"]["snapshot"] != f.evidence["snapshot"]
+        assert store.get_item(f.item_id).meta["attachment"] in ("pdf", "xlsx")
+
+
+def test_changed_attachment_with_the_problem_still_there_stays_open(farm, env):
+    """Bytes differ (a new export of the same table) but the ID numbers are still in it."""
+    store, settings = env
+    found = _attachment_findings(farm, store, settings)
+    for f in found:  # pretend the finding was made from an older copy of the file
+        store.update_finding(f.id, evidence={"snapshot": "0" * 64})
+    stats = recheck(store, settings, target_id="site-04")
+    assert stats.rectified == 0 and stats.still_open == 6
+    assert {store.get_finding(f.id).evidence["recheck"]["result"] for f in found} == {"still_there"}
+
+
+class _Resp:
+    def __init__(self, body: bytes, ctype: str, url: str, status: int = 200):
+        self.body, self.status_code, self.url = body, status, url
+        self.headers = {"Content-Type": ctype}
+
+    def iter_content(self, size):
+        yield self.body
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _Session:
+    """Answers every URL with the same bytes (a damaged file, an empty page)."""
+
+    def __init__(self, body: bytes, ctype: str):
+        self.body, self.ctype, self.headers = body, ctype, {}
+
+    def get(self, url, **kw):
+        return _Resp(self.body, self.ctype, url)
+
+
+def test_an_attachment_that_cannot_be_read_is_never_rectified(farm, env):
+    store, settings = env
+    found = _attachment_findings(farm, store, settings)
+    stats = recheck(store, settings, target_id="site-04",
+                    session=_Session(b"%PDF-1.4 broken beyond repair", "application/pdf"))
+    assert stats.rectified == 0 and stats.errors == 6
+    for f in found:
+        got = store.get_finding(f.id)
+        assert got.status == "open"
+        assert got.evidence["recheck"]["result"] == "error" and "附件无法读取" in got.evidence["recheck"]["reason"]
+        assert got.evidence["snapshot"] == f.evidence["snapshot"]  # the problem's own evidence is kept
+
+
+def test_an_attachment_url_answered_with_html_is_not_read_as_a_page(farm, env):
+    """A server answering the attachment URL with an HTML shell: read as the attachment it is, it fails."""
+    store, settings = env
+    found = _attachment_findings(farm, store, settings)
+    html = "<html><body><div id='zoom'>文件下载</div></body></html>".encode()
+    stats = recheck(store, settings, target_id="site-04", session=_Session(html, "text/html; charset=utf-8"))
+    assert stats.rectified == 0 and stats.errors == 6
+    assert all(store.get_finding(f.id).status == "open" for f in found)
+
+
+def test_a_page_whose_text_comes_out_empty_is_not_rectified(farm, env):
+    store, settings = env
+    term = planted(farm, "site-04", "expression.term")
+    ingest(store, settings, [crawl_page(store, "site-04", term["url"])])
+    f = next(x for x in store.list_findings() if x.rule == "expression.term")
+    stats = recheck(store, settings, target_id="site-04",
+                    session=_Session(b"<html><body><script>load()</script></body></html>", "text/html"))
+    assert stats.rectified == 0
+    got = store.get_finding(f.id)
+    assert got.status == "open" and "未能从页面提取正文" in got.evidence["recheck"]["reason"]
+
+
+def test_attachment_type_detection():
+    from crawler.http import Fetched
+    from govwatch.recheck import attachment_ext
+
+    page = Item(target_id="t", url="http://a.gov.cn/x.html")
+    assert attachment_ext(page, Fetched("http://a.gov.cn/x.html", 200, b"<html>", {"content-type": "text/html"})) == ""
+    assert attachment_ext(page, Fetched("http://a.gov.cn/d?f=1", 200, b"%PDF-1.7", {})) == "pdf"
+    att = Item(target_id="t", url="http://a.gov.cn/d.jsp?f=P1.xlsx", meta={"attachment": "xlsx"})
+    assert attachment_ext(att, Fetched(att.url, 200, b"<html>", {"content-type": "text/html"})) == "xlsx"
+    assert attachment_ext(page, Fetched("http://a.gov.cn/f.docx", 200, b"PK\x03\x04..", {})) == "docx"

@@ -24,8 +24,7 @@ def register(sub) -> None:
 
 def cmd_import(args) -> int:
     from govwatch.cli import CliError
-    from govwatch.registry import RegistryError, load_targets
-    from scanner.registry_rules import check_registry
+    from govwatch.registry import RegistryError, judge_registry, load_targets
 
     settings = settings_from(args)
     try:
@@ -33,17 +32,17 @@ def cmd_import(args) -> int:
     except RegistryError as exc:
         raise CliError(f"{exc}\n未导入任何记录。") from exc
     store = store_from(args, settings)
-    existing = {t.id: t for t in store.list_targets()}
     created, updated = store.upsert_targets(targets)
     print(f"已导入 {args.file}：新增 {created} 个，更新 {updated} 个，共 {len(targets)} 个监测对象。")
-    merged = list({**existing, **{t.id: t for t in targets}}.values())
-    problems = check_registry(merged)
-    if problems:
-        from crawler.ingest import record_hits
-        record_hits(store, [(None, tid, hit) for tid, hit in problems], deadline_days=settings.deadlines_days)
-        print(f"名录检查发现 {len(problems)} 个问题：")
-        for target_id, hit in problems:
+    judgment = judge_registry(store, settings)
+    if judgment.problems:
+        print(f"名录检查发现 {len(judgment.problems)} 个问题：")
+        for target_id, hit in judgment.problems:
             print(f"  - [{target_id}] {hit.category}：{hit.detail or hit.match}")
+    if judgment.rectified:
+        print(f"名录更新后已整改 {len(judgment.rectified)} 个问题：")
+        for f in judgment.rectified:
+            print(f"  - [{f.target_id}] {f.category}：{f.detail or f.match}")
     return 0
 
 
