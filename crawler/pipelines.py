@@ -15,6 +15,7 @@ from scrapy import signals
 from crawler.ingest import IngestStats, Ingestor, record_hits
 from govwatch.models import Finding, Item, SiteReport, Target, now
 from govwatch.store import FindingFilter
+from scanner.timeline import ThresholdBook
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -62,7 +63,7 @@ class StorePipeline:
         self.store = open_store(settings=settings)
         self.deadline_days = settings.deadlines_days
         self.thresholds = settings.thresholds
-        self.slow_ms = settings.threshold("slow_ms")
+        self.threshold_book = ThresholdBook(self.thresholds)
         self.lexicon = self.on_findings = self.ingestor = self.ignore = None
         self.pending: list[Item] = []
         self.stats = IngestStats()
@@ -135,11 +136,11 @@ class StorePipeline:
         scan = None
         if self.lexicon is not None:
             from scanner.content import scan_document
-            scan = lambda text: scan_document(self.lexicon, text=text)  # noqa: E731
+            scan = lambda text: scan_document(self.lexicon, text=text, thresholds=self.thresholds)  # noqa: E731
         sketch = text_sketch(report.homepage_text) if report.homepage_ok else target.homepage_sketch
         change = change_ratio(target.homepage_sketch, sketch) if report.homepage_ok and target.homepage_sketch else None
-        hits = check_site(report, target, slow_ms=self.slow_ms, scan=scan, homepage_change=change,
-                          change_history=target.homepage_changes)
+        hits = check_site(report, target, thresholds=self.threshold_book.for_target(target), scan=scan,
+                          homepage_change=change, change_history=target.homepage_changes)
         if self.ignore:
             hits = [h for h in hits if not self.ignore(None, h, target_id=target.id)]
         evidence = {"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat()} \

@@ -4,14 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-# Navigation labels → column kind (DESIGN.md section 4: news 14 d, notice/policy 180 d, overview 365 d)
-COLUMN_KINDS = [
-    ("news", re.compile(r"动态|要闻|新闻|工作信息|政务信息|部门信息|基层|图片|视频")),
-    ("notice", re.compile(r"通知|公告|公示")),
-    ("policy", re.compile(r"政策|文件|法规|规章|解读")),
-    ("overview", re.compile(r"概况|简介|职能|领导|机构|介绍")),
-    ("interaction", re.compile(r"互动|咨询|信箱|留言|调查|征集")),
-]
+from govwatch.models import discovered_column_kind
+
 FOOTER_HINT = re.compile(r"foot|bottom|copyright|banquan|bq|fbottom|footer", re.I)
 
 
@@ -27,13 +21,8 @@ def looks_binary(body: bytes) -> bool:
 
 
 def classify_column(label: str) -> str:
-    label = (label or "").strip()
-    if not label or len(label) > 12 or label in ("首页", "网站首页"):
-        return ""
-    for kind, pattern in COLUMN_KINDS:
-        if pattern.search(label):
-            return kind
-    return ""
+    """Navigation label → column kind (the one word list is in govwatch.models)."""
+    return discovered_column_kind(label)
 
 
 def same_site(url: str, base: str) -> bool:

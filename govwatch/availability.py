@@ -35,9 +35,11 @@ def run_probe(store: Store, settings, targets: list[Target], at: datetime | None
     by_id = {t.id: t for t in targets}
     for check in checks:
         target = by_id[check.target_id]
-        history = store.list_checks(target.id, since=at - timedelta(days=7))
+        window = int(th["unreachable_window_days"])
+        history = store.list_checks(target.id, since=at - timedelta(days=window))
         hits, down = judge_availability(target.url, history, at, down_after=th["down_consecutive"],
-                                        share=th["unreachable_share"], tls_days=th["tls_expiring_days"])
+                                        share=th["unreachable_share"], window_days=window,
+                                        min_probes=th["unreachable_min_probes"], tls_days=th["tls_expiring_days"])
         part = record_hits(store, [(None, target.id, h) for h in hits], at=at,
                            deadline_days=settings.deadlines_days)
         result.new_findings.extend(part.new_findings)

@@ -57,6 +57,7 @@ from govwatch.models import (
     Finding, Item, Target, aware, fmt_local, now,
 )
 from govwatch.store import FindingFilter, Store
+from scanner.timeline import ThresholdBook, account_stale_days
 
 WORKBOOK_NAME = "问题清单.xlsx"
 
@@ -463,21 +464,22 @@ class _OwnerStats:
     categories: Counter = field(default_factory=Counter)
 
 
-def _stale_limits(settings, target: Target) -> dict:
-    th = settings.data["thresholds"]
-    rules = target.rules or {}
+def _stale_limits(th: dict, target: Target) -> dict:
+    """The update limits of one target from its resolved thresholds (the same lookup the timeline
+    judges with: settings, per platform, per content type, the target's own rules)."""
     if target.platform == "website":
-        return {"stale": int(rules.get("homepage_stale_days", th["homepage_stale_days"]))}
-    stale = th["account_stale_days"].get(target.content_type, th["account_stale_days"].get("text", 7))
-    return {"stale": int(rules.get("account_stale_days", stale)),
-            "veto": int(rules.get("account_stale_veto_days", th["account_stale_veto_days"])),
+        return {"stale": int(th["homepage_stale_days"])}
+    return {"stale": account_stale_days(th, target.content_type),
+            "veto": int(th["account_stale_veto_days"]),
             "zombie_candidate": int(th["zombie_candidate_days"]), "zombie": int(th["zombie_days"])}
 
 
-def update_state(settings, target: Target, last: datetime | None, as_of: datetime) -> tuple[str, str, int | None]:
+def update_state(settings, target: Target, last: datetime | None, as_of: datetime,
+                 book: ThresholdBook | None = None) -> tuple[str, str, int | None]:
     """(requirement, verdict, days without update) of one target as of ``as_of``, with the day
     convention of ``scanner.timeline``: a limit of N days is broken when more than N days passed."""
-    limits = _stale_limits(settings, target)
+    th = (book or ThresholdBook(settings.data["thresholds"])).for_target(target)
+    limits = _stale_limits(th, target)
     days = None if last is None else max(0, (as_of.astimezone(TZ).date() - last.astimezone(TZ).date()).days)
     if target.platform == "website":
         requirement = f"首页{limits['stale']}天内有更新"
@@ -493,7 +495,7 @@ def update_state(settings, target: Target, last: datetime | None, as_of: datetim
     if target.platform == "website":
         if days > limits["stale"]:
             return requirement, f"单项否决（{days}天未更新）", days
-        if days > limits["stale"] * float(settings.data["thresholds"].get("column_warn_ratio", 0.8)):
+        if days > limits["stale"] * float(th["column_warn_ratio"]):
             return requirement, "即将超期", days
         return requirement, "正常", days
     if days > limits["zombie"]:
@@ -519,6 +521,7 @@ def _availability_row(store: Store, settings, target: Target, start: datetime, e
     checks = [c for c in store.list_checks(target.id, since=start) if aware(c.at) < end]
     total, failed = len(checks), sum(1 for c in checks if not c.ok)
     per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    window_days = int(settings.data["thresholds"]["unreachable_window_days"])
     elapsed = [c.elapsed_ms for c in checks if c.ok and c.elapsed_ms is not None]
     tls = max((aware(c.tls_expires_at) for c in checks if c.tls_expires_at), default=None)
     for c in checks:
@@ -529,17 +532,17 @@ def _availability_row(store: Store, settings, target: Target, start: datetime, e
     if per_day:
         first, last = min(per_day), max(per_day)
         span = (last - first).days + 1
-        for offset in range(max(1, span - 6)):
-            window = [per_day.get(first + timedelta(days=offset + d)) for d in range(min(7, span))]
+        for offset in range(max(1, span - (window_days - 1))):
+            window = [per_day.get(first + timedelta(days=offset + d)) for d in range(min(window_days, span))]
             n = sum(w[0] for w in window if w)
             bad = sum(w[1] for w in window if w)
             if n:
                 worst = max(worst, bad / n)
-    share = float(settings.data["thresholds"].get("unreachable_share", 0.05))
+    share = float(settings.data["thresholds"]["unreachable_share"])
     if not total:
         verdict = "无监测数据"
     elif worst >= share:
-        verdict = f"单项否决（7日内无法访问比例≥{share:.0%}）"
+        verdict = f"单项否决（{window_days}日内无法访问比例≥{share:.0%}）"
     elif failed:
         verdict = "基本正常（偶有无法访问）"
     else:
@@ -602,6 +605,7 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
     stats = ExportStats(month=month, owner=owner or "", targets=len(targets))
     owners: dict[str, _OwnerStats] = defaultdict(_OwnerStats)
     n_list = n_avail = n_update = n_zombie = 0
+    book = ThresholdBook(settings.data["thresholds"])
 
     for target in targets:
         findings = findings_of_month(store, target.id, start, end)
@@ -677,7 +681,7 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
             n_avail += 1
             sink.row("可用性统计", [n_avail, *_availability_row(store, settings, target, start, end)])
         last, published = _last_publication(store, target, start, end)
-        requirement, verdict, days = update_state(settings, target, last, at_end)
+        requirement, verdict, days = update_state(settings, target, last, at_end, book)
         n_update += 1
         where = target.url or target.account_id or target.feed_url
         platform = PLATFORM_LABELS.get(target.platform, target.platform)

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -54,6 +55,36 @@ FINDING_TRANSITIONS = {
 ITEM_STATES = ("live", "deleted", "unreachable")
 # The column that holds what a website's homepage lists: the homepage's freshness is its newest date.
 HOMEPAGE_COLUMN = "首页"
+
+# Column kinds and the words in a column's name that give its kind. The kind decides which
+# staleness limit applies (thresholds.column_stale_days) and where interaction boards are read.
+# The one place a column's kind is inferred: the registry (names in the file), the site crawl
+# (navigation labels) and the timeline (columns seen without a registered list) all ask here.
+COLUMN_KINDS = ("news", "notice", "policy", "overview", "interaction", "other")
+COLUMN_KIND_WORDS = (  # first match wins
+    ("interaction", re.compile(r"互动|咨询|信箱|留言|问答|诉求|调查|征集")),
+    ("news", re.compile(r"动态|要闻|新闻|工作信息|政务信息|部门信息|基层|图片|视频")),
+    ("notice", re.compile(r"通知|公告|公示")),
+    ("policy", re.compile(r"政策|文件|法规|规章|解读")),
+    ("overview", re.compile(r"概况|简介|职能|领导|机构|介绍")),
+)
+
+
+def column_kind(name: str) -> str:
+    """The kind of a column from its name (通知公告 → notice); "" when no word fits."""
+    for kind, pattern in COLUMN_KIND_WORDS:
+        if pattern.search(name or ""):
+            return kind
+    return ""
+
+
+def discovered_column_kind(label: str) -> str:
+    """The kind of a column found on a page rather than in the registry: only short labels that
+    name a column (not the homepage, not a headline) get one."""
+    label = (label or "").strip()
+    if not label or len(label) > 12 or label in (HOMEPAGE_COLUMN, "网站首页"):
+        return ""
+    return column_kind(label)
 
 
 def now() -> datetime:

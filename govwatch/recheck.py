@@ -271,7 +271,7 @@ class Rechecker:
         from crawler.ingest import Ingestor, record_hits
 
         # scanned exactly as a crawl scans it (scanner.content.scan_document through the Ingestor)
-        hits = Ingestor(self.store, self.lexicon).scan_item(fresh)
+        hits = Ingestor(self.store, self.lexicon, thresholds=self.settings.thresholds).scan_item(fresh)
         present = {Finding.from_hit(h, target_id=item.target_id, item=fresh).id: h for h in hits}
         for f in findings:
             if f.id in present:

@@ -37,7 +37,7 @@ import yaml
 
 from govwatch.models import (
     CONTENT_TYPE_LABELS, MAINTENANCE_KINDS, OPERATOR_LABELS, OWNER_LEVELS, PLATFORM_LABELS, Column,
-    Contact, Maintenance, Target, now, stable_id,
+    Contact, Maintenance, Target, column_kind, now, stable_id,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -166,13 +166,6 @@ COLUMN_KIND_ALIASES = _aliases({
     "policy": ("政策文件", "政策", "文件"), "overview": ("概况", "简介"),
     "interaction": ("互动", "政务咨询", "咨询", "留言"), "other": ("其他",),
 })
-# Name fragments that give a column's kind when the file does not say; first match wins.
-_COLUMN_KIND_HINTS = (
-    ("interaction", ("咨询", "互动", "留言", "信箱", "问答", "诉求")),
-    ("policy", ("政策", "文件", "法规", "规章", "解读")),
-    ("notice", ("通知", "公告", "公示")),
-    ("overview", ("概况", "简介", "介绍", "机构职能")),
-)
 CONTACT_ROLES = ("负责人", "联系人")
 CHANNEL_LABELS = {"email": "邮件", "webhook": "群机器人"}
 CHANNEL_ALIASES = _aliases({"email": ("邮件", "邮箱"), "webhook": ("群机器人", "机器人")})
@@ -198,10 +191,7 @@ _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 def infer_column_kind(name: str) -> str:
     """The kind of a website column from its name (通知公告 → notice); news when nothing fits."""
-    for kind, hints in _COLUMN_KIND_HINTS:
-        if any(h in name for h in hints):
-            return kind
-    return "news"
+    return column_kind(name) or "news"
 
 
 def derive_id(platform: str, name: str, owner: str) -> str:

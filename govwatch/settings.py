@@ -1,127 +1,202 @@
 """Settings: defaults, then an optional ``govwatch.toml``, then ``GOVWATCH_*`` environment variables.
 
+Every setting is declared once in ``TABLE`` below, with its default, unit and a one-line help text.
+``DEFAULTS`` (the nested dict existing callers read) is built from it; ``govwatch settings`` prints
+it with the current value and where that value came from, and ``deploy/govwatch.example.toml`` and
+``docs/settings.md`` are generated from it (``render_example_toml`` / ``render_markdown``; tests fail
+when the committed copies are stale).
+
 With no file at all everything runs on the embedded default: SQLite and snapshots under ``./var/``.
 Imports nothing of the project.
 """
 from __future__ import annotations
 
 import copy
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-DEFAULTS: dict = {
-    "db": "sqlite:///var/govwatch.db",
-    "var_dir": "var",
-    "lexicon_dirs": [],
-    "timezone": "Asia/Shanghai",
-    "admin_emails": [],
-    "roster": "",
-    "crawl": {
-        "concurrency": 16,
-        "per_domain": 4,
-        "timeout": 15,
-        "max_page_bytes": 5 * 1024 * 1024,
-        "obey_robots": True,
-        "verify_tls": True,
-        "max_pages_per_target": 500,
-        "list_pages": 3,
-        "user_agent": "Mozilla/5.0 (compatible; govwatch/0.1)",  # ASCII: HTTP headers are latin-1
-        "subprocess_timeout": 3600,
-        "redis_url": "",  # set to crawl on several machines: the scheduler queues, govwatch worker crawls
-        "retries": 1,
-        "autothrottle": True,
-        "autothrottle_start_delay": 0.5,
-        "autothrottle_target": 2.0,
-        # accounts (crawler/accounts.py): per-host spacing and back-off; platforms throttle hard
-        "account_delay": 1.0,
-        "weibo_delay": 3.0,
-        "weibo_backoff": 30.0,
-        "weibo_pages": 3,
-        "weibo_cookie": "",
-        "wechat_blocked_limit": 2,
-        "host_refusals": 3,
-        "account_workers": 4,
-        "feed_entries": 50,
-    },
-    "thresholds": {
-        "homepage_stale_days": 14,
-        "column_stale_days": {"news": 14, "notice": 180, "policy": 180, "overview": 365},
-        "column_warn_ratio": 0.8,
-        "column_stale_veto_count": 5,
-        "account_stale_days": {"text": 7, "video": 10},
-        "account_stale_veto_days": 14,
-        "zombie_candidate_days": 90,
-        "zombie_days": 365,
-        "reprint_hours": 12,
-        "backdated_days": 3,
-        # timeline (scanner/timeline.py): blank columns that make a veto, clock skew allowed before a
-        # date counts as future, how old the last good crawl may be before a verdict is unknown,
-        # reprint matching, and overrides per platform / content type (target.rules override last)
-        "column_empty_veto_count": 5,
-        "future_date_tolerance_minutes": 60,
-        "crawl_max_age_hours": 72,
-        "reprint_similarity": 0.8,
-        "reprint_lookback_hours": 72,
-        "by_platform": {},  # e.g. {"weibo": {"account_stale_days": 3}}
-        "by_content_type": {},  # e.g. {"video": {"zombie_candidate_days": 120}}
-        "unreachable_share": 0.05,
-        "down_consecutive": 3,
-        "slow_ms": 3000,
-        "tls_expiring_days": 14,
-        "probe_timeout": 15,
-    },
-    "deadlines_days": {"veto": 1, "high": 3, "medium": 5, "low": 5, "info": 5},
-    "schedule": {
-        "probe_minutes": 30,
-        "crawl_hours": 6,
-        "nightly": "02:00",
-        "recheck": "03:00",
-        "flush_seconds": 60,
-        "digest": "08:30",
-        "monthly_export": "06:00",
-        "misfire_grace_seconds": 3600,
-        "heartbeat_seconds": 30,  # single-instance lock refresh
-        "lock_ttl_seconds": 90,  # a dead service's lock is taken over after this
-        "shutdown_grace_seconds": 20,  # running crawl subprocesses get this long after SIGTERM
-    },
-    "smtp": {
-        "host": "127.0.0.1",
-        "port": 25,
-        "security": "none",  # none, starttls, ssl
-        "sender": "govwatch@localhost",
-        "sender_name": "政务网站监测",
-        "user": "",  # set GOVWATCH_SMTP__USER / GOVWATCH_SMTP__PASSWORD in the environment
-        "password": "",
-        "timeout": 30,
-        "cafile": "",  # a private CA for the mail server's certificate (default: the system's)
-    },
-    "alerts": {
-        "max_attempts": 8,
-        "backoff_seconds": 60,  # doubled after each failed attempt
-        "backoff_max_seconds": 21600,
-        "mute_days": 7,  # repeats per page and rule are muted this long
-        "review_before_send": False,  # alerts to offices wait for `govwatch alerts release`
-        "immediate_severities": ["veto", "high"],
-        "digest_severities": ["medium", "low"],
-        "leader_severities": ["veto"],  # what a unit's 负责人 receives at once
-        "collector_failures": 3,  # consecutive failed crawls before the admin is told
-        "sweep_days": 3,  # how far back the flush job looks for unalerted serious findings
-        "batch": 200,
-        "webhook_timeout": 10,
-        "console_url": "",  # base URL of the console, for links in alerts
-    },
-    "logging": {
-        "level": "INFO",
-        "file": "logs/govwatch.log",  # under var_dir
-        "max_bytes": 10 * 1024 * 1024,
-        "backups": 5,
-    },
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: dotted key (``crawl.timeout``), default, unit ("" when it has none), help text,
+    and optionally the value the example configuration shows instead of the default."""
+    key: str
+    default: Any
+    unit: str
+    help: str
+    example: Any = None
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0] if "." in self.key else ""
+
+
+_S = Spec
+TABLE: tuple[Spec, ...] = (
+    # ------------------------------------------------------------------ top level
+    _S("db", "sqlite:///var/govwatch.db", "URL",
+       "数据库：sqlite:///路径（内置，默认）或 mongodb://主机:27017/govwatch",
+       example="sqlite:////var/lib/govwatch/var/govwatch.db"),
+    _S("var_dir", "var", "目录", "快照、日志、导出材料所在目录（默认数据库也随之放在这里）",
+       example="/var/lib/govwatch/var"),
+    _S("lexicon_dirs", [], "目录列表", "额外的词库目录，合并到内置词库之上"),
+    _S("timezone", "Asia/Shanghai", "时区", "显示和按天计算所用的时区"),
+    _S("admin_emails", [], "邮箱列表",
+       "管理员邮箱：提醒发送失败、采集持续失败、无人值班时的抄送", example=["wangxinban@example.gov.cn"]),
+    _S("roster", "", "文件", "值班表（CSV 或 YAML，按日期排班），空：即时提醒只发给责任单位",
+       example="/etc/govwatch/roster.csv"),
+    # ------------------------------------------------------------------ crawl
+    _S("crawl.concurrency", 16, "个", "同时进行的请求数（全部站点合计）"),
+    _S("crawl.per_domain", 4, "个", "同一域名同时进行的请求数"),
+    _S("crawl.timeout", 15, "秒", "单个请求的超时时间"),
+    _S("crawl.max_page_bytes", 5 * 1024 * 1024, "字节", "单个页面的最大字节数，超出的部分不下载"),
+    _S("crawl.obey_robots", True, "开关", "是否遵守 robots.txt"),
+    _S("crawl.verify_tls", True, "开关", "是否校验 HTTPS 证书"),
+    _S("crawl.max_pages_per_target", 500, "页", "每次采集每个网站最多抓取的页面数"),
+    _S("crawl.list_pages", 3, "页", "每个栏目列表最多翻几页"),
+    _S("crawl.user_agent", "Mozilla/5.0 (compatible; govwatch/0.1)", "文本",
+       "采集时使用的 User-Agent（只能用 ASCII：HTTP 头是 latin-1）"),
+    _S("crawl.subprocess_timeout", 3600, "秒", "一次采集子进程运行超过此时长即终止并记为失败"),
+    _S("crawl.redis_url", "", "URL", "多机采集：设置后由调度器排队、govwatch worker 采集；空：单机采集"),
+    _S("crawl.retries", 1, "次", "请求失败后的重试次数"),
+    _S("crawl.autothrottle", True, "开关", "是否按站点响应速度自动调节抓取间隔"),
+    _S("crawl.autothrottle_start_delay", 0.5, "秒", "自动调节的起始抓取间隔"),
+    _S("crawl.autothrottle_target", 2.0, "个", "自动调节的目标：每个站点平均同时进行的请求数"),
+    _S("crawl.account_delay", 1.0, "秒", "采集账号时同一主机两次请求的最短间隔"),
+    _S("crawl.max_delay", 60.0, "秒", "主机限流后退避加倍的上限间隔"),
+    _S("crawl.weibo_delay", 3.0, "秒", "微博两次请求的最短间隔（微博限流严格）"),
+    _S("crawl.weibo_backoff", 30.0, "秒", "微博限流后的退避时间"),
+    _S("crawl.weibo_pages", 3, "页", "每个微博账号最多翻几页"),
+    _S("crawl.weibo_cookie", "", "文本", "已登录的微博 Cookie（过期时显示为“登录失效”）；放在环境变量中"),
+    _S("crawl.weibo_user_agent", "", "文本", "微博接口使用的 User-Agent；空：内置的手机浏览器标识"),
+    _S("crawl.wechat_blocked_limit", 2, "次", "微信公众号连续被拦截几次后暂停本轮采集"),
+    _S("crawl.host_refusals", 3, "次", "同一主机连续拒绝几次后本轮不再请求它"),
+    _S("crawl.account_workers", 4, "个", "同时采集的账号数"),
+    _S("crawl.feed_entries", 50, "条", "每个 RSS/Atom 源最多读取的条目数"),
+    # ------------------------------------------------------------------ thresholds: timeliness
+    _S("thresholds.homepage_stale_days", 14, "天", "首页超过此天数未更新即单项否决"),
+    _S("thresholds.column_stale_days.news", 14, "天", "动态要闻类栏目超过此天数未更新即单项否决"),
+    _S("thresholds.column_stale_days.notice", 180, "天", "通知公告类栏目超过此天数未更新即单项否决"),
+    _S("thresholds.column_stale_days.policy", 180, "天", "政策文件类栏目超过此天数未更新即单项否决"),
+    _S("thresholds.column_stale_days.overview", 365, "天", "概况信息类栏目超过此天数未更新即单项否决"),
+    _S("thresholds.column_warn_ratio", 0.8, "比例", "已过期限的这一比例即提示“即将超期”"),
+    _S("thresholds.column_stale_veto_count", 5, "个", "超期未更新的栏目达到此数即单项否决"),
+    _S("thresholds.column_empty_veto_count", 5, "个", "空白栏目达到此数即单项否决"),
+    _S("thresholds.account_stale_days.text", 7, "天", "图文类账号超过此天数未更新即“更新不及时”"),
+    _S("thresholds.account_stale_days.video", 10, "天", "音视频类账号超过此天数未更新即“更新不及时”"),
+    _S("thresholds.account_stale_veto_days", 14, "天", "账号超过此天数未更新即单项否决"),
+    _S("thresholds.zombie_candidate_days", 90, "天", "账号超过此天数未更新即“疑似僵尸”"),
+    _S("thresholds.zombie_days", 365, "天", "账号超过此天数未更新即“僵尸账号”"),
+    _S("thresholds.reprint_hours", 12, "小时", "转载上级重要稿件晚于原发超过此时长即“转载不及时”"),
+    _S("thresholds.reprint_similarity", 0.8, "比例", "标题相似度达到此值即视为转载同一稿件"),
+    _S("thresholds.reprint_lookback_hours", 72, "小时", "在原发后多长时间内查找转载"),
+    _S("thresholds.backdated_days", 3, "天", "标注的发布日期早于首次采集超过此天数即“倒填日期”"),
+    _S("thresholds.future_date_tolerance_minutes", 60, "分钟", "允许的时钟误差，超过才算“未来日期”"),
+    _S("thresholds.crawl_max_age_hours", 72, "小时", "最近一次成功采集早于此时长则不作时效判断（结论为未知）"),
+    _S("thresholds.by_platform", {}, "表", "按平台覆盖上述阈值，例如 {weibo = {account_stale_days = 3}}"),
+    _S("thresholds.by_content_type", {}, "表",
+       "按内容类型覆盖上述阈值，例如 {video = {zombie_candidate_days = 120}}（名录中单个对象的规则最后覆盖）"),
+    # ------------------------------------------------------------------ thresholds: availability
+    _S("thresholds.unreachable_share", 0.05, "比例", "统计窗口内探测失败的比例达到此值即单项否决"),
+    _S("thresholds.unreachable_window_days", 7, "天", "不可用率的统计窗口"),
+    _S("thresholds.unreachable_min_probes", 20, "次", "统计窗口内探测次数少于此数不判断不可用率"),
+    _S("thresholds.down_consecutive", 3, "次", "连续探测失败达到此数即“网站无法访问”"),
+    _S("thresholds.slow_ms", 3000, "毫秒", "首页打开用时超过此值即“首页访问慢”"),
+    _S("thresholds.tls_expiring_days", 14, "天", "HTTPS 证书在此天数内过期即提醒"),
+    _S("thresholds.probe_timeout", 15, "秒", "可用性探测的超时时间"),
+    # ------------------------------------------------------------------ thresholds: site pages
+    _S("thresholds.defaced_change_floor", 0.7, "比例", "首页内容变化至少达到此比例才可能判为被篡改"),
+    _S("thresholds.defaced_sigmas", 3.0, "倍", "首页变化超过以往平均变化加此倍数的标准差才判为被篡改"),
+    _S("thresholds.defaced_min_spread", 0.05, "比例", "计算上一项时标准差至少按此值计"),
+    _S("thresholds.defaced_min_history", 3, "次", "以往采集少于此次数不判断首页篡改"),
+    _S("thresholds.interaction_unanswered_days", 90, "天", "网民留言超过此天数未答复即“互动回应差”"),
+    _S("thresholds.interaction_window_days", 365, "天", "只看此天数以内提出的留言"),
+    # ------------------------------------------------------------------ thresholds: content
+    _S("thresholds.clickbait_score", 3, "分", "标题党评分达到此值即报（词库短语 2 或 3 分，连续标点 2 分，悬念省略号、表情符号各 1 分）"),
+    _S("thresholds.emoji_title_count", 2, "个", "标题中表情符号达到此数即“庸俗化、娱乐化表达”"),
+    _S("thresholds.emoji_text_count", 5, "个", "正文中表情符号达到此数即“庸俗化、娱乐化表达”"),
+    # ------------------------------------------------------------------ deadlines
+    _S("deadlines_days.veto", 1, "天", "单项否决问题的整改期限"),
+    _S("deadlines_days.high", 3, "天", "严重问题的整改期限"),
+    _S("deadlines_days.medium", 5, "天", "一般问题的整改期限"),
+    _S("deadlines_days.low", 5, "天", "轻微问题的整改期限"),
+    _S("deadlines_days.info", 5, "天", "待复核问题的整改期限"),
+    # ------------------------------------------------------------------ schedule
+    _S("schedule.probe_minutes", 30, "分钟", "每隔多久探测一次全部网站的可用性"),
+    _S("schedule.crawl_hours", 6, "小时", "每隔多久增量采集一次网站和账号"),
+    _S("schedule.nightly", "02:00", "时:分", "每晚的僵尸账号、时效检测和网站规则"),
+    _S("schedule.recheck", "03:00", "时:分", "每天复查待整改问题的时间"),
+    _S("schedule.flush_seconds", 60, "秒", "每隔多久发送一次提醒发件箱"),
+    _S("schedule.digest", "08:30", "时:分", "每天给各单位发送汇总的时间"),
+    _S("schedule.monthly_export", "06:00", "时:分", "每月 1 日导出上月检查材料的时间"),
+    _S("schedule.misfire_grace_seconds", 3600, "秒", "错过不超过此时长的任务（关机、繁忙）仍补跑一次"),
+    _S("schedule.heartbeat_seconds", 30, "秒", "单实例锁的刷新间隔"),
+    _S("schedule.lock_ttl_seconds", 90, "秒", "服务停止后其锁超过此时长即可被接管"),
+    _S("schedule.shutdown_grace_seconds", 20, "秒", "收到停止信号后给运行中采集子进程的时间"),
+    # ------------------------------------------------------------------ smtp
+    _S("smtp.host", "127.0.0.1", "主机", "邮件服务器", example="smtp.example.gov.cn"),
+    _S("smtp.port", 25, "端口", "邮件服务器端口", example=465),
+    _S("smtp.security", "none", "文本", "none（本机中继）、starttls（通常 587 端口）或 ssl（通常 465 端口）", example="ssl"),
+    _S("smtp.sender", "govwatch@localhost", "邮箱", "发件人地址", example="govwatch@example.gov.cn"),
+    _S("smtp.sender_name", "政务网站监测", "文本", "发件人名称"),
+    _S("smtp.user", "", "文本", "登录用户名；放在环境变量 GOVWATCH_SMTP__USER 中，不要写进配置文件"),
+    _S("smtp.password", "", "文本", "登录密码；放在环境变量 GOVWATCH_SMTP__PASSWORD 中，不要写进配置文件"),
+    _S("smtp.timeout", 30, "秒", "连接邮件服务器的超时时间"),
+    _S("smtp.cafile", "", "文件", "邮件服务器证书的私有 CA（默认：系统证书）"),
+    # ------------------------------------------------------------------ alerts
+    _S("alerts.max_attempts", 8, "次", "发送失败后最多尝试的次数，之后记为失败并告知管理员一次"),
+    _S("alerts.backoff_seconds", 60, "秒", "首次重试前的等待时间，每失败一次加倍"),
+    _S("alerts.backoff_max_seconds", 21600, "秒", "重试等待时间的上限"),
+    _S("alerts.mute_days", 7, "天", "同一页面同一规则在此天数内不重复提醒"),
+    _S("alerts.review_before_send", False, "开关", "发给单位的提醒是否先经 `govwatch alerts release` 审核"),
+    _S("alerts.immediate_severities", ["veto", "high"], "级别列表", "立即提醒的问题级别"),
+    _S("alerts.digest_severities", ["medium", "low"], "级别列表", "进入每日汇总的问题级别"),
+    _S("alerts.leader_severities", ["veto"], "级别列表", "单位负责人立即收到的问题级别（联系人收到全部立即提醒）"),
+    _S("alerts.collector_failures", 3, "次", "账号或网站连续采集失败此次数后告知管理员"),
+    _S("alerts.sweep_days", 3, "天", "发送任务回查此天数内未提醒的严重问题"),
+    _S("alerts.batch", 200, "条", "每次发送最多处理的提醒数"),
+    _S("alerts.webhook_timeout", 10, "秒", "群机器人请求的超时时间"),
+    _S("alerts.console_url", "", "URL", "控制台地址，用于提醒中的链接，例如 https://govwatch.example.gov.cn"),
+    # ------------------------------------------------------------------ logging
+    _S("logging.level", "INFO", "文本", "日志级别：DEBUG、INFO、WARNING、ERROR"),
+    _S("logging.file", "logs/govwatch.log", "文件", "日志文件（位于 var_dir 下，按大小轮转）"),
+    _S("logging.max_bytes", 10 * 1024 * 1024, "字节", "单个日志文件的最大字节数"),
+    _S("logging.backups", 5, "个", "保留的旧日志文件数"),
+)
+SPECS: dict[str, Spec] = {s.key: s for s in TABLE}
+
+
+def _nested(specs) -> dict:
+    out: dict = {}
+    for s in specs:
+        *parents, leaf = s.key.split(".")
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = copy.deepcopy(s.default)
+    return out
+
+
+DEFAULTS: dict = _nested(TABLE)
+SECTION_HELP = {
+    "": "",
+    "crawl": "采集",
+    "thresholds": "判定阈值（可按平台、内容类型覆盖，名录中单个对象的 rules 最后覆盖）",
+    "deadlines_days": "各级别问题的整改期限",
+    "schedule": "调度",
+    "smtp": "邮件",
+    "alerts": "提醒",
+    "logging": "日志",
 }
 
-# GOVWATCH_<NAME> for top-level keys; nested keys as GOVWATCH_<SECTION>__<KEY>, e.g. GOVWATCH_SMTP__HOST.
+# GOVWATCH_<NAME> for top-level keys; nested keys joined by "__", e.g. GOVWATCH_SMTP__HOST or
+# GOVWATCH_THRESHOLDS__COLUMN_STALE_DAYS__NOTICE.
 LIST_KEYS = {"lexicon_dirs", "admin_emails"}
+SOURCE_LABELS = {"default": "默认", "file": "配置文件", "environment": "环境变量"}
 
 
 class SettingsError(ValueError):
@@ -132,6 +207,7 @@ class SettingsError(ValueError):
 class Settings:
     data: dict = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
     source: str = ""
+    sources: dict = field(default_factory=dict)  # dotted key -> "file" | "environment" (absent: default)
 
     def __getattr__(self, name: str):
         data = self.__dict__.get("data", {})
@@ -149,6 +225,22 @@ class Settings:
 
     def threshold(self, name: str):
         return self.data["thresholds"][name]
+
+    def get(self, key: str, default=None):
+        """The current value of a dotted key (``thresholds.column_stale_days.notice``)."""
+        return lookup(self.data, key, default)
+
+    def source_of(self, key: str) -> str:
+        return self.sources.get(key, "default")
+
+
+def lookup(data: dict, key: str, default=None):
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -169,12 +261,38 @@ def _coerce(raw: str, like):
         return float(raw)
     if isinstance(like, list):
         return [p for p in raw.replace(os.pathsep, ",").split(",") if p.strip()]
+    if isinstance(like, dict):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(raw) from exc
+        if not isinstance(value, dict):
+            raise ValueError(raw)
+        return value
     return raw
+
+
+def _mark(sources: dict, path: str, source: str) -> None:
+    """Record where the value at dotted ``path`` came from: the setting it is part of, or every
+    setting under it."""
+    for key in SPECS:
+        if key == path or key.startswith(path + ".") or path.startswith(key + "."):
+            sources[key] = source
+
+
+def _mark_file(sources: dict, over: dict, prefix: str = "") -> None:
+    for k, v in over.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict) and path not in SPECS:
+            _mark_file(sources, v, path + ".")
+        else:
+            _mark(sources, path, "file")
 
 
 def load_settings(path: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
     env = os.environ if env is None else env
     data = copy.deepcopy(DEFAULTS)
+    sources: dict = {}
     source = ""
     path = path or env.get("GOVWATCH_CONFIG")
     candidate = Path(path) if path else Path("govwatch.toml")
@@ -183,25 +301,121 @@ def load_settings(path: str | os.PathLike | None = None, env: dict | None = None
     if candidate.exists():
         try:
             with open(candidate, "rb") as fh:
-                _merge(data, tomllib.load(fh))
+                over = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"配置文件 {candidate} 格式错误：{exc}") from exc
+        _merge(data, over)
+        _mark_file(sources, over)
         source = str(candidate)
     for key, raw in env.items():
         if not key.startswith("GOVWATCH_") or key == "GOVWATCH_CONFIG" or key.startswith("GOVWATCH_TEST_"):
             continue
-        name = key[len("GOVWATCH_"):].lower()
-        section, _, sub = name.partition("__")
+        parts = key[len("GOVWATCH_"):].lower().split("__")
+        if ".".join(parts) not in SPECS:
+            continue  # not a setting (GOVWATCH_PROGRESS and the like)
+        node = data
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                break
+        if not isinstance(node, dict):
+            continue
         try:
-            if sub and isinstance(data.get(section), dict):
-                data[section][sub] = _coerce(raw, data[section].get(sub, ""))
-            elif section in data:
-                data[section] = _coerce(raw, data[section])
+            node[parts[-1]] = _coerce(raw, node.get(parts[-1], ""))
         except ValueError as exc:
             raise SettingsError(f"环境变量 {key} 的值无效：{raw!r}") from exc
+        _mark(sources, ".".join(parts), "environment")
     if isinstance(data["lexicon_dirs"], str):
         data["lexicon_dirs"] = [data["lexicon_dirs"]]
     if data["db"] == DEFAULTS["db"] and data["var_dir"] != DEFAULTS["var_dir"]:
         # the default database follows the var directory
         data["db"] = "sqlite:///" + str(Path(data["var_dir"]) / "govwatch.db")
-    return Settings(data=data, source=source)
+    return Settings(data=data, source=source, sources=sources)
+
+
+# ----------------------------------------------------------------------------- describing settings
+
+def describe(settings: Settings | None = None) -> list[dict]:
+    """Every setting with its default, current value and source, in table order."""
+    settings = settings or Settings()
+    return [{"key": s.key, "default": s.default, "value": settings.get(s.key, s.default),
+             "source": settings.source_of(s.key), "unit": s.unit, "help": s.help} for s in TABLE]
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def _comment(s: Spec) -> str:
+    return f"# {s.help} [{s.unit}]"
+
+
+EXAMPLE_HEADER = """\
+# govwatch example configuration. Copy to govwatch.toml (or point GOVWATCH_CONFIG at it).
+# GENERATED from the settings table in govwatch/settings.py: edit the table, then run
+#   python -m govwatch.settings --example > deploy/govwatch.example.toml
+# Every key shown is optional; the value shown is the default unless this example suggests one for a
+# typical deployment. `govwatch settings` prints the value in force and where it came from.
+# Every key can be overridden by an environment variable: GOVWATCH_<KEY> for top-level keys,
+# GOVWATCH_<SECTION>__<KEY> for nested ones (e.g. GOVWATCH_SMTP__HOST,
+# GOVWATCH_THRESHOLDS__COLUMN_STALE_DAYS__NOTICE).
+# Secrets do NOT belong here: set GOVWATCH_SMTP__USER and GOVWATCH_SMTP__PASSWORD in the environment
+# (systemd: /etc/govwatch/secrets.env, see deploy/govwatch.service).
+"""
+
+
+def render_example_toml() -> str:
+    lines = [EXAMPLE_HEADER]
+    section = None
+    for s in TABLE:
+        if s.section != section:
+            section = s.section
+            if section:
+                lines.append(f"\n[{section}]  # {SECTION_HELP.get(section, '')}")
+        key = s.key.split(".", 1)[1] if section else s.key
+        value = s.example if s.example is not None else s.default
+        lines.append(_comment(s))
+        lines.append(f"{key} = {toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _md(value) -> str:
+    return "`" + toml_value(value).replace("|", "\\|") + "`"
+
+
+def render_markdown() -> str:
+    out = ["# Settings reference", "",
+           "Generated from the settings table in `govwatch/settings.py` (`python -m govwatch.settings "
+           "--markdown > docs/settings.md`); a test fails when this file is stale.", "",
+           "Values come from the defaults below, then `govwatch.toml` (or the file `GOVWATCH_CONFIG` "
+           "names), then environment variables `GOVWATCH_<SECTION>__<KEY>`. `govwatch settings` "
+           "prints each value in force and its source. Help texts are in Chinese, as the command "
+           "prints them.", ""]
+    section = None
+    for s in TABLE:
+        if s.section != section:
+            section = s.section
+            out += ["", f"## {section or 'top level'}", ""]
+            if SECTION_HELP.get(section):
+                out += [SECTION_HELP[section], ""]
+            out += ["| key | default | unit | help |", "|---|---|---|---|"]
+        out.append(f"| `{s.key}` | {_md(s.default)} | {s.unit} | {s.help.replace('|', '｜')} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - regeneration helper
+    import sys
+
+    print(render_markdown() if "--markdown" in sys.argv else render_example_toml(), end="")

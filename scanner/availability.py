@@ -4,6 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from govwatch.models import Check, Hit, fmt_local
+from govwatch.settings import DEFAULTS
+
+TH = DEFAULTS["thresholds"]
 
 CATEGORY = {
     "site.down_now": "网站无法访问",
@@ -21,10 +24,12 @@ def consecutive_failures(checks: list[Check]) -> int:
     return n
 
 
-def judge_availability(url: str, checks: list[Check], at: datetime, *, down_after: int = 3,
-                       share: float = 0.05, window_days: int = 7, min_probes: int = 20,
-                       tls_days: int = 14) -> tuple[list[Hit], bool]:
-    """``checks`` ordered by time. Returns the hits and whether the site counts as down now."""
+def judge_availability(url: str, checks: list[Check], at: datetime, *, down_after: int = TH["down_consecutive"],
+                       share: float = TH["unreachable_share"], window_days: int = TH["unreachable_window_days"],
+                       min_probes: int = TH["unreachable_min_probes"],
+                       tls_days: int = TH["tls_expiring_days"]) -> tuple[list[Hit], bool]:
+    """``checks`` ordered by time. Returns the hits and whether the site counts as down now.
+    The keyword arguments are thresholds (settings ``thresholds.down_consecutive`` …)."""
     hits: list[Hit] = []
     failing = consecutive_failures(checks)
     down = failing >= down_after

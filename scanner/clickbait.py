@@ -2,16 +2,19 @@
 
 Signals: clickbait phrases from the lexicon (+2 each, or the weight of their lexicon file: the
 outright sensational ones, 震惊 and 万万没想到, weigh 3), stacked exclamation or question marks
-(+2), a suspense ellipsis (+1), emoji (+1).  A title scoring at least ``THRESHOLD`` is reported,
+(+2), a suspense ellipsis (+1), emoji (+1).  A title scoring at least ``thresholds.clickbait_score``
+(a setting, 3 by default) is reported,
 with every signal and its points in ``Hit.detail``: a single emphatic word (“重磅！”) is not.
 """
 from __future__ import annotations
 
 import re
 
+from govwatch.settings import DEFAULTS
+
 from .hits import make_hit
 
-THRESHOLD = 3
+THRESHOLD = DEFAULTS["thresholds"]["clickbait_score"]
 PHRASE_POINTS = 2
 STACKED_RE = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|[?？][!！]|[!！][?？]")
 ELLIPSIS_RE = re.compile(r"(?:…+|\.{3,}|。{3,}|\.\.\.)")
@@ -53,14 +56,14 @@ def score_title(title: str, phrases: list[tuple]) -> tuple[int, list[str]]:
     return score, signals
 
 
-def scan_title(title: str, phrases: list[tuple[int, int, str]]) -> list:
+def scan_title(title: str, phrases: list[tuple[int, int, str]], threshold: int = THRESHOLD) -> list:
     if not title:
         return []
     score, signals = score_title(title, phrases)
-    if score < THRESHOLD:
+    if score < threshold:
         return []
     start = min((p[0] for p in phrases), default=0)
     end = max((p[1] for p in phrases), default=len(title))
     return [make_hit("title.clickbait", title, start, max(end, start), field="title",
                      suggestion="标题应准确概括内容，删去夸张、悬念用语和连续感叹号",
-                     detail=f"标题党评分 {score}（达到 {THRESHOLD} 即报）：" + "；".join(signals))]
+                     detail=f"标题党评分 {score}（达到 {threshold} 即报）：" + "；".join(signals))]

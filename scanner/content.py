@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from govwatch.models import SEVERITY_RANK, Hit
+from govwatch.settings import DEFAULTS
 
 from .ads import scan_contacts
 from .clickbait import scan_title
@@ -52,7 +53,7 @@ def _lexicon_hit(value: str, norm, th, field: str) -> Hit:
                     suggestion=suggestion, detail=detail)
 
 
-def _scan_field(lexicon: Lexicon, field: str, value: str) -> tuple[list[Hit], set, object]:
+def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple[list[Hit], set, object]:
     norm = normalize(value)
     hits: list[Hit] = []
     clickbait, leaders = [], []
@@ -68,33 +69,37 @@ def _scan_field(lexicon: Lexicon, field: str, value: str) -> tuple[list[Hit], se
     if leaders:
         hits.extend(scan_leaders(lexicon, norm, leaders, field))
     if field == "title":
-        hits.extend(scan_title(value, clickbait))
+        hits.extend(scan_title(value, clickbait, int(limits["clickbait_score"])))
     if field in ("title", "text"):
         if "secret" in matched.triggers:
             hits.extend(scan_secrets(value, field))
         if "contact" in matched.triggers:
             hits.extend(scan_contacts(value, field))
         hits.extend(scan_privacy(value, field))
-        hits.extend(scan_emoji(value, field))
+        hits.extend(scan_emoji(value, field, title_limit=int(limits["emoji_title_count"]),
+                               text_limit=int(limits["emoji_text_count"])))
     return hits, matched.triggers, norm
 
 
 def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: str = "", links=(),
-                  url: str = "", is_reprint: bool | None = None, ignore_terms=()) -> list[Hit]:
+                  url: str = "", is_reprint: bool | None = None, ignore_terms=(),
+                  thresholds: dict | None = None) -> list[Hit]:
     """Every content finding of one document.
 
     Offsets are relative to the field named in ``Hit.field`` ("title", "text" or "source";
     "url" for a link given in ``links`` that the text does not contain).  ``ignore_terms``
     suppresses hits whose matched text (normalised) is one of them, e.g. confirmed false
-    positives.  Identical input gives identical output, in a deterministic order.
+    positives.  ``thresholds``: the settings' thresholds (None: the defaults).  Identical input
+    gives identical output, in a deterministic order.
     """
+    limits = DEFAULTS["thresholds"] if thresholds is None else {**DEFAULTS["thresholds"], **thresholds}
     title, text, source = title or "", text or "", source or ""
     hits: list[Hit] = []
     text_triggers: set = set()
     text_norm = None
     for field, value in (("title", title), ("text", text), ("source", source)):
         if value:
-            field_hits, triggers, norm = _scan_field(lexicon, field, value)
+            field_hits, triggers, norm = _scan_field(lexicon, field, value, limits)
             hits.extend(field_hits)
             if field == "text":
                 text_triggers, text_norm = triggers, norm

@@ -8,9 +8,13 @@ from __future__ import annotations
 import re
 import statistics
 import zlib
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from govwatch.models import Hit, SiteReport, Target
+from govwatch.settings import DEFAULTS
+
+TH = DEFAULTS["thresholds"]
 
 SITE_ID_CODE = re.compile(r"网站标识码[：:\s]*(?:[0-9]{10}|bm[0-9]{8})(?![0-9A-Za-z])", re.I)
 ICP = re.compile(r"[\u4e00-\u9fff]ICP备\s*[0-9]{6,}\s*号(?:-[0-9]+)?")
@@ -138,28 +142,31 @@ def change_ratio(before: list[int], after: list[int]) -> float:
     return 1.0 - sum(h in both for h in union_bottom) / k
 
 
-def unusual_change(ratio: float, history: list[float], *, floor: float = 0.7, min_history: int = 3) -> bool:
+def unusual_change(ratio: float, history: list[float], *, floor: float = TH["defaced_change_floor"],
+                   min_history: int = TH["defaced_min_history"], sigmas: float = TH["defaced_sigmas"],
+                   min_spread: float = TH["defaced_min_spread"]) -> bool:
     """A change far beyond the homepage's usual rate: at least ``floor`` of it is new, and more than
-    the usual change plus three standard deviations of the recent crawls."""
+    the usual change plus ``sigmas`` standard deviations (at least ``min_spread``) of the recent crawls."""
     if len(history) < min_history or ratio < floor:
         return False
     usual = statistics.fmean(history)
     spread = statistics.pstdev(history)
-    return ratio > usual + 3 * max(spread, 0.05)
+    return ratio > usual + sigmas * max(spread, min_spread)
 
 
-def defaced_by_change(report: SiteReport, ratio: float, history: list[float]) -> list[Hit]:
-    if not unusual_change(ratio, history):
+def defaced_by_change(report: SiteReport, ratio: float, history: list[float], th: dict = TH) -> list[Hit]:
+    if not unusual_change(ratio, history, floor=float(th["defaced_change_floor"]),
+                          min_history=int(th["defaced_min_history"]), sigmas=float(th["defaced_sigmas"]),
+                          min_spread=float(th["defaced_min_spread"])):
         return []
     return [_hit("site.defaced", "veto", f"首页变化 {ratio:.0%}",
                  f"首页内容变化 {ratio:.0%}，远超以往（近 {len(history)} 次平均 {statistics.fmean(history):.0%}），疑似被篡改",
                  url=report.homepage_url, suggestion="立即核实首页内容；如属改版，请在名录中标注“升级改版”")]
 
 
-def interaction_unanswered(report: SiteReport, *, days: int = 90, window_days: int = 365) -> list[Hit]:
+def interaction_unanswered(report: SiteReport, *, days: int = TH["interaction_unanswered_days"],
+                           window_days: int = TH["interaction_window_days"]) -> list[Hit]:
     """19号 互动回应差: a message of the last year left unanswered for more than three months."""
-    from datetime import timedelta
-
     at = report.fetched_at
     late = [r for r in report.interaction if not r.get("answered") and r.get("asked_at")
             and at - timedelta(days=window_days) <= r["asked_at"] <= at - timedelta(days=days)]
@@ -198,10 +205,13 @@ def meta_missing(report: SiteReport) -> list[Hit]:
                  url=report.meta_missing[0], suggestion="按政府网站网页设计规范补充元数据标签")]
 
 
-def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=None,
+def check_site(report: SiteReport, target: Target, *, thresholds: dict | None = None, scan=None,
                homepage_change: float | None = None, change_history: list[float] | None = None) -> list[Hit]:
-    """All page-based site checks for one crawl of one website target. ``homepage_change`` is how much
-    of the homepage changed since the last crawl; ``change_history`` the usual changes before it."""
+    """All page-based site checks for one crawl of one website target. ``thresholds``: the target's
+    resolved thresholds (``scanner.timeline.ThresholdBook.for_target``; None: the defaults).
+    ``homepage_change`` is how much of the homepage changed since the last crawl; ``change_history``
+    the usual changes before it."""
+    th = {**TH, **(thresholds or {})}
     off = disabled_rules(target)
     site_hosts = {host_of(target.url), host_of(report.homepage_url)} | {
         host_of(c.url) for c in target.columns if c.url}
@@ -209,7 +219,7 @@ def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=
     hits: list[Hit] = []
     if report.homepage_ok:
         hits += footer_missing(report)
-        hits += slow(report, slow_ms)
+        hits += slow(report, int(th["slow_ms"]))
     hits += dark_links(report, site_hosts)
     hits += dead_links(report)
     if scan is not None:
@@ -218,8 +228,9 @@ def check_site(report: SiteReport, target: Target, *, slow_ms: int = 3000, scan=
             hits += defaced(report, scan)
     if report.homepage_ok and homepage_change is not None and not target.in_maintenance(report.fetched_at) \
             and not any(h.rule == "site.defaced" for h in hits):
-        hits += defaced_by_change(report, homepage_change, change_history or [])
+        hits += defaced_by_change(report, homepage_change, change_history or [], th)
     hits += domain(target)
     hits += meta_missing(report)
-    hits += interaction_unanswered(report)
+    hits += interaction_unanswered(report, days=int(th["interaction_unanswered_days"]),
+                                   window_days=int(th["interaction_window_days"]))
     return [h for h in hits if h.rule not in off]

@@ -90,7 +90,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from govwatch.models import (
-    CONTENT_TYPE_LABELS, HOMEPAGE_COLUMN, TZ, UTC, Hit, Item, Target, aware, fmt_local,
+    CONTENT_TYPE_LABELS, HOMEPAGE_COLUMN, TZ, UTC, Hit, Item, Target, aware, discovered_column_kind, fmt_local,
 )
 from govwatch.settings import DEFAULTS
 
@@ -137,13 +137,6 @@ ERROR_KIND_LABELS = {
 }
 COLUMN_KIND_LABELS = {"news": "动态要闻", "notice": "通知公告", "policy": "政策文件", "overview": "概况信息",
                       "interaction": "互动交流", "other": "其他"}
-# kinds of discovered (unregistered) columns, guessed from their names like the site spider does
-_KIND_BY_NAME = (
-    ("news", re.compile(r"动态|要闻|新闻|工作信息|政务信息|部门信息|基层")),
-    ("notice", re.compile(r"通知|公告|公示")),
-    ("policy", re.compile(r"政策|文件|法规|规章|解读")),
-    ("overview", re.compile(r"概况|简介|职能|领导|机构|介绍")),
-)
 
 
 # ----------------------------------------------------------------------------- days
@@ -268,12 +261,10 @@ def column_limit(th: dict, kind: str, max_gap_days: int | None) -> int | None:
 
 
 def guess_column_kind(name: str) -> str:
-    if not name or len(name) > 12 or name in (HOMEPAGE_COLUMN, "网站首页"):
-        return ""
-    for kind, pattern in _KIND_BY_NAME:
-        if pattern.search(name):
-            return kind
-    return ""
+    """Kind of a column seen in the items without a registered list; interaction boards are read
+    by the site checks, not judged on staleness."""
+    kind = discovered_column_kind(name)
+    return "" if kind == "interaction" else kind
 
 
 # ----------------------------------------------------------------------------- verdict

@@ -1,15 +1,17 @@
 """Excessive emoji (庸俗化、娱乐化); vulgar slang itself is a lexicon category (tone_vulgar.txt)."""
 from __future__ import annotations
 
+from govwatch.settings import DEFAULTS
+
 from .clickbait import find_emoji
 from .hits import make_hit
 
-TEXT_LIMIT = 5
-TITLE_LIMIT = 2
+TEXT_LIMIT = DEFAULTS["thresholds"]["emoji_text_count"]
+TITLE_LIMIT = DEFAULTS["thresholds"]["emoji_title_count"]
 
 
-def scan_emoji(text: str, field: str) -> list:
-    limit = TITLE_LIMIT if field == "title" else TEXT_LIMIT
+def scan_emoji(text: str, field: str, *, title_limit: int = TITLE_LIMIT, text_limit: int = TEXT_LIMIT) -> list:
+    limit = title_limit if field == "title" else text_limit
     found = find_emoji(text)
     if len(found) < limit:
         return []

@@ -174,7 +174,7 @@ def finding_dict(h) -> dict:
             "field": h.field, "detail": h.detail}
 
 
-def check_one(lexicon, name: str, args) -> dict:
+def check_one(lexicon, name: str, args, thresholds: dict | None = None) -> dict:
     from scanner.content import scan_document
     from scanner.sources import infer_reprint, source_in_text
 
@@ -184,7 +184,7 @@ def check_one(lexicon, name: str, args) -> dict:
     elif not title:
         title, text = split_title(text)
     source = args.source if args.source is not None else source_in_text(text)
-    hits = scan_document(lexicon, title=title, text=text, source=source, links=links)
+    hits = scan_document(lexicon, title=title, text=text, source=source, links=links, thresholds=thresholds)
     reprint = infer_reprint(text, source)
     return {"input": name, "title": title, "findings": [finding_dict(h) for h in hits],
             "form": build_form(hits, reprint=reprint, source=source), "_hits": hits}
@@ -238,7 +238,7 @@ def cmd_check(args) -> int:
     unreadable = blocking = False
     for i, name in enumerate(args.files):
         try:
-            result = check_one(lexicon, name, args)
+            result = check_one(lexicon, name, args, settings.thresholds)
         except Unreadable as exc:
             unreadable = True
             print(f"错误：{exc}", file=sys.stderr)

@@ -25,7 +25,7 @@ def cmd_scan(args) -> int:
         settings.data["lexicon_dirs"] = [*settings.lexicon_dirs, *args.lexicon_dir]
     lexicon, ignore, on_findings = crawl_hooks(settings)
     store = store_from(args, settings)
-    ingestor = Ingestor(store, lexicon, settings.deadlines_days, ignore=ignore)
+    ingestor = Ingestor(store, lexicon, settings.deadlines_days, ignore=ignore, thresholds=settings.thresholds)
     total = IngestStats()
     batch = []
 
