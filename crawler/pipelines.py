@@ -141,6 +141,10 @@ class StorePipeline:
         change = change_ratio(target.homepage_sketch, sketch) if report.homepage_ok and target.homepage_sketch else None
         hits = check_site(report, target, thresholds=self.threshold_book.for_target(target), scan=scan,
                           homepage_change=change, change_history=target.homepage_changes)
+        defaced = any(h.rule == "site.defaced" for h in hits)
+        if defaced:
+            # a defaced homepage is no baseline: the next crawl is compared with the page as it was
+            sketch, change = target.homepage_sketch, None
         if self.ignore:
             hits = [h for h in hits if not self.ignore(None, h, target_id=target.id)]
         evidence = {"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat()} \
@@ -149,7 +153,8 @@ class StorePipeline:
                            deadline_days=self.deadline_days, evidence=evidence)
         self.stats.add(part)
         self._announce(part.new_findings)
-        if report.homepage_ok:
+        if report.homepage_ok and not defaced:
+            # a defaced homepage says nothing of the site's own page problems: none is closed on it
             produced = {f.id for f in (Finding.from_hit(h, target_id=target.id) for h in hits)}
             self._rectify_gone(target.id, produced, report, at)
         failed = not report.homepage_ok
@@ -169,12 +174,30 @@ class StorePipeline:
         open_findings = self.store.list_findings(FindingFilter(
             target_id=target_id, status=("open", "confirmed", "rectifying"), rule_prefix="site."))
         for f in open_findings:
-            if f.rule in PAGE_RULES and f.id not in produced:
+            if f.rule in PAGE_RULES and f.id not in produced and _seen_fixed(f, report):
                 self.store.transition_finding(
                     f.id, "rectified", note="重新采集未再发现该问题", at=at,
                     evidence={"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat(),
                               "url": report.homepage_url})
                 self.stats.rectified += 1
+
+
+def _seen_fixed(f: Finding, report: SiteReport) -> bool:
+    """Whether this crawl saw a site finding's problem gone rather than merely not looked at.
+
+    A dead link counts as fixed only when its link was checked in this crawl and opened, or when it
+    was on the homepage and the homepage no longer carries it; a link the crawl did not check (the
+    per-page link budget, an article not fetched again) stays open for the recheck to judge.
+    """
+    if f.rule != "site.dead_link":
+        return True
+    st = report.link_status.get(f.match)
+    if st is not None:
+        return not st.get("pending") and not st.get("error") and st.get("status") is not None \
+            and st["status"] < 400
+    if f.url and f.url == report.homepage_url:
+        return f.match not in {link.get("url") for link in report.links}
+    return False
 
 
 class Progress:

@@ -112,7 +112,10 @@ TABLE: tuple[Spec, ...] = (
     _S("thresholds.defaced_change_floor", 0.7, "比例", "首页内容变化至少达到此比例才可能判为被篡改"),
     _S("thresholds.defaced_sigmas", 3.0, "倍", "首页变化超过以往平均变化加此倍数的标准差才判为被篡改"),
     _S("thresholds.defaced_min_spread", 0.05, "比例", "计算上一项时标准差至少按此值计"),
-    _S("thresholds.defaced_min_history", 3, "次", "以往采集少于此次数不判断首页篡改"),
+    _S("thresholds.defaced_min_history", 3, "次",
+       "以往采集少于此次数时不按变化幅度的统计判断首页篡改，改用下一项（与上次正常采集相比）"),
+    _S("thresholds.defaced_early_change", 0.85, "比例",
+       "以往采集次数不足时（第二、三次采集），首页内容与上次正常采集相比变化达到此比例即判为被篡改"),
     _S("thresholds.interaction_unanswered_days", 90, "天", "网民留言超过此天数未答复即“互动回应差”"),
     _S("thresholds.interaction_window_days", 365, "天", "只看此天数以内提出的留言"),
     # ------------------------------------------------------------------ thresholds: content

@@ -144,10 +144,19 @@ def change_ratio(before: list[int], after: list[int]) -> float:
 
 def unusual_change(ratio: float, history: list[float], *, floor: float = TH["defaced_change_floor"],
                    min_history: int = TH["defaced_min_history"], sigmas: float = TH["defaced_sigmas"],
-                   min_spread: float = TH["defaced_min_spread"]) -> bool:
+                   min_spread: float = TH["defaced_min_spread"],
+                   early_change: float = TH["defaced_early_change"]) -> bool:
     """A change far beyond the homepage's usual rate: at least ``floor`` of it is new, and more than
-    the usual change plus ``sigmas`` standard deviations (at least ``min_spread``) of the recent crawls."""
-    if len(history) < min_history or ratio < floor:
+    the usual change plus ``sigmas`` standard deviations (at least ``min_spread``) of the recent crawls.
+
+    Before ``min_history`` changes are known (the second and third crawls of a site) the page is
+    compared with the last good crawl alone: a change of ``early_change`` or more (nearly nothing in
+    common, where an ordinary day's news replaces part of a list, not the page) is defacement, so a
+    site defaced between its first two crawls is reported instead of becoming the baseline.
+    """
+    if len(history) < min_history:
+        return ratio >= early_change
+    if ratio < floor:
         return False
     usual = statistics.fmean(history)
     spread = statistics.pstdev(history)
@@ -155,12 +164,17 @@ def unusual_change(ratio: float, history: list[float], *, floor: float = TH["def
 
 
 def defaced_by_change(report: SiteReport, ratio: float, history: list[float], th: dict = TH) -> list[Hit]:
-    if not unusual_change(ratio, history, floor=float(th["defaced_change_floor"]),
-                          min_history=int(th["defaced_min_history"]), sigmas=float(th["defaced_sigmas"]),
-                          min_spread=float(th["defaced_min_spread"])):
+    min_history = int(th["defaced_min_history"])
+    if not unusual_change(ratio, history, floor=float(th["defaced_change_floor"]), min_history=min_history,
+                          sigmas=float(th["defaced_sigmas"]), min_spread=float(th["defaced_min_spread"]),
+                          early_change=float(th["defaced_early_change"])):
         return []
-    return [_hit("site.defaced", "veto", f"首页变化 {ratio:.0%}",
-                 f"首页内容变化 {ratio:.0%}，远超以往（近 {len(history)} 次平均 {statistics.fmean(history):.0%}），疑似被篡改",
+    if len(history) < min_history:
+        detail = f"首页内容与上次正常采集相比变化 {ratio:.0%}，几乎完全不同，疑似被篡改"
+    else:
+        detail = (f"首页内容变化 {ratio:.0%}，远超以往（近 {len(history)} 次平均 "
+                  f"{statistics.fmean(history):.0%}），疑似被篡改")
+    return [_hit("site.defaced", "veto", f"首页变化 {ratio:.0%}", detail,
                  url=report.homepage_url, suggestion="立即核实首页内容；如属改版，请在名录中标注“升级改版”")]
 
 

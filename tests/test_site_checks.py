@@ -104,7 +104,9 @@ def test_a_homepage_change_far_beyond_its_usual_rate_is_defacement():
     assert [(h.rule, h.severity) for h in hits] == [("site.defaced", "veto")]
     # an ordinary day's news, too little history, a site that changes a lot anyway, or maintenance: no
     assert check_site(report(), TARGET, homepage_change=0.15, change_history=usual) == []
-    assert check_site(report(), TARGET, homepage_change=0.95, change_history=usual[:2]) == []
+    # too little history: only a page with nearly nothing left of the one before is defacement
+    assert check_site(report(), TARGET, homepage_change=0.6, change_history=usual[:2]) == []
+    assert check_site(report(), TARGET, homepage_change=0.5, change_history=[]) == []
     assert check_site(report(), TARGET, homepage_change=0.95, change_history=[0.7, 0.9, 0.8, 0.85]) == []
     from datetime import date
     from govwatch.models import Maintenance
@@ -124,3 +126,101 @@ def test_messages_unanswered_for_three_months_within_the_year_are_a_veto():
     hits = check_site(report(interaction=[row(120, False, "村道破损无人处理"), row(91, False), row(30, True)]), TARGET)
     assert [(h.rule, h.severity, h.match) for h in hits] == [("site.interaction_unanswered", "veto", "2 条留言")]
     assert "村道破损无人处理" in hits[0].detail
+
+
+# ---------------------------------------------------------------- defacement between the first crawls (issue 20)
+
+HOME = ("示范市人民政府门户网站 首页 政务公开 政务服务 互动交流 走进示范 " * 3
+        + "".join(f"示范市召开第{i}次政务公开工作推进会，研究部署下一阶段重点任务。" for i in range(30)) + GOOD_FOOTER)
+NEWS = HOME.replace("第1次", "第一次").replace("第2次", "第二次").replace("研究部署下一阶段重点任务。示范市召开第29次",
+                                                                   "听取各部门工作汇报。示范市召开第29次")
+HACKED = "".join(f"本站已被黑客攻陷 HACKED BY TEAM-X 联系QQ{i}" for i in range(120))
+
+
+def test_a_second_crawl_with_nothing_left_of_the_first_is_defacement():
+    from scanner.site import change_ratio, text_sketch
+
+    first = text_sketch(HOME)
+    hits = check_site(report(homepage_text=HACKED), TARGET, homepage_change=change_ratio(first, text_sketch(HACKED)),
+                      change_history=[])
+    assert [(h.rule, h.severity) for h in hits] == [("site.defaced", "veto")]
+    assert "几乎完全不同" in hits[0].detail
+    # an ordinary second crawl: a few news items changed
+    ordinary = change_ratio(first, text_sketch(NEWS))
+    assert ordinary < 0.5
+    assert check_site(report(homepage_text=NEWS), TARGET, homepage_change=ordinary, change_history=[]) == []
+    # a site under 升级改版 is expected to change completely
+    from datetime import date
+    from govwatch.models import Maintenance
+    upgrading = Target(id="s", name="示范", url="http://www.demo.gov.cn/", maintenance=Maintenance("升级改版", date(2026, 12, 31)))
+    assert check_site(report(), upgrading, homepage_change=0.99, change_history=[]) == []
+
+
+class _Signals:
+    def connect(self, *a, **kw):
+        pass
+
+
+class _Crawler:
+    settings = {}
+    signals = _Signals()
+    spider = None
+
+
+def test_a_defaced_second_crawl_is_reported_does_not_become_the_baseline_and_closes_nothing():
+    from govwatch.store import FindingFilter
+    from crawler.pipelines import StorePipeline
+
+    pipe = StorePipeline(_Crawler())
+    pipe.open_spider(type("Spider", (), {"hooks": {}})())
+    store = pipe.store
+    target = Target(id="s", name="示范", url="http://www.demo.gov.cn/")
+    store.upsert_targets([target])
+    dead = {"http://www.demo.gov.cn/zt/": {"status": 404, "homepage": True, "text": "专题",
+                                           "page": "http://www.demo.gov.cn/"}}
+    links = [{"url": "http://www.demo.gov.cn/zt/", "text": "专题", "area": "nav"}]
+
+    def crawl(text, link_status, links, when):
+        t = store.get_target("s")
+        pipe.finish_site(t, report(homepage_text=text, link_status=link_status, links=links, fetched_at=when), when)
+        return {f.rule: f for f in store.list_findings(FindingFilter(target_id="s"))}
+
+    from datetime import timedelta
+    found = crawl(HOME, dead, links, NOW)
+    assert found["site.dead_link"].status == "open" and "site.defaced" not in found
+    baseline = store.get_target("s").homepage_sketch
+    found = crawl(HACKED, {}, [], NOW + timedelta(hours=6))
+    assert found["site.defaced"].status == "open" and found["site.defaced"].severity == "veto"
+    assert found["site.dead_link"].status == "open"  # not closed on the defaced page
+    after = store.get_target("s")
+    assert after.homepage_sketch == baseline and after.homepage_changes == []
+    # still defaced at the third crawl: compared with the good page, reported again (still open)
+    found = crawl(HACKED, {}, [], NOW + timedelta(hours=12))
+    assert found["site.defaced"].status == "open"
+    # restored: the defacement is rectified, the dead link still judged on the page
+    found = crawl(NEWS, dead, links, NOW + timedelta(hours=18))
+    assert found["site.defaced"].status == "rectified" and found["site.dead_link"].status == "open"
+    assert store.get_target("s").homepage_sketch != baseline
+
+
+def test_a_dead_link_not_checked_in_this_crawl_stays_open():
+    from datetime import timedelta
+
+    from crawler.pipelines import StorePipeline
+    from govwatch.store import FindingFilter
+
+    pipe = StorePipeline(_Crawler())
+    pipe.open_spider(type("Spider", (), {"hooks": {}})())
+    store = pipe.store
+    store.upsert_targets([Target(id="s", name="示范", url="http://www.demo.gov.cn/")])
+    art = "http://www.demo.gov.cn/art/1.html"
+    dead = {"http://other.gov.cn/x": {"status": None, "error": "访问超时", "homepage": False, "page": art}}
+    pipe.finish_site(store.get_target("s"), report(homepage_text=HOME, link_status=dead), NOW)
+    f = next(f for f in store.list_findings(FindingFilter(target_id="s")) if f.rule == "site.dead_link")
+    # the article was not fetched again: its link was not checked, the finding stays open
+    pipe.finish_site(store.get_target("s"), report(homepage_text=HOME), NOW + timedelta(hours=6))
+    assert store.get_finding(f.id).status == "open"
+    # checked and opening now: rectified
+    ok = {"http://other.gov.cn/x": {"status": 200, "homepage": False, "page": art}}
+    pipe.finish_site(store.get_target("s"), report(homepage_text=HOME, link_status=ok), NOW + timedelta(hours=12))
+    assert store.get_finding(f.id).status == "rectified"
