@@ -36,7 +36,8 @@ def item_from_page(data: dict, snapshot: str) -> Item | None:
         attachments=page.attachments, images=page.images,
         meta={"validator": data.get("validator", ""), "encoding": page.encoding,
               **{k: v for k, v in page.meta.items() if k in ("articletitle", "pubdate", "contentsource",
-                                                               "columnname", "siteidcode", "sitename")}},
+                                                               "columnname", "siteidcode", "sitename")},
+              **({"list_newer_below": data["newer_below"].isoformat()} if data.get("newer_below") else {})},
         state="deleted" if page.state == "deleted" else "live", snapshot=snapshot,
         parent_url=data.get("parent_url", ""))
 

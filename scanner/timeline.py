@@ -602,7 +602,10 @@ def judge_new_items(target: Target, items: Iterable[Item], now: datetime, crawle
       the same tolerance before ``crawled_since``), the item is first seen more than
       ``backdated_days`` after it, and (with ``column_latest``) it is newer than everything the
       column showed before, so a list sorted by date would have shown it at the top. Older items
-      that surface because others were deleted or lists re-paginated are not raised.
+      that surface because others were deleted or lists re-paginated are not raised, unless the
+      list itself puts the item above entries dated later than it (``meta.list_newer_below``, the
+      newest date listed below it on its list page, set by the site crawler): an old date at the
+      top of an active column, above yesterday's items, is a back-fill whatever the column held.
     """
     now = aware(now)
     th = _book(thresholds).for_target(target)
@@ -625,20 +628,34 @@ def judge_new_items(target: Target, items: Iterable[Item], now: datetime, crawle
             continue
         if crawled_since is None or pub >= crawled_since - tolerance or seen - pub <= gap:
             continue
+        above = _listed_above_newer(item, pub, tolerance)
         if column_latest is not None:
             if item.column not in column_latest:
                 continue
             before = column_latest[item.column]
-            if before is not None and pub <= aware(before):
+            if before is not None and pub <= aware(before) and above is None:
                 continue
         if "timeline.backdated" not in off:
             hours = (seen - pub).total_seconds() / 3600
+            where = f"，在栏目列表中排在 {fmt_local(above)} 发布的信息之前" if above is not None else ""
             out.append((item, _hit(
                 "timeline.backdated", "medium", fmt_local(pub),
                 f"标注发布时间为 {fmt_local(pub)}，但 {fmt_local(crawled_since)} 采集时尚未出现，"
-                f"{fmt_local(seen)} 才首次发现（晚 {hours / 24:.1f} 天），疑似补发并倒填日期",
+                f"{fmt_local(seen)} 才首次发现（晚 {hours / 24:.1f} 天）{where}，疑似补发并倒填日期",
                 item.url, "如实标注发布时间，不得倒填日期")))
     return out
+
+
+def _listed_above_newer(item: Item, pub: datetime, tolerance: timedelta) -> datetime | None:
+    """The newest date listed below ``item`` on its list page, when later than the item's own date."""
+    raw = (item.meta or {}).get("list_newer_below")
+    if not raw:
+        return None
+    try:
+        below = aware(datetime.fromisoformat(str(raw)))
+    except ValueError:
+        return None
+    return below if below is not None and below > pub + tolerance else None
 
 
 # ----------------------------------------------------------------------------- reprints

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from govwatch.models import TZ, UTC, Column, Item, Target
+from govwatch.models import TZ, UTC, Column, Item, Target, fmt_local
 from govwatch.settings import load_settings
 from govwatch.store import ColumnState, FindingFilter
 from scanner.timeline import (
@@ -680,3 +680,48 @@ def test_plainly_current_websites_agree_with_the_full_judgment():
         v = judge_target(t, states, now, book)
         assert (v.status, v.hits, v.days_since) == (STATUS_OK, [], days), (t, states, v.status, v.hits)
     assert skipped > 100
+
+
+def test_an_old_date_at_the_top_of_an_active_column_is_backdated():
+    """First seen today, dated a month ago, listed above yesterday's items (issue 20)."""
+    column_latest = {"通知公告": day(1)}  # the column is active: its newest item is from yesterday
+    on_top = item(1, day(30), column="通知公告", meta={"list_newer_below": day(1).isoformat()})
+    hits = judge_new_items(account(), [on_top], NOW, PREVIOUS_CRAWL, column_latest)
+    assert [h.rule for _, h in hits] == ["timeline.backdated"]
+    assert "排在" in hits[0][1].detail and fmt_local(day(1)) in hits[0][1].detail
+    # negatives: the same old date in its place in the list (nothing newer below it) …
+    in_place = item(2, day(30), column="通知公告", meta={"list_newer_below": day(31).isoformat()})
+    assert judge_new_items(account(), [in_place], NOW, PREVIOUS_CRAWL, column_latest) == []
+    assert judge_new_items(account(), [item(3, day(30), column="通知公告")], NOW, PREVIOUS_CRAWL, column_latest) == []
+    # … a recent item on top (within backdated_days), a first crawl, a column never crawled before
+    fresh = item(4, NOW - timedelta(days=2), column="通知公告", meta={"list_newer_below": NOW.isoformat()})
+    assert judge_new_items(account(), [fresh], NOW, PREVIOUS_CRAWL, column_latest) == []
+    assert judge_new_items(account(), [on_top], NOW, None, column_latest) == []
+    assert judge_new_items(account(), [on_top], NOW, PREVIOUS_CRAWL, {"其他": day(1)}) == []
+    # a damaged value is ignored, not fatal
+    broken = item(5, day(30), column="通知公告", meta={"list_newer_below": "昨天"})
+    assert judge_new_items(account(), [broken], NOW, PREVIOUS_CRAWL, column_latest) == []
+
+
+def test_the_site_spider_records_the_newest_date_listed_below_each_entry():
+    from crawler.pipelines import item_from_page
+    from crawler.spiders.site import SiteSpider
+    from govwatch.models import SiteReport
+
+    target = site()
+    spider = SiteSpider(targets=[target])
+    spider.settings = {}
+    spider.reports[target.id] = SiteReport(target_id=target.id, homepage_url=target.url, fetched_at=NOW)
+    listing = [{"url": "http://www.demo.gov.cn/a1.html", "title": "补发", "date": day(30)},
+               {"url": "http://www.demo.gov.cn/a2.html", "title": "昨天", "date": day(1)},
+               {"url": "http://www.demo.gov.cn/a3.html", "title": "前天", "date": day(2)},
+               {"url": "http://www.demo.gov.cn/a4.html", "title": "无日期", "date": None}]
+    requests = list(spider._follow_articles(target, "通知公告", listing, "http://www.demo.gov.cn/list.html"))
+    assert [r.meta["newer_below"] for r in requests] == [day(1), day(2), None, None]
+    from crawler.extract import extract_page
+
+    page = extract_page("<html><head><title>补发</title></head><body><p>正文</p></body></html>".encode(),
+                        requests[0].url, {})
+    data = {"target_id": target.id, "platform": "website", "url": requests[0].url, "column": "通知公告",
+            "page": page, "newer_below": requests[0].meta["newer_below"]}
+    assert item_from_page(data, "0" * 64).meta["list_newer_below"] == day(1).isoformat()

@@ -185,7 +185,14 @@ class SiteSpider(scrapy.Spider):
     def _follow_articles(self, target: Target, column: str, listing: list[dict], parent: str):
         known = self.signatures.get(target.id, {})
         limit = int(self._crawl_opt(target, "max_pages_per_target") or 500)
-        for entry in listing:
+        # the newest date listed below each entry: an entry above later-dated ones was put on top
+        newer_below, newest = [], None
+        for entry in reversed(listing):
+            newer_below.append(newest)
+            if entry.get("date") and (newest is None or entry["date"] > newest):
+                newest = entry["date"]
+        newer_below.reverse()
+        for entry, below in zip(listing, newer_below):
             url = entry["url"]
             stored = known.get(url)
             headers = {}
@@ -202,7 +209,8 @@ class SiteSpider(scrapy.Spider):
             self.reports[target.id].article_pages += 1
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers,
                                  meta=self._meta(target, page="article", column=column, parent=parent,
-                                                 list_title=entry.get("title", ""), list_date=entry.get("date")))
+                                                 list_title=entry.get("title", ""), list_date=entry.get("date"),
+                                                 newer_below=below))
 
     # ---------------------------------------------------------------- articles
     def parse_article(self, response):
@@ -231,7 +239,7 @@ class SiteSpider(scrapy.Spider):
             "target_id": target.id, "platform": target.platform, "url": response.url,
             "column": response.meta.get("column", ""), "parent_url": response.meta.get("parent", ""),
             "page": page, "body": response.body, "validator": self._validator(response),
-            "list_date": response.meta.get("list_date"),
+            "list_date": response.meta.get("list_date"), "newer_below": response.meta.get("newer_below"),
         }
         yield from self._follow_attachments(target, page, response)
 
