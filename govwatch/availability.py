@@ -12,6 +12,7 @@ from govwatch.store import FindingFilter, Store
 from scanner.availability import judge_availability
 
 OPEN = ("open", "confirmed", "rectifying")
+QUIET_DOWN = "down_quiet"  # down since a time in maintenance, not announced yet
 
 
 @dataclass
@@ -20,12 +21,14 @@ class ProbeRound:
     failed: int = 0
     went_down: list[str] = field(default_factory=list)
     came_back: list[str] = field(default_factory=list)
+    still_down: list[str] = field(default_factory=list)  # down since maintenance, which has ended
     new_findings: list[Finding] = field(default_factory=list)
 
 
 def run_probe(store: Store, settings, targets: list[Target], at: datetime | None = None,
               on_done=None, notify=None) -> ProbeRound:
-    """``notify(store, target, event, at)`` is told "down" and "recovered" transitions (alerts)."""
+    """``notify(store, target, event, at)`` is told "down" and "recovered" transitions (alerts), and
+    "still_down" when an outage that began during maintenance outlasts it (announced then, once)."""
     at = at or now()
     th = settings.thresholds
     checks = probe_targets(targets, timeout=th["probe_timeout"], workers=settings.crawl["concurrency"],
@@ -45,10 +48,18 @@ def run_probe(store: Store, settings, targets: list[Target], at: datetime | None
         result.new_findings.extend(part.new_findings)
         was_down = target.down_since is not None
         if down and not was_down:
-            store.update_target_state(target.id, down_since=at, status="down")
+            # an outage that begins during maintenance is not announced (the policy silences it);
+            # "down_quiet" remembers that, so it is announced if the site is still down afterwards
+            quiet = target.in_maintenance(at)
+            store.update_target_state(target.id, down_since=at, status=QUIET_DOWN if quiet else "down")
             result.went_down.append(target.id)
             if notify:
                 notify(store, target, "down", at)
+        elif down and was_down and target.status == QUIET_DOWN and not target.in_maintenance(at):
+            store.update_target_state(target.id, status="down")
+            result.still_down.append(target.id)
+            if notify:
+                notify(store, target, "still_down", at)
         elif not down and was_down and check.ok:
             store.update_target_state(target.id, down_since=None, status="up")
             result.came_back.append(target.id)

@@ -22,7 +22,7 @@ from govwatch.alerts.policy import next_send_time
 from govwatch.alerts.roster import RosterError, load_roster, on_duty
 from govwatch.alerts.smtp import build_message, valid_address
 from govwatch.alerts.base import SendError
-from govwatch.models import TZ, UTC, Alert, Contact, Finding, Maintenance, Target
+from govwatch.models import TZ, UTC, Alert, Contact, Finding, Maintenance, Target, fmt_local
 from govwatch.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -599,3 +599,77 @@ def test_tls_and_login_with_credentials_from_the_environment(db, tmp_path, monke
         assert logins == [("robot@city.gov.cn", "s3cret"), ("robot@city.gov.cn", "wrong")]
     finally:
         ctl.stop()
+
+
+def test_an_outage_that_begins_in_maintenance_is_reported_once_it_ends(db, smtp):
+    """Down during 临时关停, still down after it: one notice when the maintenance ends (with the real
+    start), then a recovery notice; a site that comes back during maintenance gets neither."""
+    port = free_port()  # nothing listens there: every probe fails
+    settings = make_settings(smtp.port)
+    settings.data["thresholds"]["probe_timeout"] = 1
+    until = date(2026, 11, 3)  # maintenance until the end of 3 Nov (Beijing)
+    db.upsert_targets([site(url=f"http://127.0.0.1:{port}/", maintenance=Maintenance("临时关停", until)),
+                       site("town", url=f"http://127.0.0.1:{port}/", maintenance=Maintenance("临时关停", until))])
+    from govwatch.alerts import availability_notice
+    from govwatch.availability import run_probe
+
+    def notify(store, target, event, at):
+        availability_notice(store, target, event, at, settings=settings)
+
+    def probe_round(at, ids=("city",)):
+        result = run_probe(db, settings, [db.get_target(i) for i in ids], at=at, notify=notify)
+        sweep(db, settings, at)
+        flush(db, settings, at=at)
+        return result
+
+    for n in range(4):  # down during the maintenance: silenced
+        probe_round(T0 + timedelta(minutes=30 * n))
+    started = db.get_target("city").down_since
+    assert started == T0 + timedelta(minutes=60) and smtp.messages == []
+    after = datetime(2026, 11, 4, 1, 0, tzinfo=UTC)  # 09:00 on 4 Nov in Beijing: maintenance over
+    result = probe_round(after)
+    assert result.still_down == ["city"] and result.went_down == []
+    assert [m["Subject"] for _, m in smtp.messages] == ["【网站无法访问】city人民政府网站"]
+    body = smtp.messages[0][1].get_body(("plain",)).get_content()
+    assert "维护（临时关停）期间开始无法访问" in body and fmt_local(started) in body
+    # once only
+    assert probe_round(after + timedelta(minutes=30)).still_down == []
+    assert len(smtp.messages) == 1
+    # it comes back: the recovery is reported, as the outage was
+    srv = serve_ok(port)
+    try:
+        probe_round(after + timedelta(hours=1))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert [m["Subject"] for _, m in smtp.messages][-1] == "【恢复连通】city人民政府网站"
+    assert db.get_target("city").down_since is None and db.get_target("city").status == "up"
+
+    # negative: down and back within the maintenance, nothing at all
+    for n in range(4):
+        probe_round(T0 + timedelta(minutes=30 * n), ids=("town",))
+    srv = serve_ok(port)
+    try:
+        probe_round(T0 + timedelta(hours=3), ids=("town",))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert len(smtp.messages) == 2
+
+
+def serve_ok(port):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", port), Ok)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv

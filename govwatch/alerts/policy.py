@@ -344,14 +344,15 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
 
 def availability_alerts(store, settings, target: Target, was_down: bool, is_down: bool,
                         at: datetime | None = None, down_since: datetime | None = None,
-                        detail: str = "") -> Outcome:
+                        detail: str = "", announced: bool = False) -> Outcome:
     """Site down (网站无法访问) and recovery (恢复连通) notices, for the probe to call on a state change.
 
     ``was_down``/``is_down``: whether the site was / is now *reported* down (the probe's decision,
     e.g. after ``thresholds.down_consecutive`` failed probes). ``down_since``: start of the outage
     (defaults to ``target.down_since``, then ``at``); pass it on recovery, after clearing the field.
     One notice per outage and recipient (dedup key ``down:<target>:<down_since>``). A target in
-    maintenance gets neither; nor does an outage that began during maintenance get a recovery notice.
+    maintenance gets neither; nor does an outage that began during maintenance get a recovery notice,
+    unless it was ``announced`` (still down once the maintenance ended, see ``run_probe``).
     """
     pol = Policy(store, settings, at)
     out = Outcome()
@@ -361,7 +362,8 @@ def availability_alerts(store, settings, target: Target, was_down: bool, is_down
     kind = "down" if is_down else "recovery"
     fields = {"target_id": target.id, "rule": "site.down_now", "url": target.url}
     maint = target.maintenance
-    if target.in_maintenance(pol.at) or (kind == "recovery" and maint is not None and maint.active(since)):
+    if target.in_maintenance(pol.at) or (kind == "recovery" and not announced and maint is not None
+                                         and maint.active(since)):
         pol.log("suppressed", reason=f"监测对象处于维护状态（{maint.kind}），不发送"
                                      f"{'无法访问' if kind == 'down' else '恢复连通'}提醒", **fields)
         out.suppressed += 1
@@ -378,7 +380,8 @@ def availability_alerts(store, settings, target: Target, was_down: bool, is_down
 
 
 def availability_notice(store, target: Target, event: str, at: datetime | None = None, settings=None) -> Outcome:
-    """Adapter for ``govwatch.availability.run_probe(notify=…)``: ``event`` is "down" or "recovered".
+    """Adapter for ``govwatch.availability.run_probe(notify=…)``: ``event`` is "down", "still_down" (an
+    outage begun in maintenance outlasting it) or "recovered".
 
     ``target`` is the probe's copy from before the state change, so on recovery its ``down_since`` is
     still the start of the outage. Pass ``settings`` where the caller has them (a ``--config`` file);
@@ -389,8 +392,16 @@ def availability_notice(store, target: Target, event: str, at: datetime | None =
         settings = load_settings()
     if event == "down":
         return availability_alerts(store, settings, target, False, True, at, down_since=at or target.down_since)
+    if event == "still_down":
+        # the outage began during maintenance, which is over: announced now with its real start
+        maint = target.maintenance
+        detail = (f"维护（{maint.kind}）期间开始无法访问，维护结束后仍未恢复" if maint is not None
+                  else "维护期间开始无法访问，维护结束后仍未恢复")
+        return availability_alerts(store, settings, target, False, True, at, down_since=target.down_since,
+                                   detail=detail)
     if event in ("recovered", "recovery", "up"):
-        return availability_alerts(store, settings, target, True, False, at, down_since=target.down_since)
+        return availability_alerts(store, settings, target, True, False, at, down_since=target.down_since,
+                                   announced=target.status == "down")
     raise ValueError(f"unknown availability event: {event}")
 
 

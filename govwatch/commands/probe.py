@@ -41,5 +41,6 @@ def cmd_probe(args) -> int:
              fmt_local(checks[t.id].at)] for t in targets if t.id in checks]
     print_table(["编号", "名称", "结果", "状态码", "用时", "错误", "时间"], rows)
     print(f"探测完成：{result.probed} 个网站，失败 {result.failed} 个；"
-          f"新判定无法访问 {len(result.went_down)} 个，恢复连通 {len(result.came_back)} 个。")
+          f"新判定无法访问 {len(result.went_down)} 个，恢复连通 {len(result.came_back)} 个"
+          + (f"，维护结束后仍无法访问 {len(result.still_down)} 个" if result.still_down else "") + "。")
     return 0
