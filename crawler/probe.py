@@ -5,17 +5,14 @@ when the homepage does not answer within 15 seconds or answers with an error.
 """
 from __future__ import annotations
 
-import socket
-import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import requests
 
-from govwatch.models import UTC, Check, Target, now
+from govwatch.models import Check, Target, fmt_local, now
 
 READ_LIMIT = 256 * 1024  # enough to know the page answers; never read a huge body
 _local = threading.local()
@@ -30,18 +27,10 @@ def _session(user_agent: str) -> requests.Session:
 
 
 def tls_expiry(url: str, timeout: float) -> datetime | None:
-    """When the site's certificate expires (only for https, and only if it verifies)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        return None
-    ctx = ssl.create_default_context()
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout) as sock:
-            with ctx.wrap_socket(sock, server_hostname=parts.hostname) as tls:
-                not_after = tls.getpeercert().get("notAfter")
-    except (OSError, ssl.SSLError):
-        return None
-    return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC) if not_after else None
+    """When the site's certificate expires (https only), read whether or not it verifies."""
+    from crawler.certs import peer_not_after
+
+    return peer_not_after(url, timeout)
 
 
 def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | None = None) -> Check:
@@ -60,10 +49,15 @@ def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | No
             elapsed = int((time.monotonic() - t0) * 1000)
             ok = resp.status_code < 400 and elapsed <= timeout * 1000
             error = "" if ok else (f"HTTP {resp.status_code}" if resp.status_code >= 400 else "访问超时")
-            expires = tls_expiry(resp.url, timeout) if verify else None
+            expires = tls_expiry(resp.url, timeout)
             return Check(target.id, target.url, at, ok, resp.status_code, elapsed, error, expires)
     except requests.exceptions.SSLError as exc:
-        error = f"证书或 TLS 错误：{str(exc)[:120]}"
+        expires = tls_expiry(target.url, timeout)
+        if expires is not None and expires <= at:
+            error = f"证书已过期（{fmt_local(expires)} 过期）"
+        else:
+            error = f"证书或 TLS 错误：{str(exc)[:120]}"
+        return Check(target.id, target.url, at, False, None, int((time.monotonic() - t0) * 1000), error, expires)
     except requests.exceptions.Timeout:
         error = "访问超时"
     except requests.exceptions.TooManyRedirects:

@@ -52,8 +52,9 @@ def judge_availability(url: str, checks: list[Check], at: datetime, *, down_afte
         left = latest_tls - at
         if left <= timedelta(days=tls_days):
             expired = left.total_seconds() <= 0
-            hits.append(Hit("site.tls_expiring", CATEGORY["site.tls_expiring"], "high" if expired else "medium",
-                            match=latest_tls.date().isoformat(),
-                            detail=("证书已于 " if expired else "证书将于 ") + f"{fmt_local(latest_tls)} 过期",
+            hits.append(Hit("site.tls_expiring", "证书已过期" if expired else CATEGORY["site.tls_expiring"],
+                            "high" if expired else "medium", match=latest_tls.date().isoformat(),
+                            detail=(f"证书已过期：已于 {fmt_local(latest_tls)} 过期，浏览器将提示网站不安全" if expired
+                                    else f"证书将于 {fmt_local(latest_tls)} 过期"),
                             url=url, field="page", suggestion="及时更新 HTTPS 证书"))
     return hits, down
