@@ -134,14 +134,16 @@ class StorePipeline:
     def finish_site(self, target: Target, report: SiteReport, at: datetime) -> None:
         from scanner.site import change_ratio, check_site, text_sketch
 
-        scan = None
+        scan = page_terms = None
         if self.lexicon is not None:
             from scanner.content import scan_document
+            from scanner.site import gambling_page_terms
+            page_terms = lambda text: gambling_page_terms(self.lexicon, text)  # noqa: E731
             scan = lambda text: scan_document(self.lexicon, text=text, thresholds=self.thresholds)  # noqa: E731
         sketch = text_sketch(report.homepage_text) if report.homepage_ok else target.homepage_sketch
         change = change_ratio(target.homepage_sketch, sketch) if report.homepage_ok and target.homepage_sketch else None
         hits = check_site(report, target, thresholds=self.threshold_book.for_target(target), scan=scan,
-                          homepage_change=change, change_history=target.homepage_changes)
+                          homepage_change=change, change_history=target.homepage_changes, page_terms=page_terms)
         defaced = any(h.rule == "site.defaced" for h in hits)
         if defaced:
             # a defaced homepage is no baseline: the next crawl is compared with the page as it was

@@ -35,7 +35,7 @@ RULES_VERSION = "1"  # bump when rule code changes what a lexicon finds
 
 HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
 KINDS = ("terms", "leaders", "fallen", "domains")
-FIELDS = ("title", "text", "source")
+FIELDS = ("title", "text", "source", "page")  # page: an outside page a site links to (site checks)
 CATEGORY_RE = re.compile(r"^[a-z]+(?:\.[a-z_]+)+$")
 HEADER_RE = re.compile(r"^#\s*([a-z_]+)\s*[:：]\s*(.*?)\s*$")
 # Built-in keys the automaton reports so that rules needing a regex pass run only where they

@@ -96,18 +96,41 @@ def dead_links(report: SiteReport) -> list[Hit]:
     return hits
 
 
-def hijacked_links(report: SiteReport, scan) -> list[Hit]:
+def hijacked_links(report: SiteReport, scan, page_terms=None,
+                   min_terms: int = TH.get("hijacked_gambling_terms", 3)) -> list[Hit]:
     """``scan(text) -> list[Hit]`` is the content scanner bound to a lexicon; a friend link whose page
-    now carries banned (veto) content has been taken over."""
+    now carries banned (veto) content has been taken over. ``page_terms(text) -> list[str]`` gives the
+    gambling vocabulary of an outside page (``link.gambling_page``, words a casino page uses and news
+    does not): ``min_terms`` different ones on the page also mean the link was taken over."""
     hits = []
     for url, text in sorted(report.outbound_pages.items()):
-        bad = [h for h in scan(text) if h.severity == "veto" and h.rule.startswith("banned.")]
+        bad = [h for h in scan(text) if h.severity == "veto" and h.rule.startswith("banned.")] if scan else []
         if bad:
             terms = "、".join(sorted({h.match for h in bad})[:5])
-            hits.append(_hit("site.link_hijacked", "veto", url,
-                             f"外部链接 {url} 指向的页面含违规内容（{terms}），域名可能已被抢注",
-                             url=report.homepage_url, snippet=terms, suggestion="立即删除该链接"))
+        else:
+            found = sorted(set(page_terms(text))) if page_terms else []
+            if len(found) < max(1, min_terms):
+                continue
+            terms = "、".join(found[:5])
+        hits.append(_hit("site.link_hijacked", "veto", url,
+                         f"外部链接 {url} 指向的页面含违规内容（{terms}），域名可能已被抢注",
+                         url=report.homepage_url, snippet=terms, suggestion="立即删除该链接"))
     return hits
+
+
+def gambling_page_terms(lexicon, text: str, category: str = "link.gambling_page") -> list[str]:
+    """The distinct entries of ``category`` (a ``fields: page`` lexicon) found in an outside page,
+    outside condemnation contexts."""
+    from .matching import condemned, find_terms
+    from .normalize import normalize
+
+    if not text or lexicon.category(category) is None:
+        return []
+    norm = normalize(text[:20000])
+    matched = find_terms(lexicon, norm, "page")
+    # a police or news page about a crackdown (打击、严禁、查处 … in the same sentence) is not a casino
+    return sorted({th.entry.term for th in matched.hits if th.entry.category.id == category
+                   and not condemned(norm.text, th.start, th.end)})
 
 
 def defaced(report: SiteReport, scan) -> list[Hit]:
@@ -220,11 +243,13 @@ def meta_missing(report: SiteReport) -> list[Hit]:
 
 
 def check_site(report: SiteReport, target: Target, *, thresholds: dict | None = None, scan=None,
-               homepage_change: float | None = None, change_history: list[float] | None = None) -> list[Hit]:
+               homepage_change: float | None = None, change_history: list[float] | None = None,
+               page_terms=None) -> list[Hit]:
     """All page-based site checks for one crawl of one website target. ``thresholds``: the target's
     resolved thresholds (``scanner.timeline.ThresholdBook.for_target``; None: the defaults).
     ``homepage_change`` is how much of the homepage changed since the last crawl; ``change_history``
-    the usual changes before it."""
+    the usual changes before it. ``page_terms``: the gambling vocabulary of an outside page
+    (``gambling_page_terms`` bound to a lexicon), for friend links taken over."""
     th = {**TH, **(thresholds or {})}
     off = disabled_rules(target)
     site_hosts = {host_of(target.url), host_of(report.homepage_url)} | {
@@ -236,8 +261,9 @@ def check_site(report: SiteReport, target: Target, *, thresholds: dict | None = 
         hits += slow(report, int(th["slow_ms"]))
     hits += dark_links(report, site_hosts)
     hits += dead_links(report)
+    if scan is not None or page_terms is not None:
+        hits += hijacked_links(report, scan, page_terms, int(th.get("hijacked_gambling_terms", 3)))
     if scan is not None:
-        hits += hijacked_links(report, scan)
         if report.homepage_ok:
             hits += defaced(report, scan)
     if report.homepage_ok and homepage_change is not None and not target.in_maintenance(report.fetched_at) \

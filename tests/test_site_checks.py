@@ -224,3 +224,59 @@ def test_a_dead_link_not_checked_in_this_crawl_stays_open():
     ok = {"http://other.gov.cn/x": {"status": 200, "homepage": False, "page": art}}
     pipe.finish_site(store.get_target("s"), report(homepage_text=HOME, link_status=ok), NOW + timedelta(hours=12))
     assert store.get_finding(f.id).status == "rectified"
+
+
+# ---------------------------------------------------------------- hijacked friend links, gambling vocabulary (issue 20)
+
+CASINO_PAGES = [
+    "皇冠体育官方网站 真人视讯 足球投注 注册送彩金 首存送100% 7x24小时在线客服",
+    "亚洲领先的在线投注平台｜体育投注、电子游艺、棋牌游戏 全天返水 提款秒到",
+    "澳门葡京娱乐城 真人荷官 龙虎斗 炸金花 新会员体验金 88 元",
+    "【信誉平台】北京赛车 幸运飞艇 时时彩 彩票计划 稳赚不赔",
+]
+HARMLESS_PAGES = [
+    # a friend government site, the lottery centre's notice, a crackdown report, a sports bureau
+    "示范市人民政府门户网站 政务公开 政务服务 互动交流",
+    "中国体育彩票 示范市体彩中心关于规范投注站经营的通知 竞彩 大乐透 开奖公告",
+    "示范市公安局：严厉打击网络赌博，查处以真人视讯、足球投注、注册送彩金为诱饵的赌博网站 12 个",
+    "示范市体育局 全民健身 足球联赛 报名通知 体育场馆开放时间",
+    "欢迎访问 示范市图书馆 德州扑克爱好者不得在馆内聚集打牌",  # one word only
+]
+
+
+def _page_terms():
+    from scanner.lexicon import load_lexicon
+    from scanner.site import gambling_page_terms
+
+    lexicon = load_lexicon()
+    return lambda text: gambling_page_terms(lexicon, text)
+
+
+def test_friend_links_to_casino_pages_worded_outside_the_content_lexicon_are_hijacked():
+    terms = _page_terms()
+    pages = {f"http://partner{i}.example/": text for i, text in enumerate(CASINO_PAGES)}
+    hits = check_site(report(outbound_pages=pages), TARGET, page_terms=terms)
+    assert sorted(h.match for h in hits) == sorted(pages)
+    assert all(h.rule == "site.link_hijacked" and h.severity == "veto" for h in hits)
+    assert "皇冠体育" in next(h for h in hits if h.match.startswith("http://partner0")).detail
+
+
+def test_harmless_friend_pages_are_not_hijacked():
+    terms = _page_terms()
+    pages = {f"http://friend{i}.example/": text for i, text in enumerate(HARMLESS_PAGES)}
+    assert check_site(report(outbound_pages=pages), TARGET, page_terms=terms) == []
+    # the page vocabulary is not a content rule: an article on the site quoting it is not judged by it
+    from scanner.content import scan_document
+    from scanner.lexicon import load_lexicon
+
+    hits = scan_document(load_lexicon(), title="通知", text=CASINO_PAGES[1])
+    assert not any(h.rule == "link.gambling_page" for h in hits)
+
+
+def test_the_number_of_gambling_words_is_a_setting():
+    terms = _page_terms()
+    pages = {"http://partner.example/": "真人视讯 足球投注"}
+    assert check_site(report(outbound_pages=pages), TARGET, page_terms=terms) == []
+    hits = check_site(report(outbound_pages=pages), TARGET, page_terms=terms,
+                      thresholds={"hijacked_gambling_terms": 2})
+    assert [h.rule for h in hits] == ["site.link_hijacked"]
