@@ -307,6 +307,13 @@ def date_from_url(url: str, now: datetime | None = None) -> datetime | None:
 
     A month-only path (``/202311/``) gives the first of that month.
     """
+    found = url_date_match(url, now)
+    return found[0] if found else None
+
+
+def url_date_match(url: str, now: datetime | None = None) -> tuple[datetime, str] | None:
+    """(value, precision) of the date in a URL path: precision ``day``, or ``month`` for
+    ``/202311/`` paths."""
     if not url:
         return None
     path = re.sub(r"^[a-z]+://[^/]+", "", url, flags=re.I).split("?")[0].split("#")[0]
@@ -320,5 +327,5 @@ def date_from_url(url: str, now: datetime | None = None) -> datetime | None:
             except ValueError:
                 continue
             if MIN_YEAR <= year and value <= _now(now) + timedelta(days=2):
-                return value
+                return value, "day" if groups.get("day") else "month"
     return None
