@@ -34,7 +34,7 @@ MIN_YEAR = 1990
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
 
 _TIME = (
-    r"(?:\s*(?:T|\s|,|\bat\b|@)?\s*(?P<ampm>上午|下午|晚上|凌晨|中午)?\s*"
+    r"(?:\s*(?:(?:T|,|\bat\b|@)\s*)?(?P<ampm>(?:上午|下午|晚上|凌晨|中午)\s*)?"
     r"(?P<hour>[01]?\d|2[0-3])\s*(?::|时|點|点)\s*(?P<minute>[0-5]\d)\s*分?"
     r"(?:\s*(?::|分)\s*(?P<second>[0-5]\d)(?:\.\d+)?\s*秒?)?"
     r"(?:\s?(?P<meridiem>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
@@ -137,6 +137,7 @@ def _tzinfo(text: str | None):
 
 
 def _hour(hour: int, ampm: str | None, meridiem: str | None = None) -> int:
+    ampm = ampm.strip() if ampm else None
     if ampm in ("下午", "晚上") and hour < 12:
         return hour + 12
     if ampm == "中午" and hour < 11:

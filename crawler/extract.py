@@ -618,9 +618,11 @@ def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
 #   meta        government and Open Graph meta tags (PubDate, article:published_time …)
 #   jsonld      JSON-LD datePublished
 #   headline    a publication label (发布时间, 发表于, 张贴 @, Posted on …) in the headline's
-#               neighbourhood: the headline element, then up to three following and two preceding
-#               siblings of it and of up to three ancestors, never <body> nor a layout table of
-#               more than a few rows; classes that look like sidebars (right, side) are read too
+#               neighbourhood: the headline's highest ancestor within four levels (a wrapper of
+#               one element alone is no level), never <body> nor a layout table of more than six
+#               rows, with its three following and two preceding siblings; 600 characters after
+#               the headline are read, 200 before; classes that look like sidebars (right, side)
+#               are read too
 #   time        <time class="published"> / itemprop=datePublished markup outside comments
 #   near        an unlabelled date right after the headline (the first, within 200 characters),
 #   before      … or right before it (the last, within 200 characters)
@@ -650,7 +652,7 @@ DATE_KIND_NAMES = {  # for users (govwatch extract --explain)
 }
 _WEAK_META = frozenset({"date", "dc.date", "created", "dcterms.date"})
 # the neighbourhood of the headline
-NEIGHBOUR_LEVELS = 3
+NEIGHBOUR_LEVELS = 4
 NEIGHBOUR_AFTER = 3
 NEIGHBOUR_BEFORE = 2
 NEIGHBOUR_CHARS = 600
@@ -820,6 +822,16 @@ def _in_comments(el) -> bool:
     return False
 
 
+def _in_widget(el) -> bool:
+    """Inside a sidebar widget (WordPress ``aside.widget``, ``#secondary`` …)."""
+    node = el.getparent()
+    while node is not None and _tag(node) not in ("body", "html"):
+        if _tag(node) == "aside" or re.search(r"widget|sidebar|secondary", _class_id(node), re.I):
+            return True
+        node = node.getparent()
+    return False
+
+
 def _markup_candidates(page: Page, zone) -> list[DateCandidate]:
     """<time> and itemprop=datePublished markup, and date-valued title attributes (those only
     refine the time of a winner on the same day)."""
@@ -839,7 +851,7 @@ def _markup_candidates(page: Page, zone) -> list[DateCandidate]:
         names = _class_id(el).lower()
         comment = _in_comments(el)
         if (tag == "time" or el.get("itemprop") == "datePublished") and not comment and \
-                page.area(el) not in ("nav", "footer", "friend", "side"):
+                not _in_widget(el):
             if el.get("itemprop") == "datePublished" or el.get("pubdate") is not None or \
                     re.search(r"publish|entry-date|post-date|pubdate|posted", names) and "updated" not in names:
                 out.append(DateCandidate(found[0], "time", "datetime"))
@@ -895,10 +907,13 @@ def neighbourhood_marks(anchor) -> tuple:
     highest ancestor within NEIGHBOUR_LEVELS that is not too big, with its NEIGHBOUR_BEFORE
     preceding and NEIGHBOUR_AFTER following siblings."""
     node = anchor
-    for _ in range(NEIGHBOUR_LEVELS):
+    levels = 0
+    while levels < NEIGHBOUR_LEVELS:
         parent = node.getparent()
         if parent is None or _too_big(parent):
             break
+        if sum(1 for child in parent if _tag(child)) > 1:
+            levels += 1  # a wrapper around this one element alone is not a level
         node = parent
     after = _element_siblings(node, True, NEIGHBOUR_AFTER)
     before = _element_siblings(node, False, NEIGHBOUR_BEFORE)
