@@ -188,8 +188,8 @@ def _after_crawl(ctx: JobContext, stats: dict) -> dict:
 
 
 def _crawl(ctx: JobContext, kind: str) -> dict:
-    """Crawl here, or, with ``crawl.redis_url`` set, queue the targets for the crawl workers."""
-    argv = ["crawl", "--kind", kind] + (["--enqueue"] if ctx.settings.crawl.get("redis_url") else [])
+    """Crawl here, or, with ``crawl.broker_url`` set, send one task per target to the crawl workers."""
+    argv = ["crawl", "--kind", kind] + (["--enqueue"] if ctx.settings.crawl.get("broker_url") else [])
     stats = run_subprocess(ctx, f"crawl_{kind}", govwatch_argv(*argv), _subprocess_timeout(ctx))
     return _after_crawl(ctx, stats)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from govwatch.commands._common import settings_from, store_from
+from govwatch.cli import CliError
+from govwatch.commands._common import print_table, settings_from, store_from
 
 KINDS = ("websites", "accounts", "all")
 
@@ -15,14 +16,19 @@ def register(sub) -> None:
     p.add_argument("--revalidate", action="store_true", help="对已采集的文章也发送条件请求，检查是否被修改")
     p.add_argument("--lexicon-dir", action="append", default=[], help="额外的词库目录（合并到内置词库之上）")
     p.add_argument("--enqueue", action="store_true",
-                   help="不在本机采集，而是放入 Redis 队列（配置项 crawl.redis_url），由各台机器上的 govwatch worker 领取")
+                   help="不在本机采集，而是每个监测对象一个任务放入消息队列（配置项 crawl.broker_url），"
+                        "由各台机器上的 govwatch worker 领取")
     p.set_defaults(func=cmd_crawl)
 
-    w = sub.add_parser("worker", help="分布式采集：从 Redis 队列领取监测对象并采集（可在多台机器上同时运行）")
-    w.add_argument("--kind", choices=("websites", "accounts"), default="websites")
-    w.add_argument("--batch", type=int, default=20, help="每批领取的监测对象数（默认 20）")
-    w.add_argument("--once", action="store_true", help="队列取空后退出（默认一直等待新任务）")
+    w = sub.add_parser("worker", help="分布式采集节点（Celery）：从消息队列领取监测对象并采集，可在多台机器上同时运行")
+    w.add_argument("--kind", choices=("websites", "accounts"),
+                   help="只领取网站（websites）或账号（accounts）任务（默认两种都领取）")
+    w.add_argument("--concurrency", type=int, default=2, help="本机同时采集的监测对象数（默认 2）")
+    w.add_argument("--name", help="节点名称（默认 主机名；同一台机器上运行多个节点时需各不相同）")
     w.set_defaults(func=cmd_worker)
+
+    ws = sub.add_parser("workers", help="查看在线的采集节点、各自领取的队列和正在采集的监测对象")
+    ws.set_defaults(func=cmd_workers)
 
 
 def crawl_hooks(settings):
@@ -48,7 +54,6 @@ def crawl_hooks(settings):
 
 
 def select_targets(store, ids: list[str] | None):
-    from govwatch.cli import CliError
 
     targets = store.list_targets(enabled_only=True)
     if ids:
@@ -58,16 +63,6 @@ def select_targets(store, ids: list[str] | None):
             raise CliError(f"名录中没有这些监测对象：{'、'.join(missing)}（先用 govwatch targets import 导入）")
         targets = [known[i] for i in ids]
     return targets
-
-
-def redis_client(settings):
-    from govwatch.cli import CliError
-    from govwatch.distributed import connect
-
-    url = settings.crawl.get("redis_url")
-    if not url:
-        raise CliError("未配置 Redis：请设置 crawl.redis_url（或环境变量 GOVWATCH_CRAWL__REDIS_URL）")
-    return connect(url)
 
 
 def cmd_crawl(args) -> int:
@@ -115,29 +110,49 @@ def print_crawl_summary(result) -> None:
 
 
 def enqueue_targets(settings, targets, kind: str) -> int:
-    from govwatch.distributed import enqueue, pending
+    from govwatch.distributed import DistributedError, enqueue_round
 
-    client = redis_client(settings)
     kinds = ("websites", "accounts") if kind == "all" else (kind,)
     for k in kinds:
         chosen = [t.id for t in targets if (t.platform == "website") == (k == "websites")]
-        added = enqueue(client, k, chosen)
-        print(f"已放入采集队列（{'网站' if k == 'websites' else '账号'}）：新增 {added} 个，"
-              f"队列中共 {pending(client, k)} 个待领取。")
+        try:
+            sent = enqueue_round(settings, k, chosen)
+        except DistributedError as exc:
+            raise CliError(str(exc)) from exc
+        print(f"已放入采集队列（{'网站' if k == 'websites' else '账号'}）：新增 {sent.added} 个，"
+              f"{sent.skipped} 个仍在队列中或正在采集；轮次 {sent.round_id}。")
     return 0
 
 
 def cmd_worker(args) -> int:
-    import signal
-
-    from govwatch.distributed import work
+    from govwatch.distributed import DistributedError, mask_url, start_worker
 
     settings = settings_from(args)
-    client = redis_client(settings)
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    print(f"采集节点已启动：领取{'网站' if args.kind == 'websites' else '账号'}采集任务，每批 {args.batch} 个。")
-    stats = work(client, args.kind, batch=args.batch, once=args.once, stop=lambda: bool(stopping),
-                 timeout=float(settings.crawl["subprocess_timeout"]))
-    print(f"采集节点退出：完成 {stats.batches} 批、{stats.targets} 个监测对象，异常 {stats.failed_batches} 批。")
-    return 1 if stats.failed_batches else 0
+    if args.concurrency < 1:
+        raise CliError("--concurrency 至少为 1")
+    kind = {"websites": "网站", "accounts": "账号", None: "网站和账号"}[args.kind]
+    try:
+        print(f"采集节点启动：领取{kind}采集任务，同时采集 {args.concurrency} 个；"
+              f"消息队列 {mask_url(settings.crawl.get('broker_url') or '（未配置）')}。按 Ctrl-C 停止"
+              "（正在采集的任务会交还队列）。", flush=True)
+        start_worker(settings, args.kind, args.concurrency,
+                     hostname=f"{args.name}@%h" if args.name else None)
+    except DistributedError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+def cmd_workers(args) -> int:
+    from govwatch.distributed import DistributedError, list_workers
+
+    settings = settings_from(args)
+    try:
+        workers = list_workers(settings)
+    except DistributedError as exc:
+        raise CliError(str(exc)) from exc
+    if not workers:
+        print("没有在线的采集节点（用 govwatch worker 在采集机器上启动）。")
+        return 0
+    print_table(["节点", "队列", "正在采集"],
+                [[w.name, "、".join(w.queues), "、".join(w.active) or "空闲"] for w in workers])
+    return 0

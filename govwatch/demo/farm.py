@@ -59,7 +59,8 @@ class Farm:
 
     def __init__(self, seed: int = 7, sites: int = 4, now: datetime | None = None, pages: int = 48, *,
                  accounts: int = 0, problems: dict | None = None, defaults: bool = True,
-                 timeout_delay: float = 20.0, port: int = 0, record_requests: bool = True):
+                 timeout_delay: float = 20.0, port: int = 0, record_requests: bool = True,
+                 page_delay: float = 0.0):
         if sites < 1:
             raise ValueError("sites must be at least 1")
         if now is None:
@@ -69,6 +70,7 @@ class Farm:
         self.seed = seed
         self.pages = pages
         self.timeout_delay = timeout_delay
+        self.page_delay = page_delay  # every answer waits this long: a real server's latency
         self.port = port
         self.record_requests = record_requests
         self.requests: list[tuple[str, str, dict]] = []
@@ -317,7 +319,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             traceback.print_exc()
             resp = Response(500, b"internal error", "text/plain; charset=utf-8", validators=False)
-        if resp.delay and farm._stopping.wait(resp.delay):
+        delay = max(resp.delay, farm.page_delay)
+        if delay and farm._stopping.wait(delay):
             self.close_connection = True
             return
         status, body, headers = resp.status, resp.body, dict(resp.headers)
@@ -385,12 +388,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="监听端口（默认 0：随机空闲端口）")
     parser.add_argument("--now", help="内容日期的参照时间，ISO 格式（默认：当前时间）")
     parser.add_argument("--timeout-delay", type=float, default=20.0, help="“超时”网站的挂起秒数（默认 20）")
+    parser.add_argument("--page-delay", type=float, default=0.0, help="每个请求的响应延迟秒数，模拟真实服务器（默认 0）")
     parser.add_argument("--clean", action="store_true", help="不预置任何问题")
     parser.add_argument("--planted", action="store_true", help="在名录之后再输出一行预置问题 JSON")
     args = parser.parse_args(argv)
     now = datetime.fromisoformat(args.now) if args.now else None
     farm = Farm(args.seed, args.sites, now, args.pages, accounts=args.accounts, defaults=not args.clean,
-                timeout_delay=args.timeout_delay, port=args.port, record_requests=False)
+                timeout_delay=args.timeout_delay, port=args.port, record_requests=False,
+                page_delay=args.page_delay)
     farm.start()
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")

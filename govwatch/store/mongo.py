@@ -43,6 +43,23 @@ def _load(cls, doc: dict | None):
     return cls.from_dict(doc)
 
 
+def production_options(uri_options) -> dict:
+    """Defaults for a replica set in production, each overridden by the same option in the URI:
+    writes acknowledged by a majority (a failover loses no finding), retried once on a failover."""
+    given = {k.lower() for k in uri_options}
+    defaults = {"w": "majority", "retryWrites": True, "retryReads": True, "serverSelectionTimeoutMS": 5000}
+    return {k: v for k, v in defaults.items() if k.lower() not in given}
+
+
+def mask_uri(uri: str) -> str:
+    """The connection string without its password, for messages."""
+    scheme, sep, rest = uri.partition("://")
+    creds, at, hosts = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return uri
+    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{hosts}"
+
+
 class MongoStore:
     def __init__(self, uri: str | None = None, db_name: str | None = None, client=None):
         import gridfs
@@ -53,14 +70,15 @@ class MongoStore:
         self._errors = PyMongoError
         try:
             if client is None:
-                client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
-                db_name = db_name or parse_uri(uri).get("database") or "govwatch"
+                parsed = parse_uri(uri)
+                client = MongoClient(uri, tz_aware=True, **production_options(parsed.get("options", {})))
+                db_name = db_name or parsed.get("database") or "govwatch"
             self.client = client
             self.mdb = client[db_name or "govwatch"]
             self.fs = gridfs.GridFS(self.mdb, collection="snapshots")
             self._create_indexes()
         except PyMongoError as exc:
-            raise StoreError(f"无法连接 MongoDB（{uri}）：{exc}") from exc
+            raise StoreError(f"无法连接 MongoDB（{mask_uri(uri or '')}）：{exc}") from exc
 
     def _create_indexes(self) -> None:
         m = self.mdb
