@@ -54,7 +54,7 @@ def record_hits(store: Store, pairs: list[tuple[Item | None, str, Hit]], at: dat
     new_ids = set(result.new)
     stats.findings_new = len(result.new)
     stats.findings_seen = len(result.changed)
-    stats.new_findings = [f for f in findings if f.id in new_ids]
+    stats.new_findings = list({f.id: f for f in findings if f.id in new_ids}.values())  # once per finding
     return stats
 
 

@@ -36,13 +36,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe (`govwatch findings list | head`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
     except CliError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away: send what is left to /dev/null so that the interpreter's
+    final flush does not print a second BrokenPipeError."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
 
 
 if __name__ == "__main__":

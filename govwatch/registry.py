@@ -288,6 +288,28 @@ def parse_url(value: Any) -> str:
     return text
 
 
+_ROBOT_PREFIX_RE = re.compile(r"(wecom|dingtalk|feishu)\s*[:：]", re.I)
+
+
+def parse_robot(value: Any) -> str:
+    """A group robot: ``wecom:URL`` / ``dingtalk:URL`` / ``feishu:URL`` (any host: a private 企业微信
+    deployment, a proxy), or the URL alone when its host tells the kind (qyapi.weixin.qq.com …).
+    Checked here, at import, so that no robot is dropped later for an address nobody can send to."""
+    from govwatch.alerts.webhook import parse_webhook
+
+    text = _text(value)
+    m = _ROBOT_PREFIX_RE.match(text)
+    if m:
+        text = f"{m.group(1).lower()}:{text[m.end():].strip()}"
+        parse_url(text.split(":", 1)[1])  # the URL part: http(s), a host, no spaces
+    else:
+        parse_url(text)
+    if parse_webhook(text) is None:
+        raise ValueError(f"无法判断机器人“{text[:80]}”的类型：企业微信、钉钉、飞书以外的地址（内网部署、代理）"
+                         "请写成 wecom:网址、dingtalk:网址 或 feishu:网址")
+    return text
+
+
 def _website_url(value: Any) -> str:
     """A website address; a bare domain (www.example.gov.cn) gets http:// in front."""
     text = _text(value)
@@ -491,8 +513,8 @@ def _contact_from_cell(entry: str, role: str) -> Contact:
         channel = re.match(r"(渠道|channels)\s*[:：]", part)
         if channel:
             contact.channels = _channels(part[channel.end():])
-        elif _SCHEME_RE.match(part):
-            contact.webhook = parse_url(part)
+        elif _SCHEME_RE.match(part) or _ROBOT_PREFIX_RE.match(part):
+            contact.webhook = parse_robot(part)
         elif "@" in part:
             contact.email = parse_email(part)
         elif _HOURS_RE.fullmatch(part):
@@ -520,7 +542,7 @@ def _contact_from_dict(d: dict, role: str) -> Contact:
     get = lambda key, parse, default="": parse(d[key]) if d.get(key) not in (None, "") else default  # noqa: E731
     return Contact(
         name=name, role=role, email=get("email", parse_email), phone=get("phone", parse_phone),
-        webhook=get("webhook", parse_url), hours=get("hours", parse_hours),
+        webhook=get("webhook", parse_robot), hours=get("hours", parse_hours),
         channels=_channels(d["channels"]) if "channels" in d and d["channels"] is not None else ["email"],
     )
 

@@ -149,6 +149,17 @@ def greeting(t: Target) -> str:
     return one_line(t.office or t.owner or "各位同事", 60)
 
 
+DUTY_GREETING = "值班同志"
+
+
+def responsible(t: Target, duty: bool) -> str:
+    """Who the target belongs to, as the reader sees it: 您单位 for the office, the unit's name
+    for the duty officer (who is not that unit)."""
+    if not duty:
+        return "您单位"
+    return one_line(t.owner or t.office, 60) or "相关单位"
+
+
 def _evidence_lines(f: Finding) -> list[tuple[str, str]]:
     """(label, value) pairs describing one finding; values are raw (escaped by the caller)."""
     rows: list[tuple[str, str]] = []
@@ -200,17 +211,21 @@ def _rows_html(rows: list[tuple[str, str]]) -> str:
     return '<table style="border-collapse:collapse;margin-bottom:12px">' + "".join(cells) + "</table>"
 
 
-def finding_message(target: Target, findings: list[Finding], console_url: str = "") -> Message:
-    """Immediate alert about findings of one target (usually one page and one rule)."""
+def finding_message(target: Target, findings: list[Finding], console_url: str = "", duty: bool = False) -> Message:
+    """Immediate alert about findings of one target (usually one page and one rule). ``duty``: the
+    duty officer's copy, addressed to the duty officer and naming the responsible unit."""
+    findings = list({f.id: f for f in findings}.values())  # one finding is one problem
     worst = min(findings, key=lambda f: SEVERITY_RANK.get(f.effective_severity, 9))
     sev = SEVERITY_LABELS.get(worst.effective_severity, worst.effective_severity)
     what = worst.category or worst.rule
     more = f"等 {len(findings)} 个问题" if len(findings) > 1 else ""
     subject = header_safe(f"【{sev}】{one_line(target.name, 40)}：{one_line(what, 30)}{more}")
-    intro = (f"{greeting(target)}：\n\n您单位负责的{target_label(target)}发现以下问题，"
-             f"请核实并在整改时限前完成整改。\n")
-    parts_text, parts_html = [intro], [f"<p>{esc(greeting(target))}：</p><p>您单位负责的{esc(target_label(target))}"
-                                       f"发现以下问题，请核实并在整改时限前完成整改。</p>"]
+    hello = DUTY_GREETING if duty else greeting(target)
+    ask = "请督促其核实并在整改时限前完成整改。" if duty else "请核实并在整改时限前完成整改。"
+    whose = responsible(target, duty)
+    intro = f"{hello}：\n\n{whose}负责的{target_label(target)}发现以下问题，{ask}\n"
+    parts_text, parts_html = [intro], [f"<p>{esc(hello)}：</p><p>{esc(whose)}负责的{esc(target_label(target))}"
+                                       f"发现以下问题，{ask}</p>"]
     for n, f in enumerate(findings, 1):
         rows = _evidence_lines(f)
         parts_text.append(f"\n{n}.\n" + _rows_text(rows))
@@ -226,13 +241,15 @@ def finding_message(target: Target, findings: list[Finding], console_url: str = 
 
 
 def availability_message(target: Target, kind: str, at: datetime, down_since: datetime | None,
-                         detail: str = "") -> Message:
-    """kind: 'down' (网站无法访问) or 'recovery' (恢复连通)."""
+                         detail: str = "", duty: bool = False) -> Message:
+    """kind: 'down' (网站无法访问) or 'recovery' (恢复连通). ``duty``: the duty officer's copy."""
     name = one_line(target.name, 40)
+    hello = DUTY_GREETING if duty else greeting(target)
+    whose = responsible(target, duty)
     if kind == "down":
         subject = header_safe(f"【网站无法访问】{name}")
-        lines = [f"{greeting(target)}：", "",
-                 f"您单位负责的{target_label(target)}自 {fmt_local(down_since or at)} 起连续探测失败，当前无法访问。",
+        lines = [f"{hello}：", "",
+                 f"{whose}负责的{target_label(target)}自 {fmt_local(down_since or at)} 起连续探测失败，当前无法访问。",
                  f"网址：{one_line(target.url, 300)}"]
         if detail:
             lines.append(f"最近一次错误：{one_line(detail, 200)}")
@@ -240,7 +257,7 @@ def availability_message(target: Target, kind: str, at: datetime, down_since: da
                   "请立即排查；恢复后系统将发送“恢复连通”通知。"]
     else:
         subject = header_safe(f"【恢复连通】{name}")
-        lines = [f"{greeting(target)}：", "", f"您单位负责的{target_label(target)}已于 {fmt_local(at)} 恢复访问。",
+        lines = [f"{hello}：", "", f"{whose}负责的{target_label(target)}已于 {fmt_local(at)} 恢复访问。",
                  f"网址：{one_line(target.url, 300)}"]
         if down_since:
             minutes = max(0, int((at - down_since).total_seconds() // 60))

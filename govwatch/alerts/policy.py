@@ -211,7 +211,10 @@ class Policy:
         self.store.log_alert_event({"at": self.at.isoformat(), "event": event, **fields})
 
     def make_alerts(self, dedup_key: str, recipients: list[Recipient], msg: compose.Message,
-                    finding_ids: list[str], veto: bool, outcome: Outcome) -> list[Alert]:
+                    finding_ids: list[str], veto: bool, outcome: Outcome,
+                    duty_msg: compose.Message | None = None) -> list[Alert]:
+        """One alert per recipient; the duty officer gets ``duty_msg`` (addressed to the duty
+        officer, not to the office) when given."""
         review = bool(self.cfg.get("review_before_send"))
         seen: set[tuple[str, str]] = set()
         alerts = []
@@ -229,9 +232,10 @@ class Policy:
             seen.add((r.channel, to.lower()))
             status = "held" if review and r.kind in REVIEWABLE else "pending"
             when = self.at if veto else next_send_time(r.hours, self.at)
+            m = duty_msg if duty_msg is not None and r.kind == "duty" else msg
             alerts.append(Alert(
-                dedup_key=dedup_key, channel=r.channel, to=to, subject=msg.subject, body=msg.text,
-                html=msg.html if r.channel == "email" else "", finding_ids=list(finding_ids),
+                dedup_key=dedup_key, channel=r.channel, to=to, subject=m.subject, body=m.text,
+                html=m.html if r.channel == "email" else "", finding_ids=list(finding_ids),
                 created_at=self.at, next_attempt_at=when, status=status))
         return alerts
 
@@ -280,6 +284,8 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
     pol = Policy(store, settings, at)
     out = Outcome()
     groups: dict[tuple[str, str, str, str], list[Finding]] = {}
+    # one finding is one problem however many times it matched (a crawl reports each match)
+    findings = list({f.id: f for f in findings}.values())
     for f in findings:
         if f.alerted_at is not None or f.status not in OPEN_STATUSES:
             continue
@@ -290,6 +296,7 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
         groups.setdefault((kind, f.target_id, f.url, f.rule), []).append(f)
     for (kind, tid, url, rule), fs in groups.items():
         out.groups += 1
+        duty_msg = None
         ids = sorted(f.id for f in fs)
         fields = {"target_id": tid, "rule": rule, "url": url, "finding_ids": ids}
         target = pol.target(tid)
@@ -323,6 +330,7 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
                 pol.mark(fs, muted)
                 continue
             msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""))
+            duty_msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), duty=True)
             recipients = pol.office_recipients(target, _worst(fs)) + pol.duty_recipients()
             if not recipients:
                 recipients = pol.admin_recipients()
@@ -336,7 +344,8 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
             key = collector_key(target)
         else:
             key = f"finding:{ids[0]}" if len(ids) == 1 else f"findings:{stable_id(*ids, length=24)}"
-        alerts = pol.make_alerts(key, recipients, msg, ids, veto=_worst(fs) == "veto", outcome=out)
+        alerts = pol.make_alerts(key, recipients, msg, ids, veto=_worst(fs) == "veto", outcome=out,
+                                 duty_msg=duty_msg if kind != "admin" else None)
         pol.enqueue(alerts, out, **fields)
         pol.mark(fs, pol.at)
     return out
@@ -369,13 +378,15 @@ def availability_alerts(store, settings, target: Target, was_down: bool, is_down
         out.suppressed += 1
         return out
     msg = compose.availability_message(target, kind, pol.at, since, detail)
+    duty_msg = compose.availability_message(target, kind, pol.at, since, detail, duty=True)
     recipients = pol.office_recipients(target, "high") + pol.duty_recipients() or pol.admin_recipients()
     if not recipients:
         pol.log("suppressed", reason="没有可用的收件人", **fields)
         out.suppressed += 1
         return out
     key = f"{kind}:{target.id}:{since.isoformat()}"
-    pol.enqueue(pol.make_alerts(key, recipients, msg, [], veto=False, outcome=out), out, **fields)
+    pol.enqueue(pol.make_alerts(key, recipients, msg, [], veto=False, outcome=out, duty_msg=duty_msg),
+                out, **fields)
     return out
 
 

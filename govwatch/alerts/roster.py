@@ -83,6 +83,11 @@ def parse_rows(rows: list[dict], source: str) -> list[Shift]:
             raise RosterError(f"{where}：缺少值班人姓名（name）")
         if not email and not webhook:
             raise RosterError(f"{where}：值班人 {name} 没有邮箱（email）或机器人地址（webhook）")
+        if webhook:
+            from govwatch.alerts.webhook import parse_webhook
+            if parse_webhook(webhook) is None:
+                raise RosterError(f"{where}：值班人 {name} 的机器人地址无法使用（应为 wecom:网址、dingtalk:网址、"
+                                  "feishu:网址，或企业微信、钉钉、飞书的官方网址）")
         shifts.append(Shift(start, end, name, email, str(row.get("phone") or "").strip(), webhook))
     return sorted(shifts, key=lambda s: s.start)
 

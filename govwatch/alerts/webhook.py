@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from urllib.parse import parse_qs, quote_plus, urlsplit, urlunsplit
 
@@ -66,10 +67,62 @@ def _truncate_bytes(text: str, limit: int) -> str:
     return raw[: limit - len("…".encode())].decode("utf-8", "ignore") + "…"
 
 
+# a line that starts an item: "1." of an immediate alert, a target, a severity or a finding of a digest
+_ITEM_START = re.compile(r"^(?:\d+\.\s*$|■ |  【|    - )")
+_TAIL_MARK = "——"
+
+
+def fit_text(subject: str, body: str, limit: int) -> str:
+    """Subject and body within ``limit`` UTF-8 bytes, cut between items, never inside one.
+
+    Items (an immediate alert's numbered problems, a digest's entries) are kept whole, in order, as
+    many as fit; the rest are counted in a closing line pointing to the e-mail and the system. Only
+    when not even the first item fits is it cut, at a line end.
+    """
+    head = header_safe(subject)
+    text = f"{head}\n\n{body}"
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    lines = body.split("\n")
+    if _TAIL_MARK in lines:  # the automatic footer is dropped first
+        lines = lines[:lines.index(_TAIL_MARK)]
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if _ITEM_START.match(line) and blocks[-1]:
+            blocks.append([])
+        blocks[-1].append(line)
+    items = len(blocks) - 1
+
+    def render(kept: list[list[str]], left: int) -> str:
+        out = "\n".join("\n".join(b) for b in kept).rstrip()
+        if left:
+            out += f"\n\n……另有 {left} 项因消息长度限制未列出，请查看提醒邮件或登录系统。"
+        return f"{head}\n\n{out}"
+
+    kept = [blocks[0]]
+    for n, block in enumerate(blocks[1:], 1):
+        if len(render([*kept, block], items - n).encode("utf-8")) > limit:
+            break
+        kept.append(block)
+    shown = render(kept, items - (len(kept) - 1))
+    if (len(kept) > 1 or not items) and len(shown.encode("utf-8")) <= limit:
+        return shown
+    # a single item (or the introduction) longer than the limit: whole lines, as many as fit
+    out, added = head + "\n", 0
+    for line in "\n".join("\n".join(b) for b in blocks).split("\n"):
+        candidate = f"{out}\n{line}"
+        if len((candidate + "\n……").encode("utf-8")) > limit:
+            break
+        out, added = candidate, added + bool(line.strip())
+    if not added:  # one enormous line: only bytes can be cut
+        return _truncate_bytes(f"{head}\n\n{body}", limit)
+    return _truncate_bytes(out + "\n……", limit)
+
+
 def build_request(kind: str, url: str, secret: str, subject: str, body: str,
                   at: float | None = None) -> tuple[str, bytes]:
     """The URL to post to and the JSON body for one message."""
-    text = _truncate_bytes(f"{header_safe(subject)}\n\n{clean_text(body).strip()}", LIMITS[kind])
+    text = fit_text(subject, clean_text(body).strip(), LIMITS[kind])
     now = time.time() if at is None else at
     if kind == "wecom":
         payload: dict = {"msgtype": "text", "text": {"content": text}}

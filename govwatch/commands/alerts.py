@@ -67,16 +67,39 @@ def cmd_list(args) -> int:
     return 0
 
 
+def shown_address(address: str) -> str:
+    """An address as the console may show it: a robot by kind and host, never its token or secret."""
+    from govwatch.alerts.webhook import display, parse_webhook
+
+    from urllib.parse import urlsplit
+
+    if parse_webhook(address):
+        return display(address)
+    if "://" in address:  # an address we cannot use: scheme and host only, never the query
+        try:
+            parts = urlsplit(address.strip())
+            return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…"
+        except ValueError:
+            return "（地址无效）"
+    return address.strip()
+
+
 def cmd_test(args) -> int:
     from govwatch.alerts import send_test
 
+    from govwatch.alerts.webhook import parse_webhook
+
+    if "://" in args.address and parse_webhook(args.address) is None:
+        print(f"测试提醒未发送：无法判断机器人“{shown_address(args.address)}”的类型，"
+              "请写成 wecom:网址、dingtalk:网址 或 feishu:网址")
+        return 2
     settings = settings_from(args)
     store = store_from(args, settings)
     error = send_test(store, settings, args.address)
     if error:
-        print(f"测试提醒发送失败：{error}")
+        print(f"测试提醒发送失败（{shown_address(args.address)}）：{error}")
         return 1
-    print(f"测试提醒已发送到 {args.address}。")
+    print(f"测试提醒已发送到 {shown_address(args.address)}。")
     return 0
 
 
