@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +23,35 @@ from govwatch.models import UTC, Finding, Target
 from govwatch.registry import RegistryError, load_targets
 from govwatch.settings import load_settings
 
-from test_alerts_webhook import robot  # noqa: F401 - the local robot server fixture
+
+
+class _Robot(BaseHTTPRequestHandler):
+    """A group robot on a private host: records each POST, answers as its queue says."""
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.requests.append({"path": self.path, "raw": raw})
+        queue = self.server.answers.get(urlsplit(self.path).path) or [{"errcode": 0, "errmsg": "ok"}]
+        body = json.dumps(queue.pop(0) if len(queue) > 1 else queue[0]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def robot():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Robot)
+    srv.requests, srv.answers = [], {}
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
+    yield srv
+    srv.shutdown()
+    srv.server_close()
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 Beijing
@@ -113,7 +143,7 @@ def test_a_single_item_longer_than_the_limit_is_cut_at_a_line_end():
 
 # ---------------------------------------------------------------- robots in the registry and the roster
 
-def test_registry_accepts_robots_written_kind_colon_url_on_any_host(tmp_path, robot):  # noqa: F811
+def test_registry_accepts_robots_written_kind_colon_url_on_any_host(tmp_path, robot):
     path = tmp_path / "名录.csv"
     path.write_text(
         "名称,平台,网址,主办单位,联系人\n"
@@ -206,7 +236,7 @@ def _cli(*args: str, stdin=None, shell: str | None = None) -> subprocess.Complet
                           timeout=120)
 
 
-def test_alerts_test_never_echoes_tokens_or_secrets(robot):  # noqa: F811
+def test_alerts_test_never_echoes_tokens_or_secrets(robot):
     spec = f"dingtalk:{robot.base}/robot/send?access_token=TOKEN123#secret=SEC456"
     done = _cli("alerts", "test", spec)
     assert done.returncode == 0, done.stderr
