@@ -355,11 +355,27 @@ def _rectify_revived(store: Store, existing: dict[str, Finding], produced: set[s
 
 def _month_stats(store: Store, targets: list[Target], verdicts: dict[str, Verdict], now: datetime,
                  start: date, end: date) -> dict:
+    """Per target, the month's PeriodStats over the days it was observed: a target never collected
+    (no good crawl, nothing stored) has none, not a month out of standard; one whose collector
+    stopped is counted up to its last good crawl (a failed fetch is never evidence of staleness)."""
     limits = {t.id: verdicts[t.id].limit_days or 14 for t in targets}
     lookback = max(limits.values(), default=14) + 1
     since = datetime.combine(start - timedelta(days=lookback), dtime(0), TZ)
     times = store.publication_times([t.id for t in targets], since, now + timedelta(microseconds=1))
-    return {tid: period_stats(times.get(tid, ()), start, end, limit) for tid, limit in limits.items()}
+    out = {}
+    for t in targets:
+        seen = times.get(t.id, ())
+        ok = aware(t.last_crawl_ok_at)
+        if ok is None:
+            if not seen and t.last_published_at is None:
+                continue  # never collected: nothing is known about this month
+            observed_end = end
+        else:
+            observed_end = min(end, local_day(ok))
+        if observed_end < start:
+            continue
+        out[t.id] = period_stats(seen, start, observed_end, limits[t.id])
+    return out
 
 
 def _row(t: Target, v: Verdict, ps) -> dict:

@@ -425,7 +425,7 @@ def plainly_current(summary, now: datetime, book: ThresholdBook, states: Iterabl
         limit = column_limit(th, kind, gap)
         if limit is not None and today - local_day_number(st.last_published_at) > ratio * limit:
             return None
-    return max(0, today - local_day_number(last))
+    return max(0, today - local_day_number(hp_last))  # the homepage's days, as the full judgment shows
 
 
 def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime, th: dict,
@@ -451,6 +451,9 @@ def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime
                _level(hp_days, hp_limit, ratio))
     verdict.scopes[HOMEPAGE_COLUMN] = hp
     verdict.limit_days = hp_limit
+    # the row's 最近更新 / 未更新天数 are the homepage's, the dates its limit and status are judged on
+    # (a column updated yesterday must not show 1 day beside 首页 20 天未更新)
+    verdict.last_published_at, verdict.days_since = hp_last, hp_days
     statuses = [STATUS_OK]
     if hp.status == STATUS_STALE:
         hp.status = STATUS_VETO

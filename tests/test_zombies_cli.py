@@ -128,3 +128,42 @@ def test_revival_through_the_cli(store, capsys):
     done = store.list_findings(FindingFilter(target_id="wx-old"))
     assert {f.status for f in done} == {"rectified"}
     assert {f.evidence["rectified"]["url"] for f in done} == {"http://x/wx-old/new"}
+
+
+# ---------------------------------------------------------------- issue 20: metrics and same-row dates
+
+def test_an_account_never_collected_is_not_a_month_out_of_standard(store, capsys):
+    store.upsert_targets([
+        Target(id="wx-new", name="新登记账号", platform="wechat", owner="示范市政府办"),  # never collected
+        Target(id="wx-stopped", name="采集中断账号", platform="wechat", owner="示范市政府办",
+               last_crawl_ok_at=datetime(2026, 11, 5, 9, 0, tzinfo=TZ)),
+    ])
+    store.upsert_items([Item(target_id="wx-stopped", url="http://x/stop/1", title="停更前", published_at=day(14))],
+                       at=day(14))
+    rows = {r["id"]: r for r in run_json(capsys, "--dry-run")["targets"]}
+    assert rows["wx-new"]["status"] == "未知" and rows["wx-new"]["month_days_out"] is None
+    assert rows["wx-new"]["month_posts"] is None
+    # last post on the 1st, last good crawl on the 5th: days out only while observed (the 5th, 1 day
+    # past the 7-day limit would begin on the 9th) — none, not the 9th…15th we never saw
+    assert rows["wx-stopped"]["month_days_out"] == 0
+    # negatives: an empty account that is collected is out of standard every day of the month; a
+    # stale one is counted as before
+    assert rows["wb-empty"]["month_days_out"] == 15
+    assert rows["wx-old"]["month_days_out"] == 13  # last post 26 Oct, 7-day limit: out from 3 Nov
+
+
+def test_a_website_row_shows_the_homepage_days_its_status_is_judged_on(capsys):
+    s = open_store(settings=load_settings())
+    try:
+        s.upsert_targets([Target(id="portal", name="示范门户", platform="website", url="http://www.p.gov.cn/",
+                                 owner="示范市政府办", last_crawl_ok_at=END - timedelta(hours=3),
+                                 columns=[Column("通知公告", "http://www.p.gov.cn/tz/", "notice")])])
+        s.upsert_items([Item(target_id="portal", url="http://www.p.gov.cn/1", title="首页旧闻", column="首页",
+                             published_at=day(20)),
+                        Item(target_id="portal", url="http://www.p.gov.cn/2", title="昨天的公告", column="通知公告",
+                             published_at=day(1))], at=day(1))
+    finally:
+        s.close()
+    row = next(r for r in run_json(capsys, "--dry-run")["targets"] if r["id"] == "portal")
+    assert row["status"] == "单项否决" and "首页 20 天未更新" in row["reason"]
+    assert row["days_since"] == 20 and row["last_update"] == "2026-10-26 10:00" and row["limit_days"] == 14
