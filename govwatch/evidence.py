@@ -35,7 +35,11 @@ with "（已超期）" added when the finding was still open past its deadline.
 findings are read one target at a time, snapshots are written as they are met, and the zip is
 streamed from disk. What grows with the month is only a set of snapshot hashes and per-owner counters.
 
-``--owner`` (``owner=``) keeps only the targets whose 主办单位 equals the name.
+``--owner`` (``owner=``) keeps the targets of that 主办单位 and of every unit below it: a unit's
+parent is its targets' ``parent`` (上级单位), followed up the chain (cycles cut).
+
+- 单位汇总, one row per unit in scope, depth first under its parent (names indented by level): its
+  own targets and findings, and the totals with every unit below it.
 """
 from __future__ import annotations
 
@@ -75,6 +79,9 @@ SHEETS: dict[str, list[str]] = {
              "更新要求", "更新状态"],
     "僵尸空壳账号": ["序号", "账号名称", "平台", "主办单位", "账号或网址", "最近发布时间", "未更新天数", "判定",
                "粉丝数", "整改状态", "处置建议"],
+    "单位汇总": ["单位名称", "级别", "上级单位", "本单位监测对象数", "监测对象数（含下级）", "本单位问题数",
+             "问题数（含下级）", "单项否决（含下级）", "已整改或销号（含下级）", "未完成整改（含下级）",
+             "超期（含下级）"],
 }
 COLUMN_WIDTHS = {
     "问题清单": [6, 28, 20, 60, 40, 12, 16],
@@ -84,6 +91,7 @@ COLUMN_WIDTHS = {
     "可用性统计": [6, 28, 20, 36, 10, 10, 12, 12, 16, 14, 18, 28],
     "更新情况": [6, 28, 10, 20, 36, 18, 12, 12, 24, 28],
     "僵尸空壳账号": [6, 28, 10, 20, 36, 18, 12, 20, 10, 14, 36],
+    "单位汇总": [36, 8, 24, 12, 14, 12, 12, 14, 16, 16, 10],
 }
 
 # 问题案例汇总 问题类型, the six categories of the national form.
@@ -598,9 +606,13 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
     """One pass over the targets in scope, writing every sheet's rows into ``sink``."""
     start, end = month_bounds(month)
     at_end = min(end - timedelta(microseconds=1), now())  # the month's last moment, or now
-    targets = [t for t in store.list_targets() if owner is None or t.owner == owner]
+    everything = store.list_targets()
+    tree = unit_tree(everything)
+    scope = None if owner is None else units_under(tree, owner)
+    targets = [t for t in everything if scope is None or (t.owner or UNKNOWN_UNIT) in scope]
+    del everything
     if owner is not None and not targets:
-        raise ExportError(f"没有主办单位为“{owner}”的监测对象")
+        raise ExportError(f"没有主办单位为“{owner}”的监测对象（也没有以它为上级单位的单位）")
     targets.sort(key=lambda t: (t.owner, t.name, t.id))
     stats = ExportStats(month=month, owner=owner or "", targets=len(targets))
     owners: dict[str, _OwnerStats] = defaultdict(_OwnerStats)
@@ -701,7 +713,94 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
         by_owner[t.owner].append(t)
     for name, group in by_owner.items():
         sink.row("内容运营情况汇总", _operation_row(name, group, owners.get(name, _OwnerStats())))
+    for row in unit_summary(tree, by_owner, owners, owner):
+        sink.row("单位汇总", row)
     return stats
+
+
+# ---------------------------------------------------------------------------- the units' roll-up
+
+UNKNOWN_UNIT = "（未填写主办单位）"
+
+
+@dataclass
+class Unit:
+    name: str
+    level: str = ""
+    parent: str = ""
+    children: list = field(default_factory=list)
+
+
+def unit_tree(targets: list[Target]) -> dict[str, Unit]:
+    """Units (主办单位) and their parents (the targets' 上级单位), parents owning no target included,
+    cycles cut where the walk up comes back."""
+    units: dict[str, Unit] = {}
+    for t in targets:
+        name = t.owner or UNKNOWN_UNIT
+        u = units.setdefault(name, Unit(name))
+        u.level = u.level or t.owner_level
+        if t.parent and t.parent != name and not u.parent:
+            u.parent = t.parent
+    for name in list(units):
+        parent = units[name].parent
+        if parent and parent not in units:
+            units[parent] = Unit(parent)
+    for name in units:
+        seen, cur = set(), name
+        while cur and cur not in seen:
+            seen.add(cur)
+            nxt = units[cur].parent
+            if nxt in seen:
+                units[cur].parent = ""
+                break
+            cur = nxt
+    for u in units.values():
+        if u.parent:
+            units[u.parent].children.append(u.name)
+    for u in units.values():
+        u.children.sort()
+    return units
+
+
+def units_under(tree: dict[str, Unit], owner: str) -> set[str]:
+    """``owner`` and every unit below it."""
+    out, todo = set(), [owner]
+    while todo:
+        name = todo.pop()
+        if name in out:
+            continue
+        out.add(name)
+        todo.extend(tree[name].children if name in tree else ())
+    return out
+
+
+def unit_summary(tree: dict[str, Unit], by_owner: dict[str, list[Target]], owners: dict[str, "_OwnerStats"],
+                 top: str | None) -> list[list]:
+    """单位汇总 rows: depth first from the roots (or from ``top``), each unit's own counts and the
+    totals with the units below it. Units with no target anywhere below them are left out."""
+    rows: list[list] = []
+
+    def visit(name: str, depth: int) -> tuple[int, int, int, int, int, int]:
+        own = by_owner.get("" if name == UNKNOWN_UNIT else name, [])
+        s = owners.get("" if name == UNKNOWN_UNIT else name) or _OwnerStats()
+        index = len(rows)
+        rows.append([])
+        totals = [len(own), s.findings, s.veto, s.done, s.open, s.overdue]
+        for child in tree[name].children:
+            sub = visit(child, depth + 1)
+            totals = [a + b for a, b in zip(totals, sub)]
+        if not totals[0]:
+            del rows[index:]
+            return (0, 0, 0, 0, 0, 0)
+        u = tree[name]
+        rows[index] = ["\u3000" * depth + name, u.level, u.parent, len(own), totals[0], s.findings,
+                       totals[1], totals[2], totals[3], totals[4], totals[5]]
+        return tuple(totals)
+
+    roots = [top] if top is not None and top in tree else sorted(n for n, u in tree.items() if not u.parent)
+    for root in roots:
+        visit(root, 0)
+    return rows
 
 
 def _operation_row(owner: str, group: list[Target], s: _OwnerStats) -> list:
@@ -751,7 +850,7 @@ def _slug(owner: str) -> str:
 
 README = """govwatch 月度检查材料（{month}{owner}）
 
-问题清单.xlsx      检查表格：问题清单、错敏信息明细、问题案例汇总、内容运营情况汇总、可用性统计、更新情况、僵尸空壳账号
+问题清单.xlsx      检查表格：问题清单、错敏信息明细、问题案例汇总、内容运营情况汇总、可用性统计、更新情况、僵尸空壳账号、单位汇总（按上级单位逐级汇总）
 snapshots/         证据快照：发现问题（及复查整改）时保存的页面，已移除脚本和外部资源，可离线打开查看
 snapshots/raw/     快照原始字节，文件名即其 SHA-256，可用于核验
 findings.jsonl     本月涉及的每个问题（编号、状态、证据、完整处置记录），每行一个

@@ -31,6 +31,9 @@ EXPECTED = {
              "更新要求", "更新状态"],
     "僵尸空壳账号": ["序号", "账号名称", "平台", "主办单位", "账号或网址", "最近发布时间", "未更新天数", "判定",
                "粉丝数", "整改状态", "处置建议"],
+    "单位汇总": ["单位名称", "级别", "上级单位", "本单位监测对象数", "监测对象数（含下级）", "本单位问题数",
+             "问题数（含下级）", "单项否决（含下级）", "已整改或销号（含下级）", "未完成整改（含下级）",
+             "超期（含下级）"],
 }
 
 OCT = datetime(2026, 10, 1, tzinfo=UTC)  # 08:00 on 1 October in Shanghai
@@ -336,3 +339,43 @@ def test_update_state_follows_the_timeline_day_convention():
     site = Target(id="s", name="网站", platform="website", last_crawl_ok_at=OCT)
     assert update_state(settings, site, OCT - timedelta(days=14), OCT)[1] == "即将超期"
     assert update_state(settings, site, OCT - timedelta(days=15), OCT)[1].startswith("单项否决")
+
+
+# ---------------------------------------------------------------- roll-up (issue 20)
+
+def test_owner_includes_the_units_below_it_and_the_workbook_rolls_up(store, tmp_path):
+    build_store(store)
+    # the education bureau and a county below the city office; a county school below the bureau
+    store.upsert_targets([
+        Target(id="site-b", name="示范市教育局", url="http://jy.a.gov.cn/", owner="示范市教育局",
+               owner_level="部门", parent="示范市政府办", last_crawl_ok_at=OCT),
+        Target(id="site-c", name="示范县人民政府", url="http://xian.a.gov.cn/", owner="示范县政府办",
+               owner_level="县", parent="示范市政府办", last_crawl_ok_at=OCT),
+        Target(id="wx-d", name="示范一中", platform="wechat", account_id="yz", owner="示范一中",
+               parent="示范市教育局", last_crawl_ok_at=OCT),
+        Target(id="site-x", name="邻市政府", url="http://b.gov.cn/", owner="邻市政府办", last_crawl_ok_at=OCT),
+    ])
+    export_month(store, load_settings(), "2026-10", tmp_path, owner="示范市教育局")
+    wb = load_workbook(tmp_path / "govwatch-2026-10-示范市教育局" / "问题清单.xlsx")
+    assert sorted(r[1] for r in rows(wb["更新情况"])[1:]) == ["示范一中", "示范市教育局"]
+    summary = rows(wb["单位汇总"])[1:]
+    assert [(r[0], r[3], r[4]) for r in summary] == [("示范市教育局", 1, 2), ("\u3000示范一中", 1, 1)]
+    assert summary[0][5] == summary[0][6] == 1  # the bureau's 机密★ finding, nothing below
+
+    export_month(store, load_settings(), "2026-10", tmp_path, owner="示范市政府办")
+    wb = load_workbook(tmp_path / "govwatch-2026-10-示范市政府办" / "问题清单.xlsx")
+    names = sorted(r[1] for r in rows(wb["更新情况"])[1:])
+    assert names == sorted(["示范市人民政府", "示范发布", "示范通", "示范市教育局", "示范县人民政府", "示范一中"])
+    assert "邻市政府" not in names  # a unit outside the chain stays out
+    summary = {r[0].strip("\u3000"): r for r in rows(wb["单位汇总"])[1:]}
+    assert list(summary) == ["示范市政府办", "示范县政府办", "示范市教育局", "示范一中"]
+    top = summary["示范市政府办"]
+    assert top[3] == 3 and top[4] == 6
+    assert top[6] == top[5] + summary["示范市教育局"][6] + summary["示范县政府办"][6]
+    assert top[7] >= summary["示范市教育局"][7]
+
+    # the whole export lists every root, the neighbour too
+    export_month(store, load_settings(), "2026-10", tmp_path)
+    wb = load_workbook(tmp_path / "govwatch-2026-10" / "问题清单.xlsx")
+    roots = [r[0] for r in rows(wb["单位汇总"])[1:] if not r[0].startswith("\u3000")]
+    assert roots == ["示范市政府办", "邻市政府办"] or sorted(roots) == sorted(["示范市政府办", "邻市政府办"])

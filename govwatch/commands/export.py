@@ -7,7 +7,7 @@ from govwatch.commands._common import settings_from, store_from
 def register(sub) -> None:
     p = sub.add_parser("export", help="导出月度检查材料：问题清单.xlsx、证据快照、校验清单和压缩包")
     p.add_argument("--month", help="月份 YYYY-MM（默认：上个月）")
-    p.add_argument("--owner", help="主办单位名称：只导出该单位的监测对象")
+    p.add_argument("--owner", help="主办单位名称：只导出该单位及其下级单位（以它为上级单位）的监测对象")
     p.add_argument("--out", help="输出目录（默认：var/exports）")
     p.set_defaults(func=cmd_export)
 
