@@ -261,3 +261,54 @@ def test_findings_filtered_by_last_sighting(store):
     store.upsert_findings([finding("b")], at=T0 + timedelta(days=40))
     got = store.list_findings(FindingFilter(seen_since=T0 + timedelta(days=30)))
     assert [f.match for f in got] == ["b"]
+
+
+def test_findings_paged_newest_first_with_a_total(store):
+    store.upsert_findings([finding(f"词{n}", severity="high" if n % 2 else "low") for n in range(7)], at=T0)
+    for n in range(7):  # distinct first sightings
+        store.update_finding(finding(f"词{n}").id, first_seen_at=T0 + timedelta(hours=n))
+    page = store.list_findings(FindingFilter(newest_first=True, limit=3, offset=2))
+    assert [f.match for f in page] == ["词4", "词3", "词2"]
+    assert [f.match for f in store.list_findings(FindingFilter(offset=5))] == ["词5", "词6"]
+    assert store.count_findings() == 7
+    assert store.count_findings(FindingFilter(severity=["high"])) == 3
+    assert store.count_findings(FindingFilter(target_ids=[])) == 0
+
+
+def test_users_kept_and_updated(store):
+    assert store.get_user("张三") is None and store.list_users() == []
+    store.put_user({"name": "张三", "role": "office", "owners": ["示范市政府办"], "password_hash": "h1",
+                    "disabled": False})
+    store.put_user({"name": "admin", "role": "admin", "owners": [], "password_hash": "h0", "disabled": False})
+    assert [u["name"] for u in store.list_users()] == ["admin", "张三"]
+    got = store.update_user("张三", disabled=True, password_hash="h2")
+    assert got["disabled"] is True and got["owners"] == ["示范市政府办"]
+    assert store.get_user("张三")["password_hash"] == "h2"
+    with pytest.raises(StoreError):
+        store.update_user("李四", disabled=True)
+
+
+def test_sessions_expire_and_are_deleted(store):
+    now_ = datetime.now(UTC)
+    store.create_session({"id": "s1", "user": "张三", "csrf": "c1", "expires_at": now_ + timedelta(hours=1)})
+    store.create_session({"id": "s2", "user": "张三", "csrf": "c2", "expires_at": now_ + timedelta(hours=1)})
+    store.create_session({"id": "s3", "user": "李四", "csrf": "c3", "expires_at": now_ + timedelta(hours=1)})
+    got = store.get_session("s1")
+    assert got["user"] == "张三" and got["csrf"] == "c1"
+    assert abs((got["expires_at"] - (now_ + timedelta(hours=1))).total_seconds()) < 1
+    assert store.get_session("s1", at=now_ + timedelta(hours=2)) is None  # expired
+    store.extend_session("s1", now_ + timedelta(hours=3))
+    assert store.get_session("s1", at=now_ + timedelta(hours=2))["user"] == "张三"
+    store.delete_session("s1")
+    assert store.get_session("s1") is None and store.get_session("nope") is None
+    assert store.delete_user_sessions("张三") == 1
+    assert store.get_session("s2") is None and store.get_session("s3")["user"] == "李四"
+
+
+def test_audit_trail(store):
+    store.log_audit({"user": "张三", "action": "login", "at": "2026-11-01T08:00:00+00:00"})
+    store.log_audit({"user": "李四", "action": "triage", "finding_id": "f1", "at": "2026-11-01T09:00:00+00:00"})
+    store.log_audit({"user": "张三", "action": "logout"})
+    assert [e["action"] for e in store.list_audit()] == ["logout", "triage", "login"]
+    assert [e["action"] for e in store.list_audit(user="张三")] == ["logout", "login"]
+    assert store.list_audit(limit=1)[0]["action"] == "logout" and store.list_audit()[0]["at"]

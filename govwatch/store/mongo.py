@@ -94,6 +94,9 @@ class MongoStore:
         m.checks.create_index([("target_id", 1), ("at", 1)])
         m.alerts.create_index([("status", 1), ("next_attempt_at", 1)])
         m.runs.create_index([("job", 1), ("started_at", -1)])
+        m.sessions.create_index([("user", 1)])
+        m.sessions.create_index([("expires_at", 1)])
+        m.audit.create_index([("at", -1)])
 
     def close(self) -> None:
         self.client.close()
@@ -268,8 +271,8 @@ class MongoStore:
     def get_finding(self, finding_id: str) -> Finding | None:
         return self._finding(self.mdb.findings.find_one({"_id": finding_id}))
 
-    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
-        flt = flt or FindingFilter()
+    @staticmethod
+    def _finding_query(flt: FindingFilter) -> dict:
         q: dict = {}
         if flt.status:
             q["status"] = {"$in": list(flt.status)}
@@ -293,10 +296,20 @@ class MongoStore:
             q["first_seen_at"] = span
         if flt.seen_since:
             q["last_seen_at"] = {"$gte": aware(flt.seen_since)}
-        cursor = self.mdb.findings.find(q).sort([("first_seen_at", 1), ("_id", 1)])
+        return q
+
+    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
+        flt = flt or FindingFilter()
+        order = -1 if flt.newest_first else 1
+        cursor = self.mdb.findings.find(self._finding_query(flt)).sort([("first_seen_at", order), ("_id", order)])
+        if flt.offset:
+            cursor = cursor.skip(int(flt.offset))
         if flt.limit:
             cursor = cursor.limit(int(flt.limit))
         return [self._finding(d) for d in cursor]
+
+    def count_findings(self, flt: FindingFilter | None = None) -> int:
+        return self.mdb.findings.count_documents(self._finding_query(flt or FindingFilter()))
 
     def transition_finding(self, finding_id: str, to: str, by: str = "system", note: str = "",
                            at: datetime | None = None, evidence: dict | None = None) -> Finding:
@@ -417,6 +430,60 @@ class MongoStore:
 
     def release_lock(self, name: str, holder: str) -> None:
         self.mdb.locks.delete_one({"_id": name, "holder": holder})
+
+    # console users, sessions and the audit trail ------------------------------------
+    @staticmethod
+    def _plain(doc: dict | None) -> dict | None:
+        return None if doc is None else {k: v for k, v in doc.items() if k != "_id"}
+
+    def put_user(self, user: dict) -> None:
+        self.mdb.users.replace_one({"_id": user["name"]}, {**user, "_id": user["name"]}, upsert=True)
+
+    def get_user(self, name: str) -> dict | None:
+        return self._plain(self.mdb.users.find_one({"_id": name}))
+
+    def list_users(self) -> list[dict]:
+        return [self._plain(d) for d in self.mdb.users.find().sort("_id", 1)]
+
+    def update_user(self, name: str, **fields) -> dict:
+        fields.pop("name", None)
+        if fields:
+            res = self.mdb.users.update_one({"_id": name}, {"$set": fields})
+            if res.matched_count == 0:
+                raise StoreError(f"用户不存在：{name}")
+        user = self.get_user(name)
+        if user is None:
+            raise StoreError(f"用户不存在：{name}")
+        return user
+
+    def create_session(self, session: dict) -> None:
+        self.mdb.sessions.delete_many({"expires_at": {"$lt": stamp(None)}})
+        self.mdb.sessions.insert_one({**_bson(session), "_id": session["id"]})
+
+    def get_session(self, session_id: str, at: datetime | None = None) -> dict | None:
+        doc = self.mdb.sessions.find_one({"_id": session_id, "expires_at": {"$gt": stamp(at)}})
+        if doc is None:
+            return None
+        doc = self._plain(doc)
+        doc["expires_at"] = aware(doc["expires_at"])
+        return doc
+
+    def extend_session(self, session_id: str, expires_at: datetime) -> None:
+        self.mdb.sessions.update_one({"_id": session_id}, {"$set": {"expires_at": aware(expires_at)}})
+
+    def delete_session(self, session_id: str) -> None:
+        self.mdb.sessions.delete_one({"_id": session_id})
+
+    def delete_user_sessions(self, name: str) -> int:
+        return self.mdb.sessions.delete_many({"user": name}).deleted_count
+
+    def log_audit(self, event: dict) -> None:
+        at = event.get("at") or stamp(None).isoformat()
+        self.mdb.audit.insert_one({**event, "at": at})
+
+    def list_audit(self, limit: int = 200, user: str | None = None) -> list[dict]:
+        docs = self.mdb.audit.find({"user": user} if user else {}).sort([("at", -1), ("_id", -1)]).limit(limit)
+        return [self._plain(d) for d in docs]
 
     # snapshots ---------------------------------------------------------------------
     def put_snapshot(self, raw: bytes) -> str:

@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS ignore_rules (id TEXT PRIMARY KEY, created_at TEXT, d
 CREATE TABLE IF NOT EXISTS alert_log (at TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS alert_log_at ON alert_log (at);
 CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, holder TEXT, expires_at TEXT);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, user TEXT NOT NULL, expires_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS audit (at TEXT NOT NULL, user TEXT, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 """
 
 ITEM_COLUMNS = (
@@ -461,8 +468,8 @@ class SqliteStore:
         row = self.db.execute("SELECT data FROM findings WHERE id=?", (finding_id,)).fetchone()
         return Finding.from_dict(json.loads(row[0])) if row else None
 
-    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
-        flt = flt or FindingFilter()
+    @staticmethod
+    def _finding_where(flt: FindingFilter) -> tuple[str, list]:
         where, args = [], []
 
         def any_of(column, values):
@@ -492,13 +499,20 @@ class SqliteStore:
         if flt.seen_since:
             where.append("last_seen_at >= ?")
             args.append(ts(flt.seen_since))
-        sql = "SELECT data FROM findings"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY first_seen_at, id"
-        if flt.limit:
-            sql += f" LIMIT {int(flt.limit)}"
+        return (" WHERE " + " AND ".join(where)) if where else "", args
+
+    def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
+        flt = flt or FindingFilter()
+        where, args = self._finding_where(flt)
+        sql = "SELECT data FROM findings" + where
+        sql += " ORDER BY first_seen_at DESC, id DESC" if flt.newest_first else " ORDER BY first_seen_at, id"
+        if flt.limit or flt.offset:
+            sql += f" LIMIT {int(flt.limit) if flt.limit else -1} OFFSET {int(flt.offset or 0)}"
         return [Finding.from_dict(json.loads(r[0])) for r in self.db.execute(sql, args)]
+
+    def count_findings(self, flt: FindingFilter | None = None) -> int:
+        where, args = self._finding_where(flt or FindingFilter())
+        return self.db.execute("SELECT count(*) FROM findings" + where, args).fetchone()[0]
 
     def transition_finding(self, finding_id: str, to: str, by: str = "system", note: str = "",
                            at: datetime | None = None, evidence: dict | None = None) -> Finding:
@@ -656,6 +670,68 @@ class SqliteStore:
     def release_lock(self, name: str, holder: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM locks WHERE name=? AND holder=?", (name, holder))
+
+    # console users, sessions and the audit trail ------------------------------------
+    def put_user(self, user: dict) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO users VALUES (?,?)", (user["name"], _dumps(user)))
+
+    def get_user(self, name: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM users WHERE name=?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def list_users(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self.db.execute("SELECT data FROM users ORDER BY name")]
+
+    def update_user(self, name: str, **fields) -> dict:
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM users WHERE name=?", (name,)).fetchone()
+            if not row:
+                raise StoreError(f"用户不存在：{name}")
+            user = {**json.loads(row[0]), **fields, "name": name}
+            db.execute("UPDATE users SET data=? WHERE name=?", (_dumps(user), name))
+        return user
+
+    def create_session(self, session: dict) -> None:
+        """``session``: id, user, expires_at (aware datetime) and whatever else the console keeps."""
+        expires = aware(session["expires_at"])
+        data = {k: v for k, v in session.items() if k != "expires_at"}
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE expires_at < ?", (ts(stamp(None)),))
+            db.execute("INSERT INTO sessions VALUES (?,?,?,?)", (session["id"], session["user"], ts(expires),
+                                                                  _dumps(data)))
+
+    def get_session(self, session_id: str, at: datetime | None = None) -> dict | None:
+        """The session, unless it is unknown or expired at ``at``."""
+        row = self.db.execute("SELECT expires_at, data FROM sessions WHERE id=? AND expires_at > ?",
+                              (session_id, ts(stamp(at)))).fetchone()
+        return {**json.loads(row[1]), "expires_at": parse_ts(row[0])} if row else None
+
+    def extend_session(self, session_id: str, expires_at: datetime) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET expires_at=? WHERE id=?", (ts(expires_at), session_id))
+
+    def delete_session(self, session_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    def delete_user_sessions(self, name: str) -> int:
+        with self._tx() as db:
+            return db.execute("DELETE FROM sessions WHERE user=?", (name,)).rowcount
+
+    def log_audit(self, event: dict) -> None:
+        """Who did what and when in the console: logins, triage, releases, evidence opened."""
+        at = event.get("at") or stamp(None).isoformat()
+        with self._tx() as db:
+            db.execute("INSERT INTO audit VALUES (?,?,?)", (at, event.get("user", ""), _dumps({**event, "at": at})))
+
+    def list_audit(self, limit: int = 200, user: str | None = None) -> list[dict]:
+        sql, args = "SELECT data FROM audit", []
+        if user:
+            sql += " WHERE user=?"
+            args.append(user)
+        sql += " ORDER BY at DESC, rowid DESC LIMIT ?"
+        return [json.loads(r[0]) for r in self.db.execute(sql, [*args, limit])]
 
     # snapshots ---------------------------------------------------------------------
     def _snapshot_path(self, key: str) -> Path:
