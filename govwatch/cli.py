@@ -7,7 +7,7 @@ import sys
 
 # Command modules under govwatch/commands/, in the order --help lists them.
 COMMANDS = ["demo", "targets", "crawl", "scan", "check", "extract", "lexicon", "findings", "zombies",
-            "probe", "recheck", "export", "alerts", "run", "jobs", "console", "settings"]
+            "probe", "recheck", "export", "alerts", "run", "jobs", "console", "settings", "users"]
 
 
 class CliError(Exception):

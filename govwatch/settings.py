@@ -178,6 +178,19 @@ TABLE: tuple[Spec, ...] = (
     _S("alerts.batch", 200, "条", "每次发送最多处理的提醒数"),
     _S("alerts.webhook_timeout", 10, "秒", "群机器人请求的超时时间"),
     _S("alerts.console_url", "", "URL", "控制台地址，用于提醒中的链接，例如 https://govwatch.example.gov.cn"),
+    # ------------------------------------------------------------------ console
+    _S("console.hosts", [], "主机名列表",
+       "网页值班台除 127.0.0.1、localhost 外接受的 Host 名称（防 DNS 重绑定），即用户在 nginx 前访问所用的域名",
+       example=["jiance.example.gov.cn"]),
+    _S("console.session_hours", 12, "小时", "会话无操作多久后失效"),
+    _S("console.session_max_hours", 72, "小时", "会话自登录起最长有效时间"),
+    _S("console.login_max_failures", 5, "次", "同一用户名或同一地址连续登录失败此次数后暂停登录"),
+    _S("console.login_lock_minutes", 15, "分钟", "登录失败过多后暂停的时间（自最近一次失败起算）"),
+    _S("console.page_size", 50, "条", "问题清单每页条数（接口默认值；接口每页最多 500 条）"),
+    _S("console.live_seconds", 5, "秒", "值班台实时推送检查新问题的间隔"),
+    _S("console.registry_cache_seconds", 30, "秒", "责任单位范围和单位筛选所用名录的缓存时间"),
+    _S("console.new_hours", 24, "小时", "值班台列出多少小时内新发现的单项否决和严重问题"),
+    _S("console.secure_cookies", False, "开关", "Cookie 仅经 HTTPS 发送（nginx 提供 TLS 时打开）", example=True),
     # ------------------------------------------------------------------ logging
     _S("logging.level", "INFO", "文本", "日志级别：DEBUG、INFO、WARNING、ERROR"),
     _S("logging.file", "logs/govwatch.log", "文件", "日志文件（位于 var_dir 下，按大小轮转）"),
@@ -207,6 +220,7 @@ SECTION_HELP = {
     "schedule": "调度",
     "smtp": "邮件",
     "alerts": "提醒",
+    "console": "网页值班台",
     "logging": "日志",
 }
 

@@ -1,0 +1,130 @@
+"""The console's findings API (问题清单) at 100,000 findings: median latency of one filtered page
+(``GET /api/findings?status=open&severity=high&page=3&per_page=50``) over HTTP from a logged-in
+session against uvicorn on 127.0.0.1, beside the store's own work for the same page (the count and
+the page query, ``count_findings`` + ``list_findings``) in the same run. The web layer adds the
+session check, the target names of the page, JSON and HTTP. Last line: ``ratio=X`` (API median over
+store median; goal ≤ 2).
+
+    python bench/console.py [--findings 100000] [--targets 1000] [--runs 200]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import requests
+import uvicorn
+from _util import peak_rss_mb
+
+from govwatch.console.app import create_app
+from govwatch.console.users import add_user
+from govwatch.models import UTC, Finding, Target
+from govwatch.settings import load_settings
+from govwatch.store import FindingFilter
+from govwatch.store.sqlite import SqliteStore
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+RULES = [("expression.term", "不规范表述", "high"), ("expression.typo", "错别字", "medium"),
+         ("privacy.mobile", "个人信息", "high"), ("banned.cult", "邪教", "veto"), ("site.dead_link", "链接不可用", "low")]
+STATUSES = ["open"] * 6 + ["confirmed", "rectifying", "rectified", "closed", "false_positive"]
+
+
+def fill(store: SqliteStore, findings: int, targets: int) -> None:
+    rnd = random.Random(14)
+    store.upsert_targets([Target(id=f"t{n:05d}", name=f"示范单位{n}网站", owner=f"单位{n % 50}",
+                                 url=f"http://s{n}.gov.cn/") for n in range(targets)])
+    batch = []
+    for n in range(findings):
+        rule, category, severity = RULES[n % len(RULES)]
+        f = Finding(target_id=f"t{rnd.randrange(targets):05d}", rule=rule, category=category, severity=severity,
+                    item_id=f"i{n}", url=f"http://s.gov.cn/art/{n}.html", title=f"标题{n}", match=f"匹配{n}",
+                    snippet=f"上下文……匹配{n}……上下文", status=rnd.choice(STATUSES),
+                    first_seen_at=T0 + timedelta(minutes=5 * n))
+        batch.append(f)
+        if len(batch) == 5000:
+            store.upsert_findings(batch, at=T0)
+            batch = []
+    if batch:
+        store.upsert_findings(batch, at=T0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--findings", type=int, default=100_000)
+    ap.add_argument("--targets", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=200)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        var = Path(tmp) / "var"
+        store = SqliteStore(var / "govwatch.db", snapshot_dir=var / "snapshots")
+        t = time.perf_counter()
+        fill(store, args.findings, args.targets)
+        print(f"filled {args.findings} findings on {args.targets} targets in {time.perf_counter() - t:.1f}s")
+        add_user(store, "duty", "duty", "bench-password-1")
+        settings = load_settings(env={"GOVWATCH_VAR_DIR": str(var)})
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port,
+                                               log_level="warning", access_log=False))
+        threading.Thread(target=server.run, daemon=True).start()
+        while not server.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        http = requests.Session()
+        login = http.get(base + "/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
+        assert http.post(base + "/login", data={"name": "duty", "password": "bench-password-1", "csrf": token},
+                         allow_redirects=False).status_code == 303
+
+        params = {"status": "open", "severity": "high", "page": 3, "per_page": 50}
+        flt_args = dict(status=["open"], severity=["high"], newest_first=True)
+
+        def store_page():
+            total = store.count_findings(FindingFilter(**flt_args))
+            rows = store.list_findings(FindingFilter(**flt_args, limit=50, offset=100))
+            return total, rows
+
+        def api_page():
+            resp = http.get(base + "/api/findings", params=params)
+            resp.raise_for_status()
+            return resp.json()
+
+        total, rows = store_page()
+        body = api_page()
+        assert body["total"] == total and [i["id"] for i in body["items"]] == [f.id for f in rows], "different pages"
+        for _ in range(10):  # warm both paths
+            store_page()
+            api_page()
+        store_ms, api_ms = [], []
+        for _ in range(args.runs):  # interleaved, so that machine noise hits both alike
+            t = time.perf_counter()
+            store_page()
+            store_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            api_page()
+            api_ms.append((time.perf_counter() - t) * 1000)
+        server.should_exit = True
+        store_med, api_med = statistics.median(store_ms), statistics.median(api_ms)
+        print(f"page: {total} matching findings, 50 per page, page 3, newest first")
+        print(f"store query (count + page): median {store_med:.2f} ms")
+        print(f"GET /api/findings over HTTP: median {api_med:.2f} ms (p90 {statistics.quantiles(api_ms, n=10)[8]:.2f} ms)")
+        print(f"peak RSS {peak_rss_mb():.0f} MB")
+        print(f"ratio={api_med / store_med:.2f}")
+
+
+if __name__ == "__main__":
+    main()
