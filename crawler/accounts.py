@@ -48,6 +48,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from crawler.http import Fetched, fetch, header_value
+from crawler.netguard import AddressPolicy, guarded_session
 from govwatch.models import Hit, Item, Target, now as utc_now
 from govwatch.store import FindingFilter
 from govwatch.store.base import snapshot_key
@@ -62,6 +63,7 @@ ERROR_KINDS = {
     "http": "HTTP 错误",
     "parse": "内容无法解析",
     "config": "未配置采集方式",
+    "refused": "拒绝访问（非 http/https 或内网地址）",
 }
 # Kinds that mean the platform is pushing back: the host's request spacing is doubled.
 PUSHBACK_KINDS = ("blocked", "rate_limited")
@@ -102,8 +104,10 @@ class Http:
     captcha). ``log`` keeps (url, status or error kind) of every request, for tests and the summary.
     """
 
-    def __init__(self, crawl: dict | None = None):
+    def __init__(self, crawl: dict | None = None, policy: AddressPolicy | None = None):
         crawl = crawl or {}
+        # where requests may go (crawler.netguard); crawl_accounts trusts the accounts' own hosts
+        self.policy = policy or AddressPolicy()
         self.timeout = float(crawl.get("timeout", 15))
         self.max_bytes = int(crawl.get("max_page_bytes", 5 * 1024 * 1024))
         self.retries = int(crawl.get("retries", 1))
@@ -118,12 +122,9 @@ class Http:
         self.log: list[tuple[str, object]] = []
 
     def _session(self):
-        import requests
-
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = header_value(self.user_agent)
+            session = guarded_session(self.policy, header_value(self.user_agent))
             self._local.session = session
         return session
 
@@ -504,6 +505,7 @@ def crawl_accounts(settings, store, accounts: list[Target], *, lexicon=None, on_
     at = now or utc_now()
     crawl = dict(getattr(settings, "crawl", None) or {}) if settings is not None else {}
     http = http or Http(crawl)
+    http.policy.trust(accounts, crawl.get("trusted_hosts") or ())
     report = AccountsReport(accounts=len(accounts))
     applier = _Applier(settings, store, lexicon, on_findings, ignore, at)
     throttle = Throttle(int(crawl.get("host_refusals", 3)))

@@ -1,5 +1,9 @@
 """One bounded HTTP GET with requests, for the collectors that do not run inside Scrapy (accounts,
-rectification recheck): timeout, size cap, TLS switch, and failures classified in Chinese."""
+rectification recheck): timeout, size cap, TLS switch, and failures classified in Chinese.
+
+Sessions come from ``crawler.netguard.guarded_session``: only http(s), and only addresses the
+address policy allows, every redirect hop included. ``fetch`` refuses other schemes itself too, so
+a plain session handed in by a caller still never reads ``file://``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,6 +49,12 @@ def fetch(session, url: str, *, timeout: float, max_bytes: int, verify: bool = T
     """GET ``url`` once; never raises for network trouble, and never reads past ``max_bytes``."""
     import requests
 
+    from crawler.netguard import AddressPolicy, RefusedRequest, RefusedURL
+
+    try:
+        AddressPolicy().check_scheme(url)
+    except RefusedURL as exc:
+        return Fetched(url, None, error_kind="refused", error=str(exc))
     try:
         with session.get(url, headers={k: header_value(v) for k, v in (headers or {}).items()},
                          timeout=timeout, stream=True, verify=verify, allow_redirects=True) as resp:
@@ -56,6 +66,8 @@ def fetch(session, url: str, *, timeout: float, max_bytes: int, verify: bool = T
                     return Fetched(url, None, error_kind="http", error="页面超过大小上限")
             return Fetched(url, resp.status_code, b"".join(chunks),
                            {k.lower(): v for k, v in resp.headers.items()}, resp.url)
+    except RefusedRequest as exc:
+        return Fetched(url, None, error_kind="refused", error=str(exc))
     except requests.Timeout:
         return Fetched(url, None, error_kind="network", error="访问超时")
     except requests.exceptions.SSLError as exc:

@@ -9,21 +9,29 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import requests
 
+from crawler.http import header_value
+from crawler.netguard import ALLOWED_SCHEMES, AddressPolicy, RefusedRequest, guarded_session
 from govwatch.models import Check, Target, fmt_local, now
 
 READ_LIMIT = 256 * 1024  # enough to know the page answers; never read a huge body
-_local = threading.local()
 
 
-def _session(user_agent: str) -> requests.Session:
-    s = getattr(_local, "session", None)
-    if s is None:
-        s = _local.session = requests.Session()
-        s.headers["User-Agent"] = user_agent
-    return s
+class _Sessions:
+    """One guarded session per worker thread (crawler.netguard: http(s) only, allowed addresses only)."""
+
+    def __init__(self, policy: AddressPolicy, user_agent: str):
+        self.policy, self.user_agent = policy, user_agent
+        self.local = threading.local()
+
+    def get(self) -> requests.Session:
+        s = getattr(self.local, "session", None)
+        if s is None:
+            s = self.local.session = guarded_session(self.policy, header_value(self.user_agent))
+        return s
 
 
 def tls_expiry(url: str, timeout: float) -> datetime | None:
@@ -33,12 +41,16 @@ def tls_expiry(url: str, timeout: float) -> datetime | None:
     return peer_not_after(url, timeout)
 
 
-def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | None = None) -> Check:
+def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | None = None,
+              sessions: _Sessions | None = None) -> Check:
     at = at or now()
+    sessions = sessions or _Sessions(AddressPolicy.for_targets([target]), user_agent)
     verify = target.crawl.get("verify_tls", True)
     t0 = time.monotonic()
     try:
-        with _session(user_agent).get(target.url, timeout=timeout, verify=verify, stream=True,
+        if urlsplit(target.url).scheme.lower() not in ALLOWED_SCHEMES:
+            raise RefusedRequest(f"拒绝访问：只采集 http/https 链接（{target.url[:40]}）")
+        with sessions.get().get(target.url, timeout=timeout, verify=verify, stream=True,
                                       allow_redirects=True) as resp:
             deadline = t0 + timeout
             read = 0
@@ -51,6 +63,8 @@ def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | No
             error = "" if ok else (f"HTTP {resp.status_code}" if resp.status_code >= 400 else "访问超时")
             expires = tls_expiry(resp.url, timeout)
             return Check(target.id, target.url, at, ok, resp.status_code, elapsed, error, expires)
+    except RefusedRequest as exc:
+        error = str(exc)
     except requests.exceptions.SSLError as exc:
         expires = tls_expiry(target.url, timeout)
         if expires is not None and expires <= at:
@@ -70,13 +84,15 @@ def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | No
 
 
 def probe_targets(targets: list[Target], *, timeout: float = 15, workers: int = 16,
-                  user_agent: str = "govwatch", at: datetime | None = None, on_done=None) -> list[Check]:
+                  user_agent: str = "govwatch", at: datetime | None = None, on_done=None,
+                  trusted_hosts=()) -> list[Check]:
     """Probe every website target concurrently (at most ``workers`` at once)."""
     sites = [t for t in targets if t.platform == "website" and t.url]
     at = at or now()
+    sessions = _Sessions(AddressPolicy.for_targets(sites, extra=trusted_hosts), user_agent)
     checks: list[Check] = []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sites) or 1))) as pool:
-        for check in pool.map(lambda t: probe_one(t, timeout, user_agent, at), sites):
+        for check in pool.map(lambda t: probe_one(t, timeout, user_agent, at, sessions), sites):
             checks.append(check)
             if on_done:
                 on_done(check)

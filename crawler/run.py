@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.netguard import AddressPolicy
 from crawler.settings import scrapy_settings
 from govwatch.models import SiteReport, Target
 
@@ -34,7 +35,9 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     if not sites:
         return result
     signatures = {t.id: store.item_signatures(t.id) for t in sites}
-    opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level)
+    policy = AddressPolicy.for_targets(sites, extra=settings.crawl.get("trusted_hosts") or ())
+    opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level,
+                           trusted=sorted(policy.trusted))
     opts["GOVWATCH_PROGRESS"] = progress
     # Scrapy's own (English) log goes to a file; the console is for the Chinese progress and summary
     log_dir = settings.var_path / "logs"

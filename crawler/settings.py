@@ -5,13 +5,19 @@ clients. AutoThrottle, a per-domain concurrency cap, robots.txt obeyed by defaul
 """
 from __future__ import annotations
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "govwatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# Scrapy 2.13 renamed DNS_RESOLVER (the old name still works there, with a deprecation warning)
+_RESOLVER_SETTING = "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
 
 
-def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNING") -> dict:
-    """Scrapy settings from the ``[crawl]`` section of govwatch settings."""
+def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNING",
+                    trusted: tuple[str, ...] | list[str] = ()) -> dict:
+    """Scrapy settings from the ``[crawl]`` section of govwatch settings. ``trusted``: the internal
+    addresses the crawled registry entries are on (``AddressPolicy.for_targets``)."""
     return {
         "BOT_NAME": BOT_NAME,
         "SPIDER_MODULES": SPIDER_MODULES,
@@ -35,6 +41,12 @@ def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNIN
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "HTTPERROR_ALLOW_ALL": True,  # 4xx/5xx are evidence, recorded by the spider
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        # only http(s): Scrapy's file, s3, ftp and data handlers are off (a page linking
+        # file:///proc/self/environ must never be read); addresses are checked by crawler.netguard
+        "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.netguard.GuardMiddleware": 50},
+        _RESOLVER_SETTING: "crawler.netguard.GuardedResolver",
+        "GOVWATCH_TRUSTED_ADDRESSES": list(trusted),
         "EXTENSIONS": {"crawler.pipelines.Progress": 500},
         "GOVWATCH_DB": db,
         "GOVWATCH_VAR_DIR": var_dir,

@@ -32,7 +32,8 @@ def run_probe(store: Store, settings, targets: list[Target], at: datetime | None
     at = at or now()
     th = settings.thresholds
     checks = probe_targets(targets, timeout=th["probe_timeout"], workers=settings.crawl["concurrency"],
-                           user_agent=settings.crawl["user_agent"], at=at, on_done=on_done)
+                           user_agent=settings.crawl["user_agent"], at=at, on_done=on_done,
+                           trusted_hosts=settings.crawl.get("trusted_hosts") or ())
     store.record_checks(checks)
     result = ProbeRound(probed=len(checks), failed=sum(not c.ok for c in checks))
     by_id = {t.id: t for t in targets}

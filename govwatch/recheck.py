@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.http import Fetched, fetch
+from crawler.netguard import AddressPolicy, guarded_session
 from govwatch.findings import OPEN_STATUSES, deadline_days, ignore_predicate, is_overdue
 from govwatch.models import Finding, Item, Target, fmt_local, now
 from govwatch.store import FindingFilter, Store
@@ -76,12 +77,10 @@ class RecheckStats:
 class Fetcher:
     """requests with the crawl settings: timeout, size cap, user agent, TLS check per target."""
 
-    def __init__(self, settings, session=None):
-        import requests
-
+    def __init__(self, settings, session=None, policy: AddressPolicy | None = None):
         crawl = settings.crawl
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", crawl.get("user_agent", "govwatch"))
+        # only http(s), only addresses the registry's own entries justify (crawler.netguard)
+        self.session = session or guarded_session(policy or AddressPolicy(), crawl.get("user_agent", "govwatch"))
         self.timeout = float(crawl.get("timeout", 15))
         self.max_bytes = int(crawl.get("max_page_bytes", 5 * 1024 * 1024))
         self.default_verify = bool(crawl.get("verify_tls", True))
@@ -153,10 +152,11 @@ class Rechecker:
         self.store = store
         self.settings = settings
         self.at = at or now()
-        self.fetcher = Fetcher(settings, session)
         self._lexicon = lexicon
         self.ignore = ignore_predicate(store)
         self.targets = {t.id: t for t in store.list_targets()}
+        policy = AddressPolicy.for_targets(self.targets.values(), extra=settings.crawl.get("trusted_hosts") or ())
+        self.fetcher = Fetcher(settings, session, policy)
         self.stats = RecheckStats()
 
     # helpers -------------------------------------------------------------------

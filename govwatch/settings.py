@@ -89,6 +89,10 @@ TABLE: tuple[Spec, ...] = (
     _S("crawl.host_refusals", 3, "次", "同一主机连续拒绝几次后本轮不再请求它"),
     _S("crawl.account_workers", 4, "个", "同时采集的账号数"),
     _S("crawl.feed_entries", 50, "条", "每个 RSS/Atom 源最多读取的条目数"),
+    _S("crawl.attachment_hosts", [], "域名列表",
+       "除本网站和名录中为该对象登记的附件域名（采集设置 attachment_hosts）外，允许下载附件的域名"),
+    _S("crawl.trusted_hosts", [], "域名或地址列表",
+       "允许访问的内网主机（内网镜像等）；名录对象本身所在的内网地址无需列出。其余本机、内网、保留地址一律不访问"),
     # ------------------------------------------------------------------ thresholds: timeliness
     _S("thresholds.homepage_stale_days", 14, "天", "首页超过此天数未更新即单项否决"),
     _S("thresholds.column_stale_days.news", 14, "天", "动态要闻类栏目超过此天数未更新即单项否决"),

@@ -287,6 +287,7 @@ def test_feed_and_page_give_the_same_item_id(settings, farm):
 
     target = registry(farm)["wechat-01"]
     http = Http(settings.crawl)
+    http.policy.trust([target])  # the farm is on loopback: trusted only as a registry entry's address
     ctx = Context(http, NOW, settings.crawl, {}, Throttle())
     by_feed = collect_feed(target, ctx, AccountResult(target, "feed")).items
     page_target = registry(farm)["wechat-01"]

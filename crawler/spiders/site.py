@@ -244,13 +244,29 @@ class SiteSpider(scrapy.Spider):
         yield from self._follow_attachments(target, page, response)
 
     # ---------------------------------------------------------------- attachments
+    def _attachment_hosts(self, target: Target) -> set[str]:
+        """Hosts attachments may come from: the target's own (site, columns), those its registry entry
+        lists (``crawl.attachment_hosts``) and the ``crawl.attachment_hosts`` setting."""
+        from crawler.netguard import host_of
+
+        hosts = {host_of(target.url)} | {host_of(c.url) for c in target.columns if c.url}
+        listed = list(target.crawl.get("attachment_hosts") or [])
+        listed += list(self.settings.get("GOVWATCH_CRAWL", {}).get("attachment_hosts") or [])
+        return {h for h in hosts if h} | {str(h).lower() for h in listed if h}
+
     def _follow_attachments(self, target: Target, page, response):
         from crawler.attachments import READABLE
+        from crawler.netguard import host_of
 
         known = self.signatures.get(target.id, {})
+        allowed = self._attachment_hosts(target)
         for att in page.attachments:
             url = att["url"]
             if att["ext"] not in READABLE or (url in known and not self.revalidate):
+                continue
+            if not url.lower().startswith(("http://", "https://")) or host_of(url) not in allowed:
+                self._record_error(target.id, url, "refused", None,
+                                   f"附件不在本网站或登记的附件域名下，未采集（{url[:80]}）")
                 continue
             yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_attachment_error,
                                  meta=self._meta(target, page="attachment", ext=att["ext"],
@@ -280,10 +296,14 @@ class SiteSpider(scrapy.Spider):
                "body": response.body, "validator": self._validator(response)}
 
     def on_attachment_error(self, failure):
+        from crawler.netguard import RefusedAddress, RefusedLookup
+
         request = failure.request
         kind, message = error_kind(failure)
         report = self.reports.get(request.meta.get("target_id"))
-        if report is not None:
+        if report is not None and failure.check(RefusedAddress, RefusedLookup):
+            self._record_error(request.meta["target_id"], request.url, "refused", None, message)
+        elif report is not None:
             report.link_status[request.url] = {"status": None, "error": message, "page": request.meta["parent"],
                                                "text": request.meta["title"], "homepage": False}
 
@@ -325,8 +345,15 @@ class SiteSpider(scrapy.Spider):
             report.outbound_pages[url] = visible_text(parse_html(html))[:20000]
 
     def on_link_error(self, failure):
+        from crawler.netguard import RefusedAddress, RefusedLookup
+
         request = failure.request
         report = self.reports[request.meta["target_id"]]
+        if failure.check(RefusedAddress, RefusedLookup):
+            # not fetched by policy (internal address): nothing is known about the link, so it is
+            # not judged (a dead-link finding needs an answer, or a failure to get one)
+            report.link_status.pop(request.meta["link"], None)
+            return
         entry = report.link_status[request.meta["link"]]
         entry.update(error=error_kind(failure)[1], pending=False)
 

@@ -1,0 +1,236 @@
+"""Where govwatch may connect: the one address policy for every fetch path.
+
+Crawled pages are hostile. A link, an attachment or a redirect may point at ``file:///proc/self/environ``,
+at the machine's own admin ports (``http://127.0.0.1:…``) or at the intranet (``10.…``, ``169.254.169.254``).
+The rules, enforced here and only here:
+
+- only ``http`` and ``https`` URLs are fetched (Scrapy's file, s3, ftp and data handlers are off);
+- no connection to a loopback, link-local, private, shared, multicast, unspecified or reserved address
+  (anything Python's ``ipaddress`` does not call global), unless a registry entry itself is on that
+  address (the site farm on 127.0.0.1, intranet deployments): ``AddressPolicy.for_targets``;
+- every resolved address is checked, every redirect hop included.
+
+Enforcement points, all built on ``AddressPolicy``:
+
+- Scrapy crawls: ``GuardMiddleware`` (a downloader middleware; redirects are new requests and pass
+  through it again) refuses other schemes and internal IP literals, and ``GuardedResolver`` (the
+  reactor's DNS resolver) refuses host names resolving to internal addresses at connection time, so
+  a name cannot be checked on one address and connected on another;
+- requests-based paths (accounts, recheck, probe): ``guarded_session`` mounts ``GuardAdapter``,
+  which checks every request it sends, redirect hops included (requests sends each hop through the
+  adapter), and refuses any scheme other than http(s).
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
+
+ALLOWED_SCHEMES = ("http", "https")
+SETTING = "GOVWATCH_TRUSTED_ADDRESSES"  # Scrapy setting: the internal addresses registry entries are on
+
+Resolver = Callable[[str], list[str]]
+
+
+class RefusedURL(Exception):
+    """A URL govwatch will not fetch (Chinese message)."""
+
+
+def _system_resolve(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return sorted({info[4][0] for info in infos})
+
+
+def _ip(value: str):
+    try:
+        ip = ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip
+
+
+def is_internal(address: str) -> bool:
+    """True for any address that is not publicly routable (loopback, private, link-local, shared,
+    reserved, multicast, unspecified …). Unparseable addresses count as internal."""
+    ip = _ip(address)
+    if ip is None:
+        return True
+    return not ip.is_global or ip.is_multicast or ip.is_unspecified
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class AddressPolicy:
+    """Which URLs may be fetched. ``trusted``: internal addresses a registry entry is on.
+    ``resolver(host) -> [address, …]`` is injectable (tests); the default is the system resolver."""
+
+    def __init__(self, trusted: Iterable[str] = (), resolver: Resolver | None = None):
+        self.trusted = {str(_ip(a)) for a in trusted if _ip(a) is not None}
+        self.resolver = resolver or _system_resolve
+
+    @classmethod
+    def for_targets(cls, targets, resolver: Resolver | None = None, extra: Iterable[str] = ()) -> "AddressPolicy":
+        """A policy trusting what the given registry entries are on (see ``trust``)."""
+        return cls((), resolver).trust(targets, extra)
+
+    def trust(self, targets, extra: Iterable[str] = ()) -> "AddressPolicy":
+        """Trust the internal addresses that the registry's own entries are on (site URL, feed URL,
+        column URLs, listed article URLs); ``extra`` adds addresses or host names (the
+        ``crawl.trusted_hosts`` setting, for intranet mirrors)."""
+        hosts: set[str] = set()
+        for t in targets:
+            urls = [getattr(t, "url", ""), getattr(t, "feed_url", "")]
+            urls += [getattr(c, "url", "") for c in getattr(t, "columns", None) or []]
+            listed = (getattr(t, "crawl", None) or {}).get("urls") or []
+            urls += [u for u in listed if isinstance(u, str)]
+            hosts |= {host_of(u) for u in urls if u}
+        hosts |= {str(h).lower() for h in extra if h}
+        for host in sorted(h for h in hosts if h):
+            addresses = [host] if _ip(host) is not None else self.resolver(host)
+            self.trusted |= {str(_ip(a)) for a in addresses if _ip(a) is not None and is_internal(a)}
+        return self
+
+    # ------------------------------------------------------------------ checks
+    def check_scheme(self, url: str) -> None:
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            scheme = ""
+        if scheme not in ALLOWED_SCHEMES:
+            raise RefusedURL(f"拒绝访问：只采集 http/https 链接（{scheme or '无协议'}）")
+
+    def check_address(self, address: str, host: str = "") -> None:
+        ip = _ip(address)
+        if ip is None or (is_internal(address) and str(ip) not in self.trusted):
+            shown = f"{host}（{address}）" if host and host != address else address
+            raise RefusedURL(f"拒绝访问内网或保留地址：{shown}")
+
+    def literal_address(self, url: str) -> str | None:
+        """The URL's host if it is an IP literal (checked without resolving), else None."""
+        host = host_of(url)
+        return str(_ip(host)) if _ip(host) is not None else None
+
+    def check_url(self, url: str) -> list[str]:
+        """Check scheme and every address the host resolves to; returns the addresses."""
+        self.check_scheme(url)
+        host = host_of(url)
+        if not host:
+            raise RefusedURL("拒绝访问：链接没有主机名")
+        literal = self.literal_address(url)
+        addresses = [literal] if literal else self.resolver(host)
+        if not addresses:
+            raise RefusedURL(f"域名解析失败：{host}")
+        for address in addresses:
+            self.check_address(address, host)
+        return addresses
+
+
+# ---------------------------------------------------------------------- requests
+
+def guarded_session(policy: AddressPolicy, user_agent: str | bytes | None = None):
+    """A requests Session that only fetches http(s) URLs the policy allows, every redirect hop included."""
+    session = requests.Session()
+    adapter = GuardAdapter(policy)
+    # only http and https are mounted; requests raises InvalidSchema for anything else
+    session.adapters.clear()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    if user_agent:
+        session.headers["User-Agent"] = user_agent
+    return session
+
+
+class GuardAdapter(HTTPAdapter):
+    """An HTTPAdapter that checks each request against the policy before sending it. requests sends
+    every redirect hop through the adapter, so redirects are checked too."""
+
+    def __init__(self, policy: AddressPolicy, **kwargs):
+        super().__init__(**kwargs)
+        self.policy = policy
+
+    def send(self, request, *args, **kwargs):
+        try:
+            self.policy.check_url(request.url)
+        except RefusedURL as exc:
+            raise RefusedRequest(str(exc), request=request) from None
+        return super().send(request, *args, **kwargs)
+
+
+class RefusedRequest(requests.exceptions.InvalidURL):
+    """requests' side of RefusedURL: an InvalidURL, so callers' RequestException handling sees it."""
+
+
+# ---------------------------------------------------------------------- Scrapy
+
+class RefusedAddress(IgnoreRequest):
+    """Scrapy's side of RefusedURL: the request is dropped and its errback told why."""
+
+
+class RefusedLookup(DNSLookupError):
+    """A host name resolving to a refused address, as the reactor's resolver reports it."""
+
+
+class GuardMiddleware:
+    """Downloader middleware: every request (redirect hops and robots.txt included) must be http(s),
+    and an IP-literal host must be allowed; host names are checked by GuardedResolver on connection."""
+
+    def __init__(self, policy: AddressPolicy):
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(AddressPolicy(crawler.settings.getlist(SETTING)))
+
+    def process_request(self, request, spider=None):
+        try:
+            self.policy.check_scheme(request.url)
+            literal = self.policy.literal_address(request.url)
+            if literal:
+                self.policy.check_address(literal)
+            elif not host_of(request.url):
+                raise RefusedURL("拒绝访问：链接没有主机名")
+        except RefusedURL as exc:
+            raise RefusedAddress(str(exc)) from None
+        return None
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """The reactor's DNS resolver for crawls: a name resolving to a refused address fails the
+    connection (checked on the address actually used, cached answers included)."""
+
+    policy: AddressPolicy = AddressPolicy()
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.policy = AddressPolicy(crawler.settings.getlist(SETTING))
+        return resolver
+
+    def getHostByName(self, name, timeout=()):  # noqa: N802 (Twisted's interface)
+        d = super().getHostByName(name, timeout)
+        d.addCallback(self._check, name)
+        return d
+
+    def _check(self, address, name):
+        try:
+            self.policy.check_address(address, name)
+        except RefusedURL as exc:
+            raise RefusedLookup(str(exc)) from None
+        return address

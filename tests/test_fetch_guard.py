@@ -1,0 +1,213 @@
+"""Fetch only http(s), never an internal address the registry does not justify: the address policy
+(crawler/netguard.py) and every fetch path that uses it (crawl, attachments, link checks, accounts,
+recheck, probe)."""
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.hostile_site import SECRET, HostileSite, Internal
+
+from crawler.netguard import AddressPolicy, RefusedURL, guarded_session, is_internal
+from govwatch.models import Target
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV_MARKER = "ENVIRON-LEAK-91c2"
+
+
+def fake_resolver(table):
+    return lambda host: table.get(host, [])
+
+
+# --------------------------------------------------------------------------- the policy itself
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.9", "192.168.1.1",
+                                     "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1",
+                                     "fc00::1", "::ffff:127.0.0.1", "224.0.0.1", "240.0.0.1", "not-an-ip"])
+def test_internal_addresses(address):
+    assert is_internal(address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "202.108.22.5", "2400:3200::1"])
+def test_public_addresses(address):
+    assert not is_internal(address)
+
+
+def test_a_public_looking_name_resolving_to_loopback_is_refused():
+    resolve = fake_resolver({"www.gov.example": ["8.8.4.4"],
+                             "evil.example": ["127.0.0.1"], "mixed.example": ["8.8.8.8", "10.0.0.7"]})
+    registry = [Target(id="t", name="t", url="http://www.gov.example/")]
+    policy = AddressPolicy.for_targets(registry, resolver=resolve)
+    assert policy.trusted == set()
+    assert policy.check_url("http://www.gov.example/a.html") == ["8.8.4.4"]
+    for url in ("http://evil.example/admin", "http://mixed.example/", "http://127.0.0.1:8080/",
+                "http://[::1]/", "http://169.254.169.254/latest/meta-data/", "http://2130706433/"):
+        with pytest.raises(RefusedURL):
+            policy.check_url(url)
+    for url in ("file:///proc/self/environ", "ftp://x.example/a", "data:text/plain,hi", "s3://b/k",
+                "gopher://127.0.0.1/"):
+        with pytest.raises(RefusedURL, match="http/https"):
+            policy.check_url(url)
+
+
+def test_a_registry_entry_on_an_internal_address_trusts_that_address_only():
+    resolve = fake_resolver({"intranet.gov": ["10.20.0.5"]})
+    registry = [Target(id="a", name="a", url="http://127.0.0.1:8000/s/site-01/"),
+                Target(id="b", name="b", url="http://intranet.gov/")]
+    policy = AddressPolicy.for_targets(registry, resolver=resolve)
+    assert policy.trusted == {"127.0.0.1", "10.20.0.5"}
+    policy.check_url("http://127.0.0.1:9999/other")
+    policy.check_url("http://intranet.gov/x")
+    with pytest.raises(RefusedURL):
+        policy.check_url("http://10.20.0.6/")
+    widened = AddressPolicy.for_targets([], resolver=resolve, extra=["intranet.gov"])
+    assert widened.trusted == {"10.20.0.5"}
+
+
+# --------------------------------------------------------------------------- requests-based paths
+
+@pytest.fixture
+def hostile():
+    with Internal() as internal, HostileSite(internal.url) as site:
+        yield site, internal
+
+
+def _settings():
+    from govwatch.settings import load_settings
+
+    return load_settings(env={})
+
+
+def _paths(site):
+    """Every requests-based fetch path, as (name, fetch(url) -> (refused?, error text))."""
+    from crawler.accounts import Http
+    from crawler.probe import _Sessions, probe_one
+    from govwatch.recheck import Fetcher
+
+    settings = _settings()
+    target = Target.from_dict(site.target())
+    policy = AddressPolicy.for_targets([target])
+
+    http = Http(settings.crawl, policy)
+
+    def accounts(url):
+        got = http.get(url)
+        return got.error_kind == "refused", got.error
+
+    fetcher = Fetcher(settings, policy=policy)
+
+    def recheck(url):
+        got = fetcher.get(url, target)
+        return got.error_kind == "refused", got.error
+
+    def probe(url):
+        check = probe_one(Target(id="p", name="p", url=url), 5, "govwatch-test",
+                          sessions=_Sessions(policy, "govwatch-test"))
+        return (not check.ok and "拒绝访问" in check.error), check.error
+
+    return {"accounts": accounts, "recheck": recheck, "probe": probe}
+
+
+@pytest.mark.parametrize("path", ["accounts", "recheck", "probe"])
+def test_every_requests_path_refuses_file_urls_and_internal_redirects(hostile, path):
+    site, internal = hostile
+    get = _paths(site)[path]
+    for url in ("file:///proc/self/environ", "file:///etc/hostname", site.url + "go-admin",
+                site.url + "news/a2.html", internal.url + "/admin/"):
+        refused, error = get(url)
+        assert refused, (url, error)
+        assert "拒绝访问" in error
+    assert internal.hits == []
+    refused, error = get(site.url)  # the registry entry itself is fetched normally
+    assert not refused and not error
+
+
+def test_a_guarded_session_checks_every_redirect_hop(hostile):
+    import requests
+
+    from crawler.netguard import RefusedRequest
+
+    site, internal = hostile
+    session = guarded_session(AddressPolicy(["127.0.0.2"]))
+    assert session.get(site.url, timeout=5).status_code == 200
+    with pytest.raises(RefusedRequest):
+        session.get(site.url + "news/a2.html", timeout=5)
+    with pytest.raises(requests.exceptions.InvalidSchema):
+        session.get("file:///proc/self/environ")
+    assert internal.hits == []
+
+
+# --------------------------------------------------------------------------- the Scrapy crawl
+
+def _crawl(tmp_path, *extra, env=None):
+    env = dict(os.environ, GOVWATCH_DB=f"sqlite:///{tmp_path / 'govwatch.db'}", GOVWATCH_VAR_DIR=str(tmp_path),
+               PYTHONPATH=str(ROOT), GOVWATCH_TEST_LEAK=ENV_MARKER, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "govwatch", "crawl", "--kind", "websites", *extra],
+                          env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+
+
+def _store(tmp_path):
+    from govwatch.store.sqlite import SqliteStore
+
+    return SqliteStore(tmp_path / "govwatch.db", snapshot_dir=tmp_path / "snapshots")
+
+
+def test_the_crawl_reads_no_local_file_and_no_internal_address(tmp_path, hostile):
+    site, internal = hostile
+    store = _store(tmp_path)
+    store.upsert_targets([Target.from_dict(site.target())])
+    store.close()
+    proc = _crawl(tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert ENV_MARKER not in proc.stdout + proc.stderr
+    store = _store(tmp_path)
+    items = list(store.iter_items(target_id="hostile"))
+    urls = {i.url for i in items}
+    assert site.url + "news/a1.html" in urls
+    assert site.url + "files/list.txt" in urls  # an attachment on the site's own host is read
+    assert all(u.startswith(site.url) for u in urls), urls
+    for item in items:
+        assert ENV_MARKER not in item.text and SECRET not in item.text
+    # nothing from the environment or the admin page in any snapshot or finding
+    for path in (tmp_path / "snapshots").rglob("*"):
+        if path.is_file():
+            raw = path.read_bytes()
+            try:
+                raw = gzip.decompress(raw)
+            except OSError:
+                pass
+            assert ENV_MARKER.encode() not in raw and SECRET.encode() not in raw, path
+    for f in store.list_findings():
+        assert ENV_MARKER not in f.snippet + f.match and SECRET not in f.snippet + f.match
+    assert internal.hits == [], internal.hits
+    target = store.get_target("hostile")
+    refused = [e for e in target.crawl_errors if e["kind"] == "refused"]
+    assert {e["url"] for e in refused} >= {"file:///proc/self/environ", internal.url + "/files/secret.txt",
+                                           internal.url + "/admin/secret.html"}
+    # the refused link checks are no dead-link findings (nothing is known about them)
+    dead = [f for f in store.list_findings() if f.rule == "site.dead_link"]
+    assert all("go-admin" not in f.match and internal.url not in f.match for f in dead), dead
+    store.close()
+    # the exported evidence package carries nothing local either
+    out = tmp_path / "export"
+    env = dict(os.environ, GOVWATCH_DB=f"sqlite:///{tmp_path / 'govwatch.db'}", GOVWATCH_VAR_DIR=str(tmp_path),
+               PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "govwatch", "export", "--out", str(out)], env=env,
+                   capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix in (".xlsx", ".html", ".txt", ".csv", ".zip", ".gz"):
+            assert ENV_MARKER.encode() not in path.read_bytes(), path
+
+
+def test_attachments_only_from_own_and_listed_hosts(tmp_path):
+    """An attachment on another (public-looking) host is refused unless the registry lists it."""
+    from crawler.spiders.site import SiteSpider
+    from govwatch.models import Column
+
+    t = Target(id="t", name="t", url="http://www.a.gov.cn/", columns=[Column(name="c", url="http://c.a.gov.cn/l/")],
+               crawl={"attachment_hosts": ["files.a.gov.cn"]})
+    spider = SiteSpider(targets=[t])
+    spider.settings = type("S", (), {"get": lambda self, k, d=None: {"attachment_hosts": ["cdn.example.com"]}})()
+    assert spider._attachment_hosts(t) == {"www.a.gov.cn", "c.a.gov.cn", "files.a.gov.cn", "cdn.example.com"}
