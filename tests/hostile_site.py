@@ -17,6 +17,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        pass  # a client hanging up early (a refused redirect, an interrupted crawl) is expected
+
 
 class Internal:
     """An internal admin page on 127.0.0.1: must never be reached."""
