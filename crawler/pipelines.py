@@ -2,6 +2,13 @@
 
 Items are written in batches (one transaction each). When the spider closes, every target's
 SiteReport is judged by ``scanner.site`` and the target's collector health is updated.
+
+A crawl ends *completed* (Scrapy's close reason ``finished``) or *interrupted* (SIGINT, SIGTERM,
+a timeout, an error). Only a completed crawl judges from absence: site checks, rectification of
+page findings no longer seen, dead links, collector health. An interrupted crawl keeps what it
+fetched (items and their content findings, list-page dates, which never move back) and judges
+nothing else; the next crawl completes it. Within a completed crawl a site whose pages raised an
+error in the spider or the pipeline is treated like an interrupted one (``spider.incomplete``).
 """
 from __future__ import annotations
 
@@ -70,6 +77,8 @@ class StorePipeline:
         self.stats = IngestStats()
         self.homepage_snapshots: dict[str, str] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -121,19 +130,48 @@ class StorePipeline:
             except Exception:  # an alerting failure must never lose crawled data
                 log.exception("on_findings callback failed")
 
+    # ---------------------------------------------------------------- errors mark a site incomplete
+    def _incomplete(self, spider, target_id, why: str) -> None:
+        if target_id and hasattr(spider, "incomplete"):
+            spider.incomplete.setdefault(target_id, why)
+
+    def spider_error(self, failure, response, spider):
+        self._incomplete(spider, (response.meta or {}).get("target_id"),
+                         f"页面处理出错：{type(failure.value).__name__}")
+
+    def item_error(self, item, response, spider, failure):
+        target_id = (item.get("target_id") or item.get("_snapshot_for")) if isinstance(item, dict) else None
+        self._incomplete(spider, target_id, f"保存出错：{type(failure.value).__name__}")
+
     def spider_closed(self, spider, reason):
-        self.flush()
+        interrupted = reason != "finished" or bool(getattr(spider, "interrupted", ""))
+        spider.outcome = "interrupted" if interrupted else "completed"
+        spider.close_reason = reason
+        try:
+            self.flush()
+        except Exception as exc:
+            # items of this batch are lost: nothing may be judged from their absence
+            log.exception("storing the last items failed")
+            spider.outcome, spider.close_reason = "interrupted", f"error: {type(exc).__name__}: {exc}"
+            interrupted = True
         at = now()
         for (target_id, column), (latest, entries) in spider.listings.items():
             self.store.record_column_listing(target_id, column, latest, entries)
+        done = []
         for target_id, report in spider.reports.items():
             report.homepage_snapshot = self.homepage_snapshots.get(target_id, "")
+            if interrupted or target_id in getattr(spider, "incomplete", {}):
+                continue  # nothing judged from absence: the next crawl completes this site
             self.finish_site(spider.targets[target_id], report, at)
+            done.append(target_id)
+        spider.sites_judged = done
         spider.crawl_stats = self.stats
 
     def finish_site(self, target: Target, report: SiteReport, at: datetime) -> None:
         from scanner.site import change_ratio, check_site, text_sketch
 
+        # a link check still pending has no answer: it is never judged dead
+        report.link_status = {u: st for u, st in report.link_status.items() if not st.get("pending")}
         scan = page_terms = None
         if self.lexicon is not None:
             from scanner.content import scan_document

@@ -37,6 +37,13 @@ class SiteSpider(scrapy.Spider):
         self.column_urls: dict[str, set[str]] = {}  # target -> its column list pages (never articles)
         self.pages_fetched = 0
         self.crawl_stats = None  # set by the pipeline when the spider closes
+        # how the crawl ended (set by the pipeline): completed or interrupted, Scrapy's close reason,
+        # the sites judged; sites whose pages raised an error are judged by no one (incomplete)
+        self.outcome = ""
+        self.close_reason = ""
+        self.interrupted = ""
+        self.incomplete: dict[str, str] = {}
+        self.sites_judged: list[str] = []
 
     # ---------------------------------------------------------------- helpers
     def _crawl_opt(self, target: Target, name: str):

@@ -7,6 +7,7 @@ from govwatch.cli import CliError
 from govwatch.commands._common import print_table, settings_from, store_from
 
 KINDS = ("websites", "accounts", "all")
+INTERRUPTED = 3  # exit code of an interrupted crawl (the scheduler records the job as failed)
 
 
 def register(sub) -> None:
@@ -83,6 +84,8 @@ def cmd_crawl(args) -> int:
         result = run_crawl(settings, store, sites, lexicon=lexicon, on_findings=on_findings, ignore=ignore,
                            revalidate=args.revalidate, progress=True)
         print_crawl_summary(result)  # unreachable sites are findings, not a failure of the command
+        if result.interrupted:
+            return INTERRUPTED
     if args.kind in ("accounts", "all"):
         try:
             from crawler.accounts import crawl_accounts
@@ -96,10 +99,22 @@ def cmd_crawl(args) -> int:
     return code
 
 
+def reason_text(reason: str) -> str:
+    known = {"SIGINT": "收到中断信号（Ctrl-C）", "SIGTERM": "收到终止信号（超时或服务停止）",
+             "shutdown": "采集被停止"}
+    return known.get(reason, reason or "未知原因")
+
+
 def print_crawl_summary(result) -> None:
     s = result.stats
     failed = [r for r in result.reports.values() if not r.homepage_ok]
     errors = sum(len(r.errors) for r in result.reports.values())
+    if result.interrupted:
+        print(f"\n采集被中断（{reason_text(result.reason)}）：网站 {result.targets} 个，已请求页面 {result.pages} 个；"
+              f"已保存新信息 {s.get('items_new', 0)} 条，修改 {s.get('items_changed', 0)} 条，"
+              f"新发现问题 {s.get('findings_new', 0)} 个。本次未作整改判断、死链判断和网站检查，"
+              f"已有问题均保持原状；下次采集时补全。")
+        return
     print(f"\n采集完成：网站 {result.targets} 个，请求页面 {result.pages} 个；"
           f"新信息 {s.get('items_new', 0)} 条，修改 {s.get('items_changed', 0)} 条，"
           f"未变 {s.get('items_unchanged', 0)} 条；扫描 {s.get('scanned', 0)} 条；"
