@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 
 from crawler.http import Fetched, fetch, header_value
 from crawler.netguard import AddressPolicy, guarded_session
+from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
 from govwatch.models import Hit, Item, Target, now as utc_now
 from govwatch.store import FindingFilter
 from govwatch.store.base import snapshot_key
@@ -75,6 +76,7 @@ GONE_RULE = "account.gone"
 COLLECTOR_RULE = "collector.error"
 DEFAULT_FAILURES = 3
 MAX_WORKERS = 8
+RUN_JOB = "crawl.accounts"
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -516,14 +518,36 @@ def crawl_accounts(settings, store, accounts: list[Target], *, lexicon=None, on_
         known = store.item_signatures(target.id) if kind != "none" else {}
         jobs.append((target, Context(http, at, crawl, known, throttle)))
     workers = max(1, min(MAX_WORKERS, int(crawl.get("account_workers", crawl.get("concurrency", 4))), len(jobs) or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account") as pool:
-        futures = [pool.submit(collect, target, ctx) for target, ctx in jobs]
-        for future in as_completed(futures):
-            result = future.result()
-            applier.apply(result, report)
-            result.snapshots.clear()  # stored: let the bytes go while other accounts are collected
-            result.items.clear()
+    run = store.start_run(RUN_JOB, at=at)
+    applied = 0
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account")
+    try:
+        with interruptible():
+            futures = [pool.submit(collect, target, ctx) for target, ctx in jobs]
+            for future in as_completed(futures):
+                result = future.result()
+                applier.apply(result, report)
+                applied += 1
+                result.snapshots.clear()  # stored: let the bytes go while other accounts are collected
+                result.items.clear()
+    except Interrupted as exc:
+        # accounts applied so far were collected completely; the others are untouched (no failure
+        # counted, nothing judged) and the next round collects them
+        pool.shutdown(wait=False, cancel_futures=True)
+        report.stats = applier.stats.as_dict()
+        store.finish_run(run, ok=False, error=f"账号采集被中断：{exc.reason}", stats=interrupted_stats(
+            exc.reason, **_counts(report.stats), accounts=len(accounts), collected=applied))
+        raise Interrupted(exc.reason, f"账号采集被中断（{reason_text(exc.reason)}）：已完成 {applied}/{len(accounts)} 个账号，"
+                                      f"其余账号保持原状，下次采集补全。") from None
+    pool.shutdown()
     report.stats = applier.stats.as_dict()
     report.requests = http.requests
     report.elapsed = time.monotonic() - t0
+    store.finish_run(run, ok=True, stats={**_counts(report.stats), "status": "completed", "accounts": len(accounts),
+                                          "collected": applied})
     return report
+
+
+def _counts(stats: dict) -> dict:
+    return {k: v for k, v in stats.items() if isinstance(v, (int, float))
+            and k not in ("accounts", "collected", "status", "reason")}

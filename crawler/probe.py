@@ -91,9 +91,14 @@ def probe_targets(targets: list[Target], *, timeout: float = 15, workers: int = 
     at = at or now()
     sessions = _Sessions(AddressPolicy.for_targets(sites, extra=trusted_hosts), user_agent)
     checks: list[Check] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(sites) or 1))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(sites) or 1)))
+    try:
         for check in pool.map(lambda t: probe_one(t, timeout, user_agent, at, sessions), sites):
             checks.append(check)
             if on_done:
                 on_done(check)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # interrupted: probes not started never start
+        raise
+    pool.shutdown()
     return checks

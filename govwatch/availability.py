@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 
 from crawler.ingest import record_hits
 from crawler.probe import probe_targets
+from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
 from govwatch.models import Finding, Target, now
 from govwatch.store import FindingFilter, Store
 from scanner.availability import judge_availability
 
 OPEN = ("open", "confirmed", "rectifying")
 QUIET_DOWN = "down_quiet"  # down since a time in maintenance, not announced yet
+RUN_JOB = "probe.round"
 
 
 @dataclass
@@ -28,8 +30,36 @@ class ProbeRound:
 def run_probe(store: Store, settings, targets: list[Target], at: datetime | None = None,
               on_done=None, notify=None) -> ProbeRound:
     """``notify(store, target, event, at)`` is told "down" and "recovered" transitions (alerts), and
-    "still_down" when an outage that began during maintenance outlasts it (announced then, once)."""
+    "still_down" when an outage that began during maintenance outlasts it (announced then, once).
+
+    The round is recorded as a run (job ``probe.round``). Interrupted (SIGINT/SIGTERM) while
+    probing, it records nothing and judges nothing (``Interrupted`` is raised with the Chinese
+    message); the next round probes again."""
     at = at or now()
+    run = store.start_run(RUN_JOB, at=at)
+    sites = [t for t in targets if t.platform == "website" and t.url]
+    done: list = []
+
+    def on_check(check):
+        done.append(check)
+        if on_done:
+            on_done(check)
+
+    try:
+        with interruptible():
+            result = _probe_round(store, settings, targets, at, on_check, notify)
+    except Interrupted as exc:
+        store.finish_run(run, ok=False, stats=interrupted_stats(exc.reason, targets=len(sites), probed=len(done)),
+                         error=f"探测被中断：{exc.reason}")
+        raise Interrupted(exc.reason, f"探测被中断（{reason_text(exc.reason)}）：已探测 {len(done)}/{len(sites)} 个网站；"
+                                      f"本轮探测结果不记录，不作可用性判断，已有问题保持原状，下次探测补全。") from None
+    store.finish_run(run, ok=True, stats={"status": "completed", "targets": len(sites), "probed": result.probed,
+                                          "failed": result.failed, "went_down": len(result.went_down),
+                                          "came_back": len(result.came_back)})
+    return result
+
+
+def _probe_round(store: Store, settings, targets: list[Target], at: datetime, on_done, notify) -> ProbeRound:
     th = settings.thresholds
     checks = probe_targets(targets, timeout=th["probe_timeout"], workers=settings.crawl["concurrency"],
                            user_agent=settings.crawl["user_agent"], at=at, on_done=on_done,

@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import sqlite3
 import sys
+
+from govwatch.interrupt import EXIT_CODE as INTERRUPTED_EXIT
+from govwatch.interrupt import Interrupted
+from govwatch.store.base import StoreError, storage_error_message
 
 # Command modules under govwatch/commands/, in the order --help lists them.
 COMMANDS = ["demo", "targets", "crawl", "scan", "check", "extract", "lexicon", "findings", "zombies",
@@ -45,6 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        # a full disk, a corrupted or locked database: a clear message, never a traceback
+        message = str(exc) if isinstance(exc, StoreError) else storage_error_message(exc)
+        print(f"错误：{message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"错误：{storage_error_message(exc)}", file=sys.stderr)
+        return 2
+    except Interrupted as exc:
+        print(str(exc))  # what was done and that nothing was judged from absence
+        return INTERRUPTED_EXIT
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

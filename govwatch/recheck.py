@@ -27,6 +27,7 @@ from datetime import datetime
 
 from crawler.http import Fetched, fetch
 from crawler.netguard import AddressPolicy, guarded_session
+from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
 from govwatch.findings import OPEN_STATUSES, deadline_days, ignore_predicate, is_overdue
 from govwatch.models import Finding, Item, Target, fmt_local, now
 from govwatch.store import FindingFilter, Store
@@ -415,10 +416,21 @@ def recheck(store: Store, settings, *, target_id: str | None = None, at: datetim
             lexicon=None, session=None) -> RecheckStats:
     """Recheck every open finding (of one target, when given); records a ``recheck`` run."""
     run = store.start_run("recheck", at=at)
+    checker = None
     try:
-        stats = Rechecker(store, settings, lexicon=lexicon, session=session, at=at).run(target_id)
+        with interruptible():
+            checker = Rechecker(store, settings, lexicon=lexicon, session=session, at=at)
+            stats = checker.run(target_id)
+    except Interrupted as exc:
+        # findings already rechecked keep their outcome (each judged on a page fetched now); the
+        # others are untouched and wait for the next recheck
+        done = checker.stats.as_dict() if checker else {}
+        store.finish_run(run, ok=False, stats=interrupted_stats(exc.reason, **done), error=f"复查被中断：{exc.reason}")
+        raise Interrupted(exc.reason, f"复查被中断（{reason_text(exc.reason)}）：已复查 {done.get('findings', 0)} 个问题中的 "
+                                      f"{len(checker.stats.outcomes) if checker else 0} 个，其余问题保持原状，"
+                                      f"下次复查补全。") from None
     except Exception as exc:
         store.finish_run(run, ok=False, error=f"{exc.__class__.__name__}: {exc}")
         raise
-    store.finish_run(run, ok=True, stats=stats.as_dict())
+    store.finish_run(run, ok=True, stats={"status": "completed", **stats.as_dict()})
     return stats

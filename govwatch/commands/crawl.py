@@ -5,9 +5,9 @@ import sys
 
 from govwatch.cli import CliError
 from govwatch.commands._common import print_table, settings_from, store_from
+from govwatch.interrupt import EXIT_CODE as INTERRUPTED  # the scheduler records the job as failed
 
 KINDS = ("websites", "accounts", "all")
-INTERRUPTED = 3  # exit code of an interrupted crawl (the scheduler records the job as failed)
 
 
 def register(sub) -> None:
@@ -99,17 +99,13 @@ def cmd_crawl(args) -> int:
     return code
 
 
-def reason_text(reason: str) -> str:
-    known = {"SIGINT": "收到中断信号（Ctrl-C）", "SIGTERM": "收到终止信号（超时或服务停止）",
-             "shutdown": "采集被停止"}
-    return known.get(reason, reason or "未知原因")
-
-
 def print_crawl_summary(result) -> None:
     s = result.stats
     failed = [r for r in result.reports.values() if not r.homepage_ok]
     errors = sum(len(r.errors) for r in result.reports.values())
     if result.interrupted:
+        from govwatch.interrupt import reason_text
+
         print(f"\n采集被中断（{reason_text(result.reason)}）：网站 {result.targets} 个，已请求页面 {result.pages} 个；"
               f"已保存新信息 {s.get('items_new', 0)} 条，修改 {s.get('items_changed', 0)} 条，"
               f"新发现问题 {s.get('findings_new', 0)} 个。本次未作整改判断、死链判断和网站检查，"
