@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from crawler.netguard import AddressPolicy
 from crawler.settings import scrapy_settings
+from govwatch.redact import install_logging_filter
 from govwatch.models import SiteReport, Target
 
 WEBSITE_PLATFORMS = ("website",)
@@ -94,6 +95,7 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     log_dir.mkdir(parents=True, exist_ok=True)
     opts["LOG_FILE"] = str(log_dir / "crawl.log")
     process = _process_class()(opts)
+    install_logging_filter()  # Scrapy's log file: no credentials in it either
     crawler = process.create_crawler(SiteSpider)
     hooks = {"lexicon": lexicon, "on_findings": on_findings, "ignore": ignore}
     error = ""

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from govwatch.models import TZ
+from govwatch.redact import RedactingFilter, register_settings
 
 _STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
 
@@ -27,8 +28,9 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 line[key] = value
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            # exc_text first: the redacting filter leaves the masked traceback there
+            line["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -68,8 +70,10 @@ def setup_logging(settings, stream=None) -> Path:
     handlers = [logging.StreamHandler(stream) if stream else StderrHandler(),
                 logging.handlers.RotatingFileHandler(path, maxBytes=int(cfg.get("max_bytes", 10 * 1024 * 1024)),
                                                      backupCount=int(cfg.get("backups", 5)), encoding="utf-8")]
+    register_settings(settings)
     for h in handlers:
         h.setFormatter(fmt)
+        h.addFilter(RedactingFilter())  # webhook tokens and SMTP credentials never reach a log
         h._govwatch = True
         root.addHandler(h)
     root.setLevel(getattr(logging, str(cfg.get("level", "INFO")).upper(), logging.INFO))

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from govwatch.models import (
     PLATFORM_LABELS, SEVERITY_LABELS, SEVERITY_RANK, Finding, Target, fmt_local,
 )
+from govwatch.redact import redact
 
 S19 = "《政府网站与政务新媒体检查指标》（国办秘函〔2019〕19号）"
 G47 = "《政府网站发展指引》（国办发〔2017〕47号）"
@@ -345,7 +346,7 @@ def collector_message(target: Target, failures: int, error_kind: str, error: str
 def failure_message(alert) -> Message:
     subject = header_safe(f"【提醒发送失败】{one_line(alert.subject, 60)}")
     lines = ["管理员：", "", f"以下提醒经 {alert.attempts} 次尝试仍未送达，已标记为“发送失败”：",
-             f"提醒编号：{alert.id}", f"渠道：{alert.channel}", f"收件人：{one_line(alert.to, 200)}",
+             f"提醒编号：{alert.id}", f"渠道：{alert.channel}", f"收件人：{one_line(redact(alert.to), 200)}",
              f"主题：{one_line(alert.subject, 150)}", f"最后错误：{one_line(alert.last_error, 300)}",
              "请检查收件地址或发送配置后，用 govwatch alerts list --status failed 查看。"]
     return Message(subject, "\n".join(lines) + "\n" + TEXT_TAIL,

@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta
 
 from govwatch.alerts import compose
 from govwatch.alerts.roster import RosterError, on_duty
-from govwatch.alerts.webhook import parse_webhook
+from govwatch.alerts.webhook import display, parse_webhook
 from govwatch.models import SEVERITY_RANK, TZ, Alert, Finding, Target, fmt_local, now, stable_id
 from govwatch.store import FindingFilter
 
@@ -523,13 +523,18 @@ def release(store, alert_ids: list[str] | None = None, at: datetime | None = Non
         findings = [store.get_finding(fid) for fid in a.finding_ids]
         if a.finding_ids and all(f is not None and f.status == "false_positive" for f in findings):
             store.update_alert(a.id, status="cancelled", last_error="问题已标记为误报")
-            store.log_alert_event({"at": at.isoformat(), "event": "cancelled", "alert_id": a.id, "to": a.to,
+            store.log_alert_event({"at": at.isoformat(), "event": "cancelled", "alert_id": a.id, "to": _shown(a),
                                    "channel": a.channel, "reason": "审核时问题已标记为误报", "by": by})
             cancelled += 1
             continue
         when = max(at, a.next_attempt_at) if a.next_attempt_at else at
         store.update_alert(a.id, status="pending", next_attempt_at=when)
-        store.log_alert_event({"at": at.isoformat(), "event": "released", "alert_id": a.id, "to": a.to,
+        store.log_alert_event({"at": at.isoformat(), "event": "released", "alert_id": a.id, "to": _shown(a),
                                "channel": a.channel, "subject": a.subject, "by": by})
         released += 1
     return {"released": released, "cancelled": cancelled, "unknown": unknown}
+
+
+def _shown(a: Alert) -> str:
+    """The recipient as logs show it: a robot by kind and host, never its token or secret."""
+    return display(a.to) if a.channel == "webhook" else a.to

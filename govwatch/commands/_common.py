@@ -9,10 +9,13 @@ from govwatch.cli import CliError
 
 def settings_from(args):
     from govwatch.settings import SettingsError, load_settings
+    from govwatch.redact import register_settings
     try:
-        return load_settings(getattr(args, "config", None))
+        settings = load_settings(getattr(args, "config", None))
     except SettingsError as exc:
         raise CliError(str(exc)) from exc
+    register_settings(settings)  # credentials are masked in every log line and message from now on
+    return settings
 
 
 def store_from(args, settings=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from govwatch.commands._common import print_table, settings_from, store_from
+from govwatch.redact import redact, redact_data
 
 STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "held": "待审核",
                  "cancelled": "已取消"}
@@ -97,7 +98,7 @@ def cmd_test(args) -> int:
     store = store_from(args, settings)
     error = send_test(store, settings, args.address)
     if error:
-        print(f"测试提醒发送失败（{shown_address(args.address)}）：{error}")
+        print(f"测试提醒发送失败（{shown_address(args.address)}）：{redact(error)}")
         return 1
     print(f"测试提醒已发送到 {shown_address(args.address)}。")
     return 0
@@ -140,7 +141,7 @@ def cmd_log(args) -> int:
     from govwatch.models import fmt_local
 
     store = store_from(args)
-    events = store.list_alert_log(limit=args.limit)
+    events = [redact_data(e) for e in store.list_alert_log(limit=args.limit)]  # older records too
     if args.format == "json":
         for e in events:
             print(json.dumps(e, ensure_ascii=False, default=str))

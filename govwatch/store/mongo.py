@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Iterator
 
 from govwatch.models import Alert, Check, Finding, Item, Run, Target, aware, stable_id
+from govwatch.redact import redact_data
 from govwatch.store.base import (
     ColumnState, FindingFilter, StoreError, TargetSummary, UpsertResult, apply_transition, compress,
     ignore_rule_record, merge_finding, merge_registry, snapshot_key, stamp,
@@ -406,6 +407,7 @@ class MongoStore:
         return self.mdb.ignore_rules.delete_one({"_id": rule_id}).deleted_count > 0
 
     def log_alert_event(self, event: dict) -> None:
+        event = redact_data(event)  # webhook tokens, signing secrets, SMTP credentials never stored
         at = event.get("at") or stamp(None).isoformat()
         self.mdb.alert_log.insert_one({**event, "at": at})
 
