@@ -18,10 +18,11 @@ import time
 from datetime import datetime
 
 from scrapy import signals
+from scrapy.logformatter import LogFormatter
 
 from crawler.ingest import IngestStats, Ingestor, record_hits
 from govwatch.models import Finding, Item, SiteReport, Target, now
-from govwatch.store import FindingFilter
+from govwatch.store import FindingFilter, StoreError
 from scanner.timeline import ThresholdBook
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class StorePipeline:
         self.pending: list[Item] = []
         self.stats = IngestStats()
         self.homepage_snapshots: dict[str, str] = {}
+        self.store_failed = ""  # set when the store cannot write (full disk, corrupted database)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -94,6 +96,33 @@ class StorePipeline:
                                  thresholds=self.thresholds)
 
     def process_item(self, data, spider=None):
+        if self.store_failed:
+            return None  # the store cannot write: the crawl is stopping, nothing more is kept
+        try:
+            return self._process(data, spider)
+        except StoreError as exc:
+            self._stop_on_store_error(exc, spider)
+            return None
+
+    def _stop_on_store_error(self, exc: Exception, spider=None) -> None:
+        """The disk is full or the database broken: stop the crawl as interrupted (nothing judged)."""
+        spider = spider or self.crawler.spider
+        self.store_failed = str(exc)
+        self.pending = []  # not written; the next crawl fetches these pages again
+        log.error("store failed, crawl stopped: %s", exc)
+        if spider is not None and not getattr(spider, "interrupted", ""):
+            spider.interrupted = str(exc)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is None or spider is None:
+            return
+        if hasattr(engine, "close_spider_async"):  # Scrapy >= 2.14
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="store_error"))
+        else:
+            engine.close_spider(spider, "store_error")
+
+    def _process(self, data, spider=None):
         if "_snapshot_for" in data:
             self.homepage_snapshots[data["_snapshot_for"]] = self.store.put_snapshot(data["body"])
             return None
@@ -147,13 +176,20 @@ class StorePipeline:
         interrupted = reason != "finished" or bool(getattr(spider, "interrupted", ""))
         spider.outcome = "interrupted" if interrupted else "completed"
         spider.close_reason = reason
+        if self.store_failed:
+            spider.outcome, spider.close_reason = "interrupted", self.store_failed
+            spider.crawl_stats = self.stats
+            return  # the store cannot write: nothing more is tried
         try:
             self.flush()
         except Exception as exc:
             # items of this batch are lost: nothing may be judged from their absence
-            log.exception("storing the last items failed")
-            spider.outcome, spider.close_reason = "interrupted", f"error: {type(exc).__name__}: {exc}"
-            interrupted = True
+            log.error("storing the last items failed: %s", exc)
+            spider.outcome, spider.close_reason = "interrupted", str(exc) if isinstance(exc, StoreError) \
+                else f"{type(exc).__name__}: {exc}"
+            spider.interrupted = spider.interrupted or spider.close_reason
+            spider.crawl_stats = self.stats
+            return
         at = now()
         for (target_id, column), (latest, entries) in spider.listings.items():
             self.store.record_column_listing(target_id, column, latest, entries)
@@ -239,6 +275,33 @@ def _seen_fixed(f: Finding, report: SiteReport) -> bool:
     if f.url and f.url == report.homepage_url:
         return f.match not in {link.get("url") for link in report.links}
     return False
+
+
+class QuietLogFormatter(LogFormatter):
+    """Scrapy's log formatter without the items: a failed or dropped item is logged by URL only,
+    never with its body and text (which would dump whole pages into the log, or to stderr when the
+    log file itself cannot be written)."""
+
+    @staticmethod
+    def _brief(item) -> str:
+        if isinstance(item, dict):
+            return str(item.get("url") or item.get("_snapshot_for") or "?")[:200]
+        return type(item).__name__
+
+    def scraped(self, item, response, spider):
+        out = super().scraped(item, response, spider)
+        out["args"] = {**out["args"], "item": self._brief(item)}
+        return out
+
+    def dropped(self, item, exception, response, spider):
+        out = super().dropped(item, exception, response, spider)
+        out["args"] = {**out["args"], "item": self._brief(item)}
+        return out
+
+    def item_error(self, item, exception, response, spider):
+        out = super().item_error(item, exception, response, spider)
+        out["args"] = {**out["args"], "item": self._brief(item)}
+        return out
 
 
 class Progress:

@@ -48,6 +48,7 @@ def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNIN
         _RESOLVER_SETTING: "crawler.netguard.GuardedResolver",
         "GOVWATCH_TRUSTED_ADDRESSES": list(trusted),
         "EXTENSIONS": {"crawler.pipelines.Progress": 500},
+        "LOG_FORMATTER": "crawler.pipelines.QuietLogFormatter",  # items never dumped into logs
         "GOVWATCH_DB": db,
         "GOVWATCH_VAR_DIR": var_dir,
         "GOVWATCH_CRAWL": crawl,

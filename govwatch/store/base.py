@@ -20,6 +20,26 @@ class StoreError(Exception):
     """A user-facing storage error (Chinese message)."""
 
 
+def storage_error_message(exc: BaseException, doing: str = "") -> str:
+    """A Chinese message for a storage failure: a full disk, a corrupted or locked database, no
+    permission. Used by the store and by the command line for errors raised by the database driver."""
+    import errno
+
+    text = str(exc)
+    low = text.lower()
+    what = f"{doing}失败：" if doing else ""
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in low or "no space" in low:
+        return f"{what}磁盘空间不足，请清理磁盘（快照目录、日志、导出材料）后重试；未完成的写入已撤销"
+    if "malformed" in low or "not a database" in low or "file is encrypted" in low or "corrupt" in low:
+        return (f"{what}数据库文件已损坏或不是 govwatch 数据库（{text[:80]}）：请从备份恢复，"
+                "或用 sqlite3 的 .recover 命令导出可读部分后重建")
+    if "locked" in low or "busy" in low:
+        return f"{what}数据库正被其他进程占用（{text[:80]}），请稍后重试"
+    if getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS) or "readonly" in low or "read-only" in low:
+        return f"{what}没有写入权限或磁盘为只读（{text[:80]}）"
+    return f"{what}存储错误（{type(exc).__name__}: {text[:120]}）"
+
+
 class TransitionError(StoreError):
     pass
 

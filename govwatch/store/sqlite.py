@@ -16,12 +16,26 @@ from govwatch.models import (
     UTC, Alert, Check, Column, Contact, Finding, Item, Maintenance, Run, Target, aware, gc_paused,
     stable_id,
 )
+from govwatch.redact import redact_data
 from govwatch.store.base import (
     ColumnState, FindingFilter, StoreError, TargetSummary, UpsertResult, apply_transition, compress,
-    ignore_rule_record, merge_finding, merge_registry, snapshot_key, stamp,
+    ignore_rule_record, merge_finding, merge_registry, snapshot_key, stamp, storage_error_message,
 )
 
 SCHEMA_VERSION = 1
+_STORAGE_WORDS = ("full", "malformed", "not a database", "readonly", "disk i/o", "corrupt")
+
+
+def _rollback(db) -> None:
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # SQLite already rolled back (a failed COMMIT on a full disk does)
+
+
+def _storage_failure(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError) \
+        and any(w in str(exc).lower() for w in _STORAGE_WORDS)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -209,7 +223,7 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
         except sqlite3.Error as exc:
-            raise StoreError(f"无法打开数据库 {self.path}：{exc}") from exc
+            raise StoreError(storage_error_message(exc, f"打开数据库 {self.path} ")) from exc
         return conn
 
     @contextmanager
@@ -219,10 +233,16 @@ class SqliteStore:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
-            except BaseException:
-                db.execute("ROLLBACK")
+            except BaseException as exc:
+                _rollback(db)
+                if _storage_failure(exc):  # a full disk, a corrupted file: a Chinese error, nothing half-written
+                    raise StoreError(storage_error_message(exc, "写入数据库")) from exc
                 raise
-            db.execute("COMMIT")
+            try:
+                db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                _rollback(db)
+                raise StoreError(storage_error_message(exc, "写入数据库")) from exc
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -646,6 +666,7 @@ class SqliteStore:
             return db.execute("DELETE FROM ignore_rules WHERE id=?", (rule_id,)).rowcount > 0
 
     def log_alert_event(self, event: dict) -> None:
+        event = redact_data(event)  # webhook tokens, signing secrets, SMTP credentials never stored
         at = event.get("at") or stamp(None).isoformat()
         with self._tx() as db:
             db.execute("INSERT INTO alert_log VALUES (?,?)", (at, _dumps({**event, "at": at})))
@@ -741,10 +762,14 @@ class SqliteStore:
         key = snapshot_key(raw)
         path = self._snapshot_path(key)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(compress(raw))
-            os.replace(tmp, path)  # atomic: a reader never sees half a snapshot
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(compress(raw))
+                os.replace(tmp, path)  # atomic: a reader never sees half a snapshot
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)  # nothing half-written is left behind
+                raise StoreError(storage_error_message(exc, "保存页面快照")) from exc
         return key
 
     def get_snapshot(self, sha256: str) -> bytes | None:
