@@ -624,7 +624,9 @@ def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
 #               the headline are read, 200 before; classes that look like sidebars (right, side)
 #               are read too
 #   time        <time class="published"> / itemprop=datePublished markup outside comments
-#   near        an unlabelled date right after the headline (the first, within 200 characters),
+#   near        an unlabelled date right after the headline (the first, within 200 characters
+#               and before any 。: a byline, not the text's own dates; a day followed by a
+#               weekday, the header's "今天是" clock, never counts),
 #   before      … or right before it (the last, within 200 characters)
 #   js          script variables (pubtime, publishTime …)
 #   label       a publication label anywhere outside navigation, footers and sidebars
@@ -677,6 +679,8 @@ _ROLE_LABEL_RE = [(role, re.compile(rf"(?:{words})\s*[:：]?\s*[\[【(（]?(?:\s
 _PAGE_ZONE = re.compile(
     r"(?:所有时间均为|时间均为|当前时区|时区|all\s+times\s+are|time\s*zone)\s*[:：]?\s*(?:UTC|GMT)\s*"
     r"(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>[0-5]\d))?(?!\d)", re.I)
+# "2018年10月20日 星期六" without a time is the page header's clock (今天是 …), not a date of the page
+_CLOCK_RE = re.compile(r"\s*(?:星期|周|礼拜)[一二三四五六日天]|\s*,?\s*(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
 _COMMENT_RE = re.compile(r"comment|reply|replies|respond|discuss|pinglun", re.I)
 
 
@@ -934,12 +938,13 @@ def _text_candidates(text: str, zone, kind_labelled: str, kind_plain: str | None
             out.append(DateCandidate(match, kind_labelled, label))
         elif role in ("written", "updated", "other"):
             out.append(DateCandidate(match, "written" if role == "written" else kind_labelled, label, role=role))
-        elif kind_plain:
+        elif kind_plain and not (match.granularity == "day" and _CLOCK_RE.match(text, match.end)):
             plain.append(match)
     if plain:
         match = plain[-1] if last_plain else plain[0]
         between = text[match.end:] if last_plain else text[:match.start]
-        if len(_WS.sub(" ", between)) <= plain_limit:
+        # a byline is close and holds no sentence; a date after a 。 is one of the text's own
+        if len(_WS.sub(" ", between)) <= plain_limit and "。" not in between:
             out.append(DateCandidate(match, kind_plain, ""))
     return out
 
@@ -981,11 +986,16 @@ def collect_date_candidates(page: Page, linear: str, title_span: tuple[int, int]
 
     for text in (body_text[:3000], content):
         found = [m for m in find_dates(text, zone=zone) if _label_role(text, m.start)[0]
-                 not in ("updated", "other", "written")]
+                 not in ("updated", "other", "written")
+                 and not (m.granularity == "day" and _CLOCK_RE.match(text, m.end))]
         if found:
             candidates.append(DateCandidate(found[0], "text", ""))
             break
-    return candidates + [c for c in markup if c.kind == "attr"]
+    candidates += [c for c in markup if c.kind == "attr"]
+    unique: dict = {}
+    for c in candidates:
+        unique.setdefault((c.kind, c.value, c.label, c.role), c)
+    return list(unique.values())
 
 
 def choose_date(candidates: list[DateCandidate]) -> DateDecision:

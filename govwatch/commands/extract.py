@@ -8,6 +8,10 @@ Each line is ``{"input", "title", "published_at", "published_at_source", "source
 "text", "links"}`` (``published_at`` is ISO 8601 with its offset, or null). An input that cannot be
 read or fetched gives ``{"input", "error"}`` on its line and the other inputs still print; the exit
 status is then 1.
+
+``--explain`` prints, instead of JSON, every publication-time candidate the page offers (kind,
+label, confidence, precision, role) in the order that picks one, and why the winner won
+(``crawler.extract`` documents the order).
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ def register(subparsers) -> None:
     parser.add_argument("--url", help="页面的原始网址（用于本地文件：补全相对链接、从网址识别日期、识别微信文章）")
     parser.add_argument("--format", choices=["json"], default="json", help="输出格式：json（每个输入一行，默认）")
     parser.add_argument("--full", action="store_true", help="输出全部字段（附件、图片、meta 标签、编码、页面类型与状态）")
+    parser.add_argument("--explain", action="store_true",
+                        help="不输出 JSON，改为列出页面中所有发布时间候选（来源、标注、置信度、精度）及采用理由")
     parser.set_defaults(func=run)
 
 
@@ -79,13 +85,45 @@ def extract_one(name: str, url: str | None = None, full: bool = False) -> dict:
     return {"input": name, **{key: data[key] for key in CONTRACT_FIELDS}}
 
 
+_ROLE_NAMES = {"published": "发布", "written": "成文", "updated": "更新", "other": "其他（非发布时间）"}
+_PRECISION_NAMES = {"second": "秒", "minute": "分钟", "day": "日", "month": "月", "": "—"}
+
+
+def explain_text(record: dict) -> str:
+    """The --explain report of one input (Chinese, for users)."""
+    from crawler.extract import DATE_KIND_NAMES
+
+    lines = [f"== {record['input']}"]
+    if "error" in record:
+        return "\n".join(lines + [f"错误：{record['error']}"])
+    lines.append(f"标题：{record.get('title') or '（无）'}")
+    published = record.get("published_at")
+    lines.append(f"发布时间：{published or '（无）'}　精度：{_PRECISION_NAMES[record.get('published_at_precision') or '']}"
+                 f"　来源：{record.get('published_at_source')}"
+                 + (f"　标注：{record['published_at_label']}" if record.get("published_at_label") else ""))
+    if record.get("written_at"):
+        lines.append(f"成文日期：{record['written_at']}（时效按发布日期判断）")
+    lines.append(f"理由：{record.get('date_reason') or '—'}")
+    candidates = sorted(record.get("date_candidates") or [], key=lambda c: -c["confidence"])
+    lines.append(f"候选（{len(candidates)} 个，按优先顺序）：")
+    for c in candidates:
+        kind = DATE_KIND_NAMES.get(c["kind"], c["kind"])
+        label = f"“{c['label']}”" if c["label"] else ""
+        lines.append(f"  {c['confidence']:.2f}  {c['value']}  {kind}{label}  精度：{_PRECISION_NAMES[c['precision']]}"
+                     f"  用途：{_ROLE_NAMES.get(c['role'], c['role'])}  原文：{c['text']}")
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     import json
 
     failed = 0
     for name in args.inputs:
-        record = extract_one(name, url=args.url, full=args.full)
+        record = extract_one(name, url=args.url, full=args.full or args.explain)
         failed += "error" in record
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if args.explain:
+            sys.stdout.write(explain_text(record) + "\n")
+        else:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 1 if failed else 0
