@@ -31,7 +31,7 @@ def raw_rows(items: list[Item], at: datetime) -> list[tuple]:
     return [(i.id, i.target_id, i.platform, i.column, i.url, i.title, ts(i.published_at),
              i.published_at_source, i.source, i.author, i.text, _dumps(i.links), _dumps(i.attachments),
              _dumps(i.images), _dumps(i.meta), i.content_hash, seen, seen, i.state, i.snapshot,
-             i.scanned_with, i.parent_url) for i in items]
+             i.scanned_with, i.parent_url, i.published_at_precision) for i in items]
 
 
 def main() -> None:

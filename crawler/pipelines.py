@@ -34,18 +34,21 @@ PAGE_RULES = ("site.footer_missing", "site.dark_link", "site.dead_link", "site.l
 def item_from_page(data: dict, snapshot: str) -> Item | None:
     page = data["page"]
     published_at, source = page.published_at, page.published_at_source
+    precision = page.published_at_precision
     if published_at is None and data.get("list_date"):
-        published_at, source = data["list_date"], "list"
+        published_at, source, precision = data["list_date"], "list", "day"
     return Item(
         target_id=data["target_id"], platform=data["platform"], url=page.canonical_url or data["url"],
         column=data.get("column", ""), title=page.title, published_at=published_at,
-        published_at_source=source, source=page.source, author=page.author, text=page.text,
+        published_at_source=source, published_at_precision=precision if published_at else "",
+        source=page.source, author=page.author, text=page.text,
         links=[{k: link.get(k) for k in ("url", "text", "hidden", "area")} for link in page.links],
         attachments=page.attachments, images=page.images,
         meta={"validator": data.get("validator", ""), "encoding": page.encoding,
               **{k: v for k, v in page.meta.items() if k in ("articletitle", "pubdate", "contentsource",
                                                                "columnname", "siteidcode", "sitename")},
-              **({"list_newer_below": data["newer_below"].isoformat()} if data.get("newer_below") else {})},
+              **({"list_newer_below": data["newer_below"].isoformat()} if data.get("newer_below") else {}),
+              **({"written_at": page.written_at.isoformat()} if page.written_at else {})},
         state="deleted" if page.state == "deleted" else "live", snapshot=snapshot,
         parent_url=data.get("parent_url", ""))
 

@@ -286,6 +286,9 @@ class Item(Record):
     title: str = ""
     published_at: datetime | None = None
     published_at_source: str = "none"  # meta, text, url, js, api, feed, none
+    # second, minute, day or month: how much of published_at the source stated ("" unknown);
+    # a month-precision time is the first of that month (timeline rules read it conservatively)
+    published_at_precision: str = ""
     source: str = ""
     author: str = ""
     text: str = ""

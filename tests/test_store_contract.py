@@ -84,6 +84,33 @@ def test_item_roundtrip_fields(store):
     assert store.get_item(it.id).state == "deleted"
 
 
+def test_item_keeps_the_precision_of_its_time(store):
+    store.upsert_targets([target()])
+    month = item(1, published_at_precision="month")
+    store.upsert_items([month, item(2)])
+    assert store.get_item(month.id).published_at_precision == "month"
+    assert store.get_item(item(2).id).published_at_precision == ""
+    assert {i.published_at_precision for i in store.iter_items("site-a")} == {"month", ""}
+
+
+def test_sqlite_database_from_before_the_precision_column_gains_it(tmp_path):
+    import sqlite3
+
+    from govwatch.store.sqlite import SqliteStore
+
+    path = tmp_path / "old.db"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE items DROP COLUMN published_at_precision")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    store.upsert_targets([target()])
+    store.upsert_items([item(1, published_at_precision="day")])
+    assert store.get_item(item(1).id).published_at_precision == "day"
+    store.close()
+
+
 def test_iter_items_pages_through_everything(store):
     store.upsert_targets([target()])
     store.upsert_items([item(n) for n in range(25)])

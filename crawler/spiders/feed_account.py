@@ -168,6 +168,7 @@ class _WechatPages:
             url=wechat_item_url(fetched.final_url or link, key),
             title=page.title or (entry.title if entry else ""),
             published_at=published, published_at_source=source if published else "none",
+            published_at_precision=page.published_at_precision if published is page.published_at else "",
             source=page.source, author=page.author or (entry.author if entry else ""),
             text=page.text if live else "", links=page.links if live else [],
             attachments=page.attachments if live else [], images=page.images if live else [],
@@ -222,6 +223,7 @@ def _page_item(target: Target, ctx: Context, result: AccountResult, entry: FeedE
         item.source = page.source
     if entry.published is None and page.published_at:
         item.published_at, item.published_at_source = page.published_at, page.published_at_source
+        item.published_at_precision = page.published_at_precision
     item.content_hash = ""
     item.__post_init__()
     return item

@@ -164,5 +164,6 @@ def _with_page(item: Item, ctx: Context, result: AccountResult) -> None:
         item.attachments, item.source, item.author = page.attachments, page.source, page.author
     if page.published_at and (item.published_at is None or page.published_at_precision in ("minute", "second")):
         item.published_at, item.published_at_source = page.published_at, page.published_at_source
+        item.published_at_precision = page.published_at_precision
     item.content_hash = ""
     item.__post_init__()

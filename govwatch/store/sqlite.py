@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY, target_id TEXT NOT NULL, platform TEXT, column_name TEXT, url TEXT,
     title TEXT, published_at TEXT, published_at_source TEXT, source TEXT, author TEXT, text TEXT,
     links TEXT, attachments TEXT, images TEXT, meta TEXT, content_hash TEXT, first_seen_at TEXT,
-    last_seen_at TEXT, state TEXT, snapshot TEXT, scanned_with TEXT, parent_url TEXT);
+    last_seen_at TEXT, state TEXT, snapshot TEXT, scanned_with TEXT, parent_url TEXT,
+    published_at_precision TEXT);
 CREATE INDEX IF NOT EXISTS items_target_published ON items (target_id, published_at);
 CREATE INDEX IF NOT EXISTS items_scanned_with ON items (scanned_with);
 CREATE TABLE IF NOT EXISTS column_state (
@@ -95,7 +96,10 @@ ITEM_COLUMNS = (
     "id", "target_id", "platform", "column_name", "url", "title", "published_at",
     "published_at_source", "source", "author", "text", "links", "attachments", "images", "meta",
     "content_hash", "first_seen_at", "last_seen_at", "state", "snapshot", "scanned_with", "parent_url",
+    "published_at_precision",
 )
+# Columns added after a database may have been created: (table, column, type), added when missing.
+ADDED_COLUMNS = (("items", "published_at_precision", "TEXT"),)
 # On conflict everything is refreshed except the first sighting; the scan mark survives only
 # while the content is unchanged, so changed items are scanned again.
 ITEM_UPSERT = (
@@ -201,6 +205,10 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._memory_conn = None
         self.db.executescript(SCHEMA)  # executescript commits on its own
+        for table, column, kind in ADDED_COLUMNS:
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         with self._tx() as db:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -339,7 +347,7 @@ class SqliteStore:
                     item.text, _dumps(item.links), _dumps(item.attachments), _dumps(item.images),
                     _dumps(item.meta), item.content_hash, ts(item.first_seen_at) or seen_at,
                     ts(item.last_seen_at) or seen_at, item.state, item.snapshot, item.scanned_with,
-                    item.parent_url))
+                    item.parent_url, item.published_at_precision or ""))
             db.executemany(ITEM_UPSERT, rows)
             self._bump_publication(db, unique.values(), result)
         return result
@@ -389,6 +397,7 @@ class SqliteStore:
             d[k] = json.loads(d[k]) if d[k] else ([] if k != "meta" else {})
         for k in ("published_at", "first_seen_at", "last_seen_at"):
             d[k] = parse_ts(d[k])
+        d["published_at_precision"] = d["published_at_precision"] or ""
         return Item(**d)
 
     def get_item(self, item_id: str) -> Item | None:
