@@ -39,6 +39,12 @@ time, 12 h 01 min late); an item is backdated when first seen more than ``backda
 after its stated time; a date is in the future when it is more than
 ``future_date_tolerance_minutes`` after the fetch.
 
+A time stated only to the month (``Item.published_at_precision == "month"``, stored as the first
+of the month) is read conservatively: for backdating at the last moment of its month, for future
+dates at its first; the finding says the date names only a month. An upstream item dated only by
+its month starts no reprint clock, and a reprint dated only by its month counts at the moment of
+its month most in its favour.
+
 Unknown is not stale
 --------------------
 When the collector failed last time (``consecutive_failures > 0`` or ``error_kind`` set), when the
@@ -622,13 +628,18 @@ def judge_new_items(target: Target, items: Iterable[Item], now: datetime, crawle
         if pub is None or item.state != "live" or (item.meta or {}).get("attachment"):
             continue  # attachments inherit their page's date: the page is judged
         seen = aware(item.first_seen_at) or now
-        if pub > seen + tolerance:
+        shown, vague = fmt_local(pub), ""
+        if item.published_at_precision == "month":  # only the month is known: judge its last moment
+            shown = f"{pub.astimezone(TZ):%Y-%m}（只注明到月）"
+            vague = "；发布时间只注明到月，按该月最后一刻从宽判断"
+        if pub > seen + tolerance:  # the first of the month is the earliest it can mean
             if "timeline.future_date" not in off:
                 out.append((item, _hit(
-                    "timeline.future_date", "high", fmt_local(pub),
-                    f"发布时间 {fmt_local(pub)} 晚于采集时间 {fmt_local(seen)}", item.url,
+                    "timeline.future_date", "high", shown,
+                    f"发布时间 {shown} 晚于采集时间 {fmt_local(seen)}", item.url,
                     "核实并更正发布时间")))
             continue
+        pub = latest_stated(pub, item.published_at_precision)
         if crawled_since is None or pub >= crawled_since - tolerance or seen - pub <= gap:
             continue
         above = _listed_above_newer(item, pub, tolerance)
@@ -642,11 +653,22 @@ def judge_new_items(target: Target, items: Iterable[Item], now: datetime, crawle
             hours = (seen - pub).total_seconds() / 3600
             where = f"，在栏目列表中排在 {fmt_local(above)} 发布的信息之前" if above is not None else ""
             out.append((item, _hit(
-                "timeline.backdated", "medium", fmt_local(pub),
-                f"标注发布时间为 {fmt_local(pub)}，但 {fmt_local(crawled_since)} 采集时尚未出现，"
-                f"{fmt_local(seen)} 才首次发现（晚 {hours / 24:.1f} 天）{where}，疑似补发并倒填日期",
+                "timeline.backdated", "medium", shown,
+                f"标注发布时间为 {shown}，但 {fmt_local(crawled_since)} 采集时尚未出现，"
+                f"{fmt_local(seen)} 才首次发现（晚 {hours / 24:.1f} 天）{where}，疑似补发并倒填日期{vague}",
                 item.url, "如实标注发布时间，不得倒填日期")))
     return out
+
+
+def latest_stated(pub: datetime, precision: str) -> datetime:
+    """The latest instant a stated time can mean: for a month-precision time (stored as the first
+    of the month), the last second of that month in Asia/Shanghai; otherwise the time itself."""
+    if precision != "month":
+        return pub
+    local = pub.astimezone(TZ)
+    first_next = (local.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0,
+                                                                    microsecond=0)
+    return first_next - timedelta(seconds=1)
 
 
 def _listed_above_newer(item: Item, pub: datetime, tolerance: timedelta) -> datetime | None:
@@ -724,11 +746,14 @@ def judge_reprints(target: Target, upstream_items: Iterable[Item], own_items: It
     need = float(th["reprint_similarity"])
     wanted = {(tid, col) for tid, col in sources}
     whole = {tid for tid, col in sources if not col}
-    own = [(when, normalise_title(i.title)) for i in own_items
+    own = [(when, normalise_title(i.title), i.published_at_precision == "month" and i.published_at is not None)
+           for i in own_items
            if i.state == "live" and (when := _when(i)) is not None]
     hits = []
     for up in upstream_items:
         pub = aware(up.published_at)
+        if up.published_at_precision == "month":
+            continue  # a 12-hour clock cannot start from a month: not judged
         if (pub is None or up.state != "live" or pub < oldest or pub + window >= now
                 or not (up.target_id in whole or (up.target_id, up.column) in wanted)):
             continue
@@ -737,7 +762,11 @@ def judge_reprints(target: Target, upstream_items: Iterable[Item], own_items: It
             continue
         deadline = pub + window
         earliest = pub - timedelta(hours=24)
-        matches = sorted(when for when, t in own if when >= earliest and title_similarity(title, t) >= need)
+        # a reprint dated only by its month may have come any time in it: the moment most in its favour
+        matches = sorted(min(max(when, pub), latest_stated(when, "month")) if month else when
+                         for when, t, month in own
+                         if (latest_stated(when, "month") if month else when) >= earliest
+                         and title_similarity(title, t) >= need)
         if matches and matches[0] <= deadline:
             continue
         if matches:

@@ -338,6 +338,37 @@ def test_backdated_item_in_an_already_crawled_period():
                            column_latest) == []
 
 
+def test_a_date_that_names_only_its_month_is_judged_at_the_month_end():
+    column_latest = {"": day(60)}
+    first_of_month = datetime(2026, 11, 1, tzinfo=TZ)  # "2026年11月": could be any day up to today
+    assert judge_new_items(account(), [item(1, first_of_month, published_at_precision="month")], NOW,
+                           PREVIOUS_CRAWL, column_latest) == []
+    # the same instant stated to the day is a back-fill
+    assert [h.rule for _, h in judge_new_items(account(), [item(1, first_of_month, published_at_precision="day")],
+                                                NOW, PREVIOUS_CRAWL, column_latest)] == ["timeline.backdated"]
+    # a whole month that ended two weeks ago: back-filled whatever its day, and the finding says how it judged
+    hits = judge_new_items(account(), [item(2, datetime(2026, 10, 1, tzinfo=TZ), published_at_precision="month")],
+                           NOW, PREVIOUS_CRAWL, column_latest)
+    assert [h.rule for _, h in hits] == ["timeline.backdated"]
+    assert "只注明到月" in hits[0][1].detail and "2026-10" in hits[0][1].match
+    # a month that has not begun is in the future from its first day
+    hits = judge_new_items(account(), [item(3, datetime(2026, 12, 1, tzinfo=TZ), published_at_precision="month")],
+                           NOW, PREVIOUS_CRAWL, column_latest)
+    assert [h.rule for _, h in hits] == ["timeline.future_date"] and "只注明到月" in hits[0][1].detail
+
+
+def test_reprint_clock_and_month_precision():
+    late_now = T_UP + timedelta(days=2)
+    up = upstream_item()
+    up.published_at_precision = "month"
+    assert judge_reprints(SUB, [up], [], late_now) == []  # no 12-hour clock from a month
+    vague = reprint("市政府召开常务会议研究部署重点工作", datetime(2026, 11, 1, tzinfo=TZ))
+    vague.published_at_precision = "month"
+    assert judge_reprints(SUB, [upstream_item()], [vague], late_now) == []  # may have been on time
+    assert len(judge_reprints(SUB, [upstream_item()], [reprint("市政府召开常务会议研究部署重点工作",
+                                                               datetime(2026, 11, 1, tzinfo=TZ))], late_now)) == 1
+
+
 def test_backdating_through_the_ingest_path(tmp_path):
     from crawler.ingest import Ingestor
     from govwatch.store.sqlite import SqliteStore
