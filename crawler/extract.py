@@ -627,11 +627,14 @@ def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
 #   near        an unlabelled date right after the headline (the first, within 200 characters
 #               and before any 。: a byline, not the text's own dates; a day followed by a
 #               weekday, the header's "今天是" clock, never counts),
+#   window      the same read in the 400 characters after the headline past its neighbourhood
+#               (for headlines whose byline sits beyond three siblings)
 #   before      … or right before it (the last, within 200 characters)
 #   js          script variables (pubtime, publishTime …)
 #   label       a publication label anywhere outside navigation, footers and sidebars
 #   weak_meta   generic meta names (date, dc.date, created)
 #   url         the date in the URL (day, or month for /202311/)
+#   updated     an update label (更新时间) in the headline's neighbourhood: some portals show no other
 #   written     成文日期 / 印发日期 when nothing says when the page was published
 #   text        last resort: the first full date of the main text outside navigation
 #
@@ -643,12 +646,14 @@ def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
 # ("所有时间均为 UTC-05:00", "当前时区 GMT-5"); an offset written with the time is kept.
 
 DATE_CONFIDENCE = {
-    "meta": 0.95, "jsonld": 0.95, "headline": 0.92, "time": 0.9, "near": 0.8, "before": 0.72,
-    "js": 0.7, "label": 0.6, "weak_meta": 0.55, "url": 0.4, "written": 0.35, "text": 0.3, "attr": 0.0,
+    "meta": 0.95, "jsonld": 0.95, "headline": 0.92, "time": 0.9, "near": 0.8, "window": 0.74,
+    "before": 0.72, "js": 0.7, "label": 0.6, "weak_meta": 0.55, "url": 0.4, "updated": 0.38,
+    "written": 0.35, "text": 0.3, "attr": 0.0,
 }
 DATE_KIND_NAMES = {  # for users (govwatch extract --explain)
     "meta": "meta 标签", "jsonld": "JSON-LD", "headline": "标题附近的发布标注", "time": "<time> 发布标记",
-    "near": "标题下方的日期", "before": "标题上方的日期", "js": "脚本变量", "label": "页面中的发布标注",
+    "near": "标题下方的日期", "window": "标题后 400 字内的日期", "before": "标题上方的日期",
+    "updated": "标题附近的更新时间", "js": "脚本变量", "label": "页面中的发布标注",
     "weak_meta": "通用 meta 日期", "url": "网址中的日期", "written": "成文日期", "text": "正文中的第一个日期",
     "attr": "元素属性中的日期",
 }
@@ -663,7 +668,8 @@ NEIGHBOUR_MAX_ROWS = 6
 
 # Labels right in front of a date (matched against the 24 characters before it), by role.
 _ROLE_LABELS = [
-    ("other", r"注册(?:时间|日期)?|加入(?:时间|日期)|最后登录|上次登录|登录时间|上次访问|在线时间|出生日期|生日|"
+    ("other", r"(?:会议|活动|报名|开始|结束|截止|考试|培训|开放|办理|受理|举办|比赛|演出|开幕|缴费|申报|办公|服务|营业|"
+              r"出生|入学|毕业|成立|参加工作|入党)(?:时间|日期)|注册(?:时间|日期)?|加入(?:时间|日期)|最后登录|上次登录|登录时间|上次访问|在线时间|出生日期|生日|"
               r"截止(?:时间|日期)|报名时间|有效期至?|joined|registered|last\s+visit|member\s+since"),
     ("updated", r"更新时间|更新日期|修改时间|修改日期|最后修改|最后更新|本帖最后由\s*\S{1,20}\s*于|"
                 r"last\s+(?:updated|modified)|updated?(?:\s+on)?|modified"),
@@ -937,7 +943,8 @@ def _text_candidates(text: str, zone, kind_labelled: str, kind_plain: str | None
         if role in ("published", "generic"):
             out.append(DateCandidate(match, kind_labelled, label))
         elif role in ("written", "updated", "other"):
-            out.append(DateCandidate(match, "written" if role == "written" else kind_labelled, label, role=role))
+            kind = {"written": "written", "updated": "updated"}.get(role, kind_labelled)
+            out.append(DateCandidate(match, kind, label, role=role))
         elif kind_plain and not (match.granularity == "day" and _CLOCK_RE.match(text, match.end)):
             plain.append(match)
     if plain:
@@ -966,6 +973,10 @@ def collect_date_candidates(page: Page, linear: str, title_span: tuple[int, int]
         candidates += [c for c in _text_candidates(own, zone, "headline", None, 0)]
         candidates += _text_candidates(after, zone, "headline", "near", NEIGHBOUR_UNLABELLED)
         candidates += _text_candidates(before, zone, "headline", "before", NEIGHBOUR_UNLABELLED, last_plain=True)
+        window = linear[end:end + 400]
+        if len(window) > len(after):
+            candidates += [c for c in _text_candidates(window, zone, "window", "window", NEIGHBOUR_UNLABELLED)
+                           if c.role == "published"]
 
     js = _js_candidate(page.root, zone)
     if js:
@@ -1001,7 +1012,7 @@ def collect_date_candidates(page: Page, linear: str, title_span: tuple[int, int]
 def choose_date(candidates: list[DateCandidate]) -> DateDecision:
     """The publication time by DATE_CONFIDENCE (first found wins a tie), refined in precision by
     agreeing candidates; the 成文日期 is kept beside it."""
-    published = [c for c in candidates if c.role == "published" and c.kind != "attr"]
+    published = [c for c in candidates if c.kind != "attr" and (c.role == "published" or c.kind == "updated")]
     written = next((c for c in candidates if c.role == "written"), None)
     if not published and written is not None:
         published = [written]
@@ -1010,7 +1021,7 @@ def choose_date(candidates: list[DateCandidate]) -> DateDecision:
         return decision
     best = max(published, key=lambda c: (c.confidence, -candidates.index(c)))
     decision.chosen = best
-    pool = [c for c in candidates if c.role == "published" and c is not best]
+    pool = [c for c in candidates if (c.role == "published" or c.kind == "updated") and c is not best]
     pool.sort(key=lambda c: -c.confidence)  # stable: the first found among equals
     for other in pool:
         if best.precision == "day" and other.precision in ("minute", "second") and other.day == best.day:

@@ -144,6 +144,27 @@ def test_an_edit_note_is_an_update_not_the_publication():
     assert item.published_at == at(2023, 11, 5, 21, 47)
 
 
+def test_event_dates_near_the_headline_are_not_the_publication():
+    page = """<html><head><meta charset="utf-8"><title>关于举办2023年秋季招聘会的通知</title></head><body>
+    <h1>关于举办2023年秋季招聘会的通知</h1><div class="info">2023-11-08 10:30 来源：人社局</div>
+    <div class="text"><p>活动时间：2023年12月1日 9:00</p><p>各用人单位：为促进高校毕业生就业，定于12月举办秋季招聘会，请按时报名。</p></div>
+    </body></html>"""
+    assert extract_page(page).published_at == at(2023, 11, 8, 10, 30)
+
+
+def test_an_update_label_is_the_last_resort_before_the_text():
+    page = """<html><head><meta charset="utf-8"><title>某县概况</title></head><body><h1>某县概况</h1>
+    <div class="info">更新时间：2023-11-09 10:00</div><div><p>某县位于省境东部，面积两千平方公里，辖十个乡镇。2001年撤县设区的方案未获批准。</p></div>
+    </body></html>"""
+    item = extract_page(page)
+    assert item.published_at == at(2023, 11, 9, 10, 0)
+    assert item.date_reason.startswith("采用标题附近的更新时间")
+    # a URL day wins over it, and takes its time of day when they agree
+    item = extract_page(page, url="http://a.gov.cn/xxgk/202311/t20231109_1.html")
+    assert item.published_at == at(2023, 11, 9, 10, 0) and item.published_at_source == "text"
+    assert extract_page(page, url="http://a.gov.cn/xxgk/202311/t20231108_1.html").published_at == at(2023, 11, 8)
+
+
 def test_the_post_time_not_the_reply_time():
     item = extract_page(page_with("", reply="时间：2015-3-20 10:00"))
     # the reply is labelled, the post is not: with no post time the reply's is the page's only date
