@@ -626,7 +626,8 @@ def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
 #   time        <time class="published"> / itemprop=datePublished markup outside comments
 #   near        an unlabelled date right after the headline (the first, within 200 characters
 #               and before any 。: a byline, not the text's own dates; a day followed by a
-#               weekday, the header's "今天是" clock, never counts),
+#               weekday, the header's "今天是" clock, counts only right at the headline, as a
+#               blog's date header),
 #   window      the same read in the 400 characters after the headline past its neighbourhood
 #               (for headlines whose byline sits beyond three siblings)
 #   before      … or right before it (the last, within 200 characters)
@@ -668,7 +669,7 @@ NEIGHBOUR_MAX_ROWS = 6
 
 # Labels right in front of a date (matched against the 24 characters before it), by role.
 _ROLE_LABELS = [
-    ("other", r"(?:会议|活动|报名|开始|结束|截止|考试|培训|开放|办理|受理|举办|比赛|演出|开幕|缴费|申报|办公|服务|营业|"
+    ("other", r"今天是|今天|今日|当前日期|现在是|现在时间|(?:会议|活动|报名|开始|结束|截止|考试|培训|开放|办理|受理|举办|比赛|演出|开幕|缴费|申报|办公|服务|营业|"
               r"出生|入学|毕业|成立|参加工作|入党)(?:时间|日期)|注册(?:时间|日期)?|加入(?:时间|日期)|最后登录|上次登录|登录时间|上次访问|在线时间|出生日期|生日|"
               r"截止(?:时间|日期)|报名时间|有效期至?|joined|registered|last\s+visit|member\s+since"),
     ("updated", r"更新时间|更新日期|修改时间|修改日期|最后修改|最后更新|本帖最后由\s*\S{1,20}\s*于|"
@@ -860,8 +861,8 @@ def _markup_candidates(page: Page, zone) -> list[DateCandidate]:
             continue
         names = _class_id(el).lower()
         comment = _in_comments(el)
-        if (tag == "time" or el.get("itemprop") == "datePublished") and not comment and \
-                not _in_widget(el):
+        if (tag == "time" or el.get("itemprop") == "datePublished" or "published" in names) and \
+                not comment and not _in_widget(el):
             if el.get("itemprop") == "datePublished" or el.get("pubdate") is not None or \
                     re.search(r"publish|entry-date|post-date|pubdate|posted", names) and "updated" not in names:
                 out.append(DateCandidate(found[0], "time", "datetime"))
@@ -945,14 +946,16 @@ def _text_candidates(text: str, zone, kind_labelled: str, kind_plain: str | None
         elif role in ("written", "updated", "other"):
             kind = {"written": "written", "updated": "updated"}.get(role, kind_labelled)
             out.append(DateCandidate(match, kind, label, role=role))
-        elif kind_plain and not (match.granularity == "day" and _CLOCK_RE.match(text, match.end)):
+        elif kind_plain:
             plain.append(match)
-    if plain:
-        match = plain[-1] if last_plain else plain[0]
-        between = text[match.end:] if last_plain else text[:match.start]
+    for match in (reversed(plain) if last_plain else plain):
+        between = _WS.sub(" ", text[match.end:] if last_plain else text[:match.start])
+        if match.granularity == "day" and _CLOCK_RE.match(text, match.end) and between.strip():
+            continue  # the header's clock; a weekday right at the headline is a blog's date header
         # a byline is close and holds no sentence; a date after a 。 is one of the text's own
-        if len(_WS.sub(" ", between)) <= plain_limit and "。" not in between:
+        if len(between) <= plain_limit and "。" not in between:
             out.append(DateCandidate(match, kind_plain, ""))
+        break
     return out
 
 

@@ -268,6 +268,18 @@ def test_fallback_first_full_date_of_the_main_text_not_the_navigation_clock():
     assert any(c["kind"] == "text" for c in item.date_candidates)
 
 
+def test_blog_date_header_with_a_weekday_right_above_the_post_title():
+    page = """<html><head><meta charset="utf-8"><title>山间小记: 秋收</title></head><body>
+    <div id="header"><h1>山间小记</h1><div class="today">今天是 2010年10月20日 星期三</div></div>
+    <div class="date-outer"><h2 class="date-header"><span>2010年10月3日星期日</span></h2>
+    <div class="post-outer"><h3 class="post-title">秋收</h3>
+    <div class="post-body">地里的玉米都收完了，父亲说今年雨水好，收成比去年多两成，就是价格还不知道怎么样。</div>
+    <div class="post-footer">发表者：山间 时间：<abbr class="published" title="2010-10-03T16:42:00+08:00">下午4:42</abbr></div>
+    </div></div></body></html>"""
+    item = extract_page(page)
+    assert item.published_at == at(2010, 10, 3, 16, 42)
+
+
 def test_month_precision_from_a_labelled_year_and_month():
     page = """<html><head><meta charset="utf-8"><title>谈基层调研</title></head><body><h1>谈基层调研</h1>
     <p>发表时间：2003年5月　作者：王某</p><div><p>调研是谋事之基、成事之道，要沉下去，摸实情，不能走马观花。</p></div></body></html>"""
