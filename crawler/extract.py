@@ -62,6 +62,19 @@ CMS_CONTAINERS = [
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_txt ')]",  # The Paper
     "//*[@id='artibody']", "//*[@id='article_body']",          # Sina and others
 ]
+# Forum threads and blog posts: the first post's message container (replies come after it).
+POST_CONTAINERS = [
+    "//*[starts-with(@id, 'postmessage_')]",                  # Discuz!
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' t_msgfont ')]",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' postbody ')]"
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",  # phpBB 3
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' d_post_content ')]",  # post bars
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' bbs-content ')]",  # 天涯-style
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",  # WordPress
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' postcontent ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' post-body ')]",  # Blogger
+]
 # A container must hold at least this many characters of text to be trusted.
 MIN_CONTAINER_TEXT = 20
 
@@ -110,6 +123,7 @@ _BOILERPLATE_LINE = re.compile(
     r"(?:字号|字体)\s*[:：].*|浏览次数\s*[:：]?.*|阅读次数.*|点击数.*|访问量.*|"
     r"正文已结束.*|返回.{0,8}首页\s*>*|图集|\+1|来源\s*[:：]?|作者\s*[:：]?)\s*[】\])）>》]?$"
 )
+_EDIT_NOTE = re.compile(r"本帖最后由\s*\S{1,30}\s*于\s*[\d\-/: ]{8,20}\s*编辑$")  # Discuz! edit stamp
 _TRAILING_FURNITURE = re.compile(r"\s*(?:返回.{0,8}首页\s*>+|【\s*纠错\s*】|\[\s*打印\s*\]|\[\s*关闭\s*\])\s*$")
 
 _DELETED_PHRASES = ("该内容已被发布者删除", "此内容因违规无法查看", "该信息已删除", "信息已被删除",
@@ -613,7 +627,8 @@ def _linear_text(root, marks: tuple = (), skip=None) -> tuple[str, dict]:
 # Publication time: every source the page offers gives candidates, each with a kind, a
 # confidence, a precision (second, minute, day, month) and a role (published, written = 成文日期,
 # updated, other = 注册时间 and the like). The published candidate with the highest confidence
-# wins; ties go to the one found first. The order, highest first (DATE_CONFIDENCE):
+# wins; ties go to the one closest to the headline, then to the one found first. The order,
+# highest first (DATE_CONFIDENCE):
 #
 #   meta        government and Open Graph meta tags (PubDate, article:published_time …)
 #   jsonld      JSON-LD datePublished
@@ -673,11 +688,13 @@ _ROLE_LABELS = [
               r"出生|入学|毕业|成立|参加工作|入党)(?:时间|日期)|注册(?:时间|日期)?|加入(?:时间|日期)|最后登录|上次登录|登录时间|上次访问|在线时间|出生日期|生日|"
               r"截止(?:时间|日期)|报名时间|有效期至?|joined|registered|last\s+visit|member\s+since"),
     ("updated", r"更新时间|更新日期|修改时间|修改日期|最后修改|最后更新|本帖最后由\s*\S{1,20}\s*于|"
-                r"last\s+(?:updated|modified)|updated?(?:\s+on)?|modified"),
+                r"更新于|last\s+(?:updated|modified)|updated?(?:\s+on)?|modified"),
     ("written", r"成文日期|成文时间|印发日期|签发日期|生成日期|制发日期"),
     ("published", r"发布时间|发布日期|发表时间|发表日期|发表于|发稿时间|发文日期|发文时间|上传时间|上传日期|"
                   r"公布日期|公开日期|发帖时间|张贴\s*@|张贴于|张贴时间|张贴|刊发时间|刊登日期|出版日期|"
-                  r"本帖由\s*\S{1,20}\s*于|posted\s+on|posted\s+at|posted|published\s+on|published|"
+                  r"发布于|刊发日期|见报日期|出版时间|(?:本帖|本文|该帖|此帖|此文)?由\s*\S{1,20}\s*于|"
+                  r"(?:posted|published|written)\s+by\s+\S{1,30}\s+on|"
+                  r"posted\s+on|posted\s+at|posted|published\s+on|published|"
                   r"publish(?:ed)?\s*(?:date|time)|release\s*date|pub\s*date"),
     ("generic", r"时间|日期|刊期|date|time"),
 ]
@@ -719,6 +736,7 @@ class DateCandidate:
     kind: str  # a key of DATE_CONFIDENCE
     label: str = ""  # the label or meta name in front of it
     role: str = "published"  # published, written, updated, other
+    distance: int = 0  # characters between it and the headline (headline neighbourhood only)
 
     @property
     def confidence(self) -> float:
@@ -938,14 +956,15 @@ def _text_candidates(text: str, zone, kind_labelled: str, kind_plain: str | None
     out, plain = [], []
     for match in find_dates(text, zone=zone, months=True):
         role, label = _label_role(text, match.start)
+        distance = len(_WS.sub(" ", text[match.end:] if last_plain else text[:match.start]).strip())
         if match.granularity == "month" and role == "unlabelled" and not re.match(
                 r"\s*(?:号|期|刊)", text[match.end:match.end + 2]) and not match.text.endswith(("号", "期", "刊")):
             continue  # 2019年10月， in running text is not a date of the page
         if role in ("published", "generic"):
-            out.append(DateCandidate(match, kind_labelled, label))
+            out.append(DateCandidate(match, kind_labelled, label, distance=distance))
         elif role in ("written", "updated", "other"):
             kind = {"written": "written", "updated": "updated"}.get(role, kind_labelled)
-            out.append(DateCandidate(match, kind, label, role=role))
+            out.append(DateCandidate(match, kind, label, role=role, distance=distance))
         elif kind_plain:
             plain.append(match)
     for match in (reversed(plain) if last_plain else plain):
@@ -954,7 +973,7 @@ def _text_candidates(text: str, zone, kind_labelled: str, kind_plain: str | None
             continue  # the header's clock; a weekday right at the headline is a blog's date header
         # a byline is close and holds no sentence; a date after a 。 is one of the text's own
         if len(between) <= plain_limit and "。" not in between:
-            out.append(DateCandidate(match, kind_plain, ""))
+            out.append(DateCandidate(match, kind_plain, "", distance=len(between.strip())))
         break
     return out
 
@@ -1022,7 +1041,7 @@ def choose_date(candidates: list[DateCandidate]) -> DateDecision:
     decision = DateDecision(None, candidates, written=written)
     if not published:
         return decision
-    best = max(published, key=lambda c: (c.confidence, -candidates.index(c)))
+    best = max(published, key=lambda c: (c.confidence, -c.distance, -candidates.index(c)))
     decision.chosen = best
     pool = [c for c in candidates if (c.role == "published" or c.kind == "updated") and c is not best]
     pool.sort(key=lambda c: -c.confidence)  # stable: the first found among equals
@@ -1115,9 +1134,29 @@ def extract_author(page: Page, window: str) -> str:
 # --------------------------------------------------------------------------- body
 
 def _cms_container(root):
-    for xpath in CMS_CONTAINERS:
+    for i, xpath in enumerate(CMS_CONTAINERS):
         for el in root.xpath(xpath):
             if len(clean_text(el.text_content())) >= MIN_CONTAINER_TEXT or el.find(".//img") is not None:
+                return _inner_container(el, CMS_CONTAINERS[i + 1:])
+    return None
+
+
+def _inner_container(el, xpaths: list[str]):
+    """A more specific container inside ``el`` holding most of its text (``.article-content``
+    around ``#artibody`` and a side column), else ``el``."""
+    size = len(clean_text(el.text_content()))
+    for xpath in xpaths:
+        for inner in el.xpath("." + xpath):
+            if inner is not el and len(clean_text(inner.text_content())) >= max(MIN_CONTAINER_TEXT, size / 2):
+                return inner
+    return el
+
+
+def _post_container(root):
+    """The first post's message on forum and blog pages (threads show the opening post first)."""
+    for xpath in POST_CONTAINERS:
+        for el in root.xpath(xpath):
+            if len(clean_text(el.text_content())) >= 10:
                 return el
     return None
 
@@ -1197,6 +1236,8 @@ def clean_body(text: str, title: str = "") -> str:
             continue
         if title and line == title and not kept:
             continue
+        if not kept and _EDIT_NOTE.match(line):
+            continue
         if not kept and len(line) < 100 and re.search(r"(?:发布时间|发布日期|来源|作者|浏览次数|点击)\s*[:：]", line):
             continue
         line = _TRAILING_FURNITURE.sub("", line)
@@ -1208,6 +1249,8 @@ def clean_body(text: str, title: str = "") -> str:
 def extract_body(page: Page, html: str, title: str) -> tuple[str, object | None]:
     """(body text, main element or None)."""
     container = _cms_container(page.root)
+    if container is None:
+        container = _post_container(page.root)
     if container is not None:
         text = clean_body(element_text(container), title)
         if text:
