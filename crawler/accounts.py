@@ -50,6 +50,7 @@ from urllib.parse import urlsplit
 from crawler.http import Fetched, fetch, header_value
 from crawler.netguard import AddressPolicy, guarded_session
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
+from govwatch import rules as catalogue
 from govwatch.models import Hit, Item, Target, now as utc_now
 from govwatch.store import FindingFilter
 from govwatch.store.base import snapshot_key
@@ -355,10 +356,10 @@ def _gone_hit(result: AccountResult) -> Hit:
     from govwatch.models import PLATFORM_LABELS
 
     label = PLATFORM_LABELS.get(target.platform, target.platform)
-    return Hit(rule=GONE_RULE, category="账号已注销或不存在", severity="high", field="page",
+    return Hit(rule=GONE_RULE, category=catalogue.label(GONE_RULE), severity=catalogue.severity(GONE_RULE), field="page",
                match=result.gone_reason[:60], url=result.gone_url or target.url,
                detail=f"{label}账号“{target.name}”的页面显示：{result.gone_reason}",
-               suggestion="核实账号状态：已注销或关停的账号应在名录中注销并向主管部门报备；被封禁的账号应查明原因并整改")
+               suggestion=catalogue.measure_text(GONE_RULE))
 
 
 def _collector_hit(target: Target, failures: int, kind: str, error: str, url: str) -> Hit:

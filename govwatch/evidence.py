@@ -60,6 +60,7 @@ from govwatch.models import (
     CONTENT_TYPE_LABELS, FINDING_STATUS_LABELS, OPERATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, TZ,
     Finding, Item, Target, aware, fmt_local, now,
 )
+from govwatch import rules as catalogue
 from govwatch.store import FindingFilter, Store
 from scanner.timeline import ThresholdBook, account_stale_days
 
@@ -94,51 +95,9 @@ COLUMN_WIDTHS = {
     "单位汇总": [36, 8, 24, 12, 14, 12, 12, 14, 16, 16, 10],
 }
 
-# 问题案例汇总 问题类型, the six categories of the national form.
-CASE_TYPES = ("涉中央领导同志编辑差错", "权威信息发布编辑差错", "权威信息片面解读", "标题党", "内容庸俗化、娱乐化", "其他")
-CASE_TYPE_BY_RULE = (
-    ("expression.leader", "涉中央领导同志编辑差错"),
-    ("expression.", "权威信息发布编辑差错"),
-    ("title.", "标题党"),
-    ("tone.", "内容庸俗化、娱乐化"),
-    ("offtopic.", "内容庸俗化、娱乐化"),
-)
-# Page-level findings that are incidents worth a case row beside the content findings.
-CASE_SITE_RULES = ("site.dark_link", "site.link_hijacked", "site.defaced", "timeline.backdated",
-                   "timeline.future_date")
-
-# 整改措施 when the scanner gave no suggestion, by rule or rule family (longest prefix wins).
-MEASURES = {
-    "banned.": "立即删除违规内容，核查信息发布审核流程",
-    "expression.leader": "立即更正领导同志姓名、职务表述",
-    "expression.": "按规范表述修改",
-    "secret.": "立即撤下涉密信息，按保密规定核查处理",
-    "privacy.": "对个人信息作去标识化处理",
-    "ads.": "删除商业广告内容",
-    "title.": "修改标题，杜绝标题党",
-    "tone.": "修改为规范、庄重的表述",
-    "offtopic.": "删除与政务无关的内容",
-    "source.": "规范标注转载来源",
-    "link.": "删除或更换违规、商业链接",
-    "map.": "补充审图号或改用标准地图",
-    "site.dead_link": "修复或删除失效链接",
-    "site.dark_link": "删除隐藏链接，排查网站是否被入侵",
-    "site.link_hijacked": "立即删除被劫持的外部链接",
-    "site.defaced": "立即恢复页面并排查安全漏洞",
-    "site.unreachable": "排查网站可用性问题，保障正常访问",
-    "site.down_now": "尽快恢复网站访问",
-    "site.homepage_stale": "及时更新首页信息",
-    "site.column_stale": "及时更新栏目信息，无法保障的栏目归并或关闭",
-    "site.column_empty": "补充栏目内容或归并、关闭空白栏目",
-    "site.footer_missing": "在页脚补充网站标识码、ICP备案号、公安机关备案号和党政机关网站标识",
-    "site.": "按要求整改",
-    "account.zombie": "及时更新内容，无力维护的按程序关停注销",
-    "account.empty": "开展运营或按程序注销",
-    "account.gone": "核实账号状态并更新监测底数",
-    "account.": "按要求及时更新账号内容",
-    "timeline.": "核实发布日期，如实标注",
-    "registry.": "按规定整改账号开设和运营管理",
-}
+# 问题案例汇总 问题类型, 整改措施 and which page-level findings get a case row: the rule catalogue.
+CASE_TYPES = catalogue.CASE_TYPES
+CASE_SITE_RULES = catalogue.case_row_rules()
 
 ACCOUNT_PLATFORMS = ("wechat", "weibo", "douyin", "toutiao", "kuaishou", "bilibili", "feed", "other")
 APP_PLATFORMS = ("app", "miniprogram")
@@ -204,16 +163,14 @@ def findings_of_month(store: Store, target_id: str, start: datetime, end: dateti
 
 # ---------------------------------------------------------------------------- rows
 
-def measure_for(f: Finding) -> str:
+def measure_for(f: Finding, thresholds: dict | None = None) -> str:
+    """整改措施: the replacement a content finding suggests, the finding's own suggestion, else the
+    catalogue's measure for its rule with the (target's resolved) thresholds filled in."""
     if f.suggestion and not f.rule.startswith(("site.", "account.", "timeline.", "registry.")):
         return f"修改为“{f.suggestion}”" if len(f.suggestion) <= 40 else f.suggestion
     if f.suggestion:
         return f.suggestion
-    best = ""
-    for prefix in MEASURES:
-        if (f.rule == prefix or (prefix.endswith(".") and f.rule.startswith(prefix))) and len(prefix) > len(best):
-            best = prefix
-    return MEASURES.get(best, "按要求整改")
+    return catalogue.measure_text(f.rule, thresholds)
 
 
 def describe(f: Finding) -> str:
@@ -240,12 +197,7 @@ def rectified_evidence(f: Finding) -> dict:
 
 
 def case_type(f: Finding) -> str:
-    if f.category in CASE_TYPES:
-        return f.category
-    for prefix, label in CASE_TYPE_BY_RULE:
-        if f.rule == prefix or f.rule.startswith(prefix):
-            return label
-    return "其他"
+    return catalogue.case_type(f.rule, f.category)
 
 
 def status_text(f: Finding, at: datetime) -> str:
@@ -620,6 +572,7 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
     book = ThresholdBook(settings.data["thresholds"])
 
     for target in targets:
+        target_th = book.for_target(target)
         findings = findings_of_month(store, target.id, start, end)
         items: dict[str, Item | None] = {}
         site_code = ""
@@ -647,7 +600,7 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
 
             n_list += 1
             change = last_change(f) if status not in OPEN_STATUSES else {}
-            measure = measure_for(f)
+            measure = measure_for(f, target_th)
             if change.get("note") and change.get("by") not in ("", None):
                 measure += f"（处置说明：{change['note']}）"
             sink.row("问题清单", [n_list, target.name, target.owner, describe(f), measure,

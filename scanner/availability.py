@@ -3,17 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from govwatch import rules as catalogue
 from govwatch.models import Check, Hit, fmt_local
 from govwatch.settings import DEFAULTS
 
 TH = DEFAULTS["thresholds"]
-
-CATEGORY = {
-    "site.down_now": "网站无法访问",
-    "site.unreachable": "站点无法访问（一周不可用率超标）",
-    "site.tls_expiring": "证书即将过期",
-}
-
 
 def consecutive_failures(checks: list[Check]) -> int:
     n = 0
@@ -36,15 +30,15 @@ def judge_availability(url: str, checks: list[Check], at: datetime, *, down_afte
     if down:
         last = checks[-1]
         first_failed = checks[-failing]
-        hits.append(Hit("site.down_now", CATEGORY["site.down_now"], "high", match="down",
+        hits.append(Hit("site.down_now", catalogue.label("site.down_now"), "high", match="down",
                         detail=f"连续 {failing} 次探测失败（自 {fmt_local(first_failed.at)} 起），最近一次：{last.error or '无法访问'}",
-                        url=url, field="page", suggestion="立即排查服务器和网络，恢复网站访问"))
+                        url=url, field="page", suggestion=catalogue.measure_text("site.down_now")))
     recent = [c for c in checks if c.at >= at - timedelta(days=window_days)]
     if len(recent) >= min_probes:
         failed = sum(not c.ok for c in recent)
         ratio = failed / len(recent)
         if ratio >= share:
-            hits.append(Hit("site.unreachable", CATEGORY["site.unreachable"], "veto", match="unreachable",
+            hits.append(Hit("site.unreachable", catalogue.label("site.unreachable"), "veto", match="unreachable",
                             detail=f"近 {window_days} 天探测 {len(recent)} 次，失败 {failed} 次，不可用率 {ratio:.1%}（标准：低于 {share:.0%}）",
                             url=url, field="page", suggestion="按国办秘函〔2019〕19号，一周内不可用率须低于5%"))
     latest_tls = next((c.tls_expires_at for c in reversed(checks) if c.tls_expires_at), None)
@@ -52,9 +46,9 @@ def judge_availability(url: str, checks: list[Check], at: datetime, *, down_afte
         left = latest_tls - at
         if left <= timedelta(days=tls_days):
             expired = left.total_seconds() <= 0
-            hits.append(Hit("site.tls_expiring", "证书已过期" if expired else CATEGORY["site.tls_expiring"],
+            hits.append(Hit("site.tls_expiring", "证书已过期" if expired else catalogue.label("site.tls_expiring"),
                             "high" if expired else "medium", match=latest_tls.date().isoformat(),
                             detail=(f"证书已过期：已于 {fmt_local(latest_tls)} 过期，浏览器将提示网站不安全" if expired
                                     else f"证书将于 {fmt_local(latest_tls)} 过期"),
-                            url=url, field="page", suggestion="及时更新 HTTPS 证书"))
+                            url=url, field="page", suggestion=catalogue.measure_text("site.tls_expiring")))
     return hits, down

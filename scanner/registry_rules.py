@@ -10,6 +10,7 @@ Disabled targets are not monitored and raise nothing.
 """
 from __future__ import annotations
 
+from govwatch import rules as catalogue
 from govwatch.models import PLATFORM_LABELS, Hit, Target
 
 DUPLICATE_ACCOUNT = "registry.duplicate_account"
@@ -39,11 +40,11 @@ def duplicate_accounts(targets: list[Target]) -> list[tuple[str, Hit]]:
         owner = group[0].owner
         names = "、".join(f"“{t.name}”" for t in group)
         hit = Hit(
-            rule=DUPLICATE_ACCOUNT, category="管理底数不清", severity="low", field="registry",
+            rule=DUPLICATE_ACCOUNT, category=catalogue.label(DUPLICATE_ACCOUNT),
+            severity=catalogue.severity(DUPLICATE_ACCOUNT), field="registry",
             match=f"{owner}·{label}",
             detail=f"一个单位同一平台多个账号：{owner}在{label}开设了{len(group)}个账号（{names}）",
-            suggestion="按照“一个单位原则上在同一平台只开设一个政务新媒体账号”的要求（国办发〔2018〕123号），"
-                       "整合或关停多余账号，并更新名录",
+            suggestion=catalogue.measure_text(DUPLICATE_ACCOUNT),
         )
         hits.extend((t.id, hit) for t in group)
     return hits
@@ -57,9 +58,10 @@ def outsourced_unqualified(targets: list[Target]) -> list[tuple[str, Hit]]:
         operator = f"“{t.operator_name}”" if t.operator_name else "外包单位（名录未填写名称）"
         state = "不具备新闻信息服务资质" if t.operator_qualified is False else "名录未登记其具备新闻信息服务资质"
         hits.append((t.id, Hit(
-            rule=OUTSOURCED_UNQUALIFIED, category="违规外包", severity="high", field="registry",
+            rule=OUTSOURCED_UNQUALIFIED, category=catalogue.label(OUTSOURCED_UNQUALIFIED),
+            severity=catalogue.severity(OUTSOURCED_UNQUALIFIED), field="registry",
             match=t.operator_name or "外包",
             detail=f"{t.name}的内容运营外包给{operator}，{state}",
-            suggestion="收回内容运营或改由具备资质的单位承担；确已具备资质的，在名录中将“是否具备资质”填为“是”",
+            suggestion=catalogue.measure_text(OUTSOURCED_UNQUALIFIED),
         )))
     return hits

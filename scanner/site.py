@@ -11,6 +11,7 @@ import zlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from govwatch import rules as catalogue
 from govwatch.models import Hit, SiteReport, Target
 from govwatch.settings import DEFAULTS
 
@@ -21,26 +22,16 @@ ICP = re.compile(r"[\u4e00-\u9fff]ICP备\s*[0-9]{6,}\s*号(?:-[0-9]+)?")
 POLICE = re.compile(r"[\u4e00-\u9fff]公网安备\s*[0-9]{10,}\s*号")
 CONAC_HINTS = ("conac.cn", "党政机关", "dzjg")
 
-CATEGORY = {
-    "site.footer_missing": "网站标识缺失",
-    "site.dark_link": "暗链（隐藏外链）",
-    "site.dead_link": "链接不可用",
-    "site.link_hijacked": "外链被劫持",
-    "site.domain": "域名不规范",
-    "site.slow": "首页访问慢",
-    "site.meta_missing": "网页标签缺失",
-    "site.defaced": "首页被篡改",
-    "site.interaction_unanswered": "互动回应差",
-}
-
-
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
 def _hit(rule: str, severity: str, match: str, detail: str, url: str = "", field: str = "page",
-         snippet: str = "", suggestion: str = "") -> Hit:
-    return Hit(rule=rule, category=CATEGORY[rule], severity=severity, match=match, detail=detail,
+         snippet: str = "", suggestion: str | None = None, th: dict | None = None) -> Hit:
+    """A site hit labelled from the catalogue; its suggestion is the catalogue's measure unless given."""
+    if suggestion is None:
+        suggestion = catalogue.measure_text(rule, th)
+    return Hit(rule=rule, category=catalogue.label(rule), severity=severity, match=match, detail=detail,
                url=url, field=field, snippet=snippet, suggestion=suggestion)
 
 
@@ -64,7 +55,7 @@ def footer_missing(report: SiteReport) -> list[Hit]:
     if not missing:
         return []
     return [_hit("site.footer_missing", "medium", "、".join(missing), f"首页页脚缺少：{'、'.join(missing)}",
-                 url=report.homepage_url, suggestion="按《政府网站发展指引》在页脚标注网站标识码、ICP备案号、公安机关备案号和党政机关网站标识")]
+                 url=report.homepage_url)]
 
 
 def dark_links(report: SiteReport, site_hosts: set[str]) -> list[Hit]:
@@ -77,7 +68,7 @@ def dark_links(report: SiteReport, site_hosts: set[str]) -> list[Hit]:
         seen.add(url)
         page = link.get("page") or report.homepage_url
         hits.append(_hit("site.dark_link", "veto", url, f"页面 {page} 含隐藏的外部链接（{link.get('how', '隐藏')}），疑似被挂暗链",
-                         url=page, snippet=link.get("text", "")[:60], suggestion="立即删除隐藏链接并排查网站是否被入侵"))
+                         url=page, snippet=link.get("text", "")[:60]))
     return hits
 
 
@@ -92,7 +83,7 @@ def dead_links(report: SiteReport) -> list[Hit]:
         page = st.get("page") or report.homepage_url
         hits.append(_hit("site.dead_link", "high" if on_home else "low", url,
                          f"{'首页' if on_home else '页面'} {page} 上的链接“{st.get('text', '')}”无法打开（{reason}）",
-                         url=page, snippet=st.get("text", "")[:60], suggestion="修复或删除失效链接"))
+                         url=page, snippet=st.get("text", "")[:60]))
     return hits
 
 
@@ -114,7 +105,7 @@ def hijacked_links(report: SiteReport, scan, page_terms=None,
             terms = "、".join(found[:5])
         hits.append(_hit("site.link_hijacked", "veto", url,
                          f"外部链接 {url} 指向的页面含违规内容（{terms}），域名可能已被抢注",
-                         url=report.homepage_url, snippet=terms, suggestion="立即删除该链接"))
+                         url=report.homepage_url, snippet=terms))
     return hits
 
 
@@ -140,7 +131,7 @@ def defaced(report: SiteReport, scan) -> list[Hit]:
         return []
     terms = "、".join(sorted({h.match for h in bad})[:5])
     return [_hit("site.defaced", "veto", terms, f"首页出现违规内容（{terms}），疑似被篡改",
-                 url=report.homepage_url, snippet=bad[0].snippet, suggestion="立即关闭首页、排查入侵并恢复正常内容")]
+                 url=report.homepage_url, snippet=bad[0].snippet)]
 
 
 SKETCH_SIZE = 64
@@ -214,22 +205,21 @@ def interaction_unanswered(report: SiteReport, *, days: int = TH["interaction_un
     return [_hit("site.interaction_unanswered", "veto", f"{len(late)} 条留言",
                  f"{len(late)} 条网民留言超过 {days} 天未回复（互动回应差，单项否决），例如：{examples}",
                  url=late[0]["url"], snippet=late[0]["title"][:60],
-                 suggestion="及时答复网民留言，一般应在 3 个月内办结并公开答复")]
+                 th={"interaction_unanswered_days": days, "interaction_window_days": window_days})]
 
 
 def domain(target: Target) -> list[Hit]:
     host = host_of(target.url)
     if not host or host.endswith(".gov.cn") or host == "gov.cn":
         return []
-    return [_hit("site.domain", "medium", host, f"政府网站域名 {host} 不在 .gov.cn 下", url=target.url,
-                 suggestion="按国办发〔2017〕47号使用 .gov.cn 域名")]
+    return [_hit("site.domain", "medium", host, f"政府网站域名 {host} 不在 .gov.cn 下", url=target.url)]
 
 
 def slow(report: SiteReport, slow_ms: int) -> list[Hit]:
     if report.homepage_ok and report.homepage_ms is not None and report.homepage_ms > slow_ms:
         return [_hit("site.slow", "low", f"{report.homepage_ms}ms",
                      f"首页打开用时 {report.homepage_ms / 1000:.1f} 秒，超过 {slow_ms / 1000:.0f} 秒",
-                     url=report.homepage_url)]
+                     url=report.homepage_url, th={"slow_ms": slow_ms})]
     return []
 
 
@@ -239,7 +229,7 @@ def meta_missing(report: SiteReport) -> list[Hit]:
     examples = "；".join(report.meta_missing[:5])
     return [_hit("site.meta_missing", "low", f"{len(report.meta_missing)}个页面",
                  f"{len(report.meta_missing)} 个文章页缺少 ArticleTitle、PubDate、ContentSource 网页标签，例如：{examples}",
-                 url=report.meta_missing[0], suggestion="按政府网站网页设计规范补充元数据标签")]
+                 url=report.meta_missing[0])]
 
 
 def check_site(report: SiteReport, target: Target, *, thresholds: dict | None = None, scan=None,

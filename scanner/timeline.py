@@ -98,6 +98,7 @@ from typing import Iterable
 from govwatch.models import (
     CONTENT_TYPE_LABELS, HOMEPAGE_COLUMN, TZ, UTC, Hit, Item, Target, aware, discovered_column_kind, fmt_local,
 )
+from govwatch import rules as catalogue
 from govwatch.settings import DEFAULTS
 
 STATUS_OK = "正常"
@@ -117,19 +118,6 @@ ACCOUNT_SCOPE = ""
 REPRINT_SCOPE = "*转载"
 UNTIMED_PLATFORMS = ("app", "miniprogram")  # no post stream to judge
 
-CATEGORY = {
-    "site.homepage_stale": "首页不更新",
-    "site.column_stale": "栏目不更新",
-    "site.column_empty": "空白栏目",
-    "site.undated": "信息未注明发布时间",
-    "account.stale": "内容更新不及时",
-    "account.stale_veto": "内容不更新（两周内无更新）",
-    "account.zombie": "僵尸账号",
-    "account.empty": "空壳账号",
-    "timeline.backdated": "疑似伪造发稿日期（补发旧日期）",
-    "timeline.future_date": "发稿日期晚于采集时间",
-    "timeline.reprint_late": "未按时转载",
-}
 ZOMBIE_CANDIDATE_CATEGORY = "疑似僵尸账号"
 # rules judged nightly from the column states; a target that publishes again clears them
 STALENESS_RULES = ("site.homepage_stale", "site.column_stale", "site.column_empty", "site.undated",
@@ -316,7 +304,7 @@ class Verdict:
 
 def _hit(rule: str, severity: str, match: str, detail: str, url: str, suggestion: str = "",
          category: str | None = None) -> Hit:
-    return Hit(rule=rule, category=category or CATEGORY[rule], severity=severity, match=match,
+    return Hit(rule=rule, category=category or catalogue.label(rule), severity=severity, match=match,
                detail=detail, url=url, field="page", suggestion=suggestion)
 
 

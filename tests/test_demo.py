@@ -27,3 +27,11 @@ def test_demo_reports_planted_problems_and_leaves_clean_targets_clean(tmp_path):
     # the demo keeps its own store under var/demo/, fresh each run
     assert (tmp_path / "var" / "demo" / "govwatch.db").exists()
     assert not (tmp_path / "var" / "govwatch.db").exists()
+    # every rule the demo raised is declared in the rule catalogue
+    from govwatch.rules import RULES
+    from govwatch.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "var" / "demo" / "govwatch.db", snapshot_dir=tmp_path / "var" / "demo" / "snapshots")
+    raised = {f.rule for f in store.list_findings()}
+    store.close()
+    assert len(raised) > 10 and raised <= set(RULES), sorted(raised - set(RULES))

@@ -14,65 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from govwatch import rules as catalogue
 from govwatch.models import (
     PLATFORM_LABELS, SEVERITY_LABELS, SEVERITY_RANK, Finding, Target, fmt_local,
 )
 from govwatch.redact import redact
-
-S19 = "《政府网站与政务新媒体检查指标》（国办秘函〔2019〕19号）"
-G47 = "《政府网站发展指引》（国办发〔2017〕47号）"
-
-# rule (exact) or rule family (prefix ending in ".") -> basis (why it is a problem)
-RULE_BASIS: dict[str, str] = {
-    "site.unreachable": f"{S19}单项否决：站点无法访问（7 天内不可访问比例 ≥5%）",
-    "site.down_now": "值班要求：连续多次探测失败，网站当前无法访问",
-    "site.homepage_stale": f"{S19}单项否决：首页超过 2 周未更新",
-    "site.column_stale": f"{S19}：栏目不更新（动态要闻 2 周、通知公告政策文件 3 个月、概况 1 年）",
-    "site.column_empty": f"{S19}：空白栏目",
-    "site.undated": "2015 年全国政府网站普查规则：未标注发布日期的信息视为未更新",
-    "site.interaction_unanswered": f"{S19}单项否决：互动回应差，留言超过 3 个月未答复",
-    "site.dead_link": f"{G47}：链接或附件无法打开",
-    "site.dark_link": f"{S19}单项否决：页面含指向外部网站的隐藏链接（疑似挂马、篡改）",
-    "site.link_hijacked": f"{S19}单项否决：链接的外部网站已变为赌博、色情等违法内容",
-    "site.defaced": f"{S19}单项否决：首页被篡改（安全事故）",
-    "site.footer_missing": f"{G47}：页脚缺少网站标识码、ICP 备案号、公安备案号或党政机关网站标识",
-    "site.domain": f"{G47}：政府网站应使用 .gov.cn 域名",
-    "site.meta_missing": f"{G47}：文章页缺少 ArticleTitle、PubDate、ContentSource 网页标签",
-    "site.slow": f"{G47}：首页打开时间超过 3 秒",
-    "site.tls_expiring": "运维要求：网站证书即将过期或已过期",
-    "account.stale": "本地规定：图文类账号每周更新，音视频类账号每 10 天更新",
-    "account.stale_veto": f"{S19}单项否决：政务新媒体超过 2 周未更新",
-    "account.zombie": "僵尸账号：超过 3 个月（候选）或 1 年未更新",
-    "account.empty": "《关于推进政务新媒体健康有序发展的意见》（国办发〔2018〕123号）：空壳账号",
-    "account.gone": "管理底数不清：账号已注销、被封禁或不存在",
-    "collector.error": "采集异常（仅通知管理员；采集失败不作为账号不更新的证据）",
-    "timeline.backdated": f"{S19}：伪造发稿日期（补发稿件并倒填日期）",
-    "timeline.future_date": f"{S19}：伪造发稿日期（发布日期晚于采集时间）",
-    "timeline.reprint_late": "本地规定：上级要闻应在 12 小时内转载",
-    "registry.duplicate_account": "国办发〔2018〕123号：一个单位在同一平台原则上只开设一个账号",
-    "registry.outsourced_unqualified": "违规外包：内容运营外包给不具备新闻信息服务资质的单位",
-    "banned.": f"{S19}单项否决：发布或链接违反“七条底线”和“十不得”的内容",
-    "expression.leader": f"{S19}单项否决：严重表述错误（领导人姓名或职务错误）",
-    "expression.term": "新华社《新闻报道中的禁用词》：政治性表述不规范",
-    "expression.typo": "错别字",
-    "secret.": "涉密信息不上网：页面含密级标志或内部资料标记",
-    "privacy.": "个人信息保护：公开信息中的个人信息应去标识化",
-    "ads.": f"{S19}：刊登商业广告（含软文）",
-    "title.": "标题党：以夸张、悬念式标题吸引点击",
-    "tone.": "内容庸俗化、娱乐化",
-    "offtopic.": "功能定位不清：发布与政务无关的内容",
-    "source.unauthorised": "规范转载：不得转载自媒体、商业平台稿件",
-    "source.missing": "规范转载：转载稿件应注明来源",
-    "link.": f"{S19}：链接商业网站或违规网站",
-    "map.": "《地图管理条例》：公开地图应标注审图号",
-}
+from scanner.timeline import ThresholdBook
 
 
-def rule_basis(rule: str) -> str:
-    if rule in RULE_BASIS:
-        return RULE_BASIS[rule]
-    family = rule.split(".", 1)[0] + "."
-    return RULE_BASIS.get(family, "")
+def rule_basis(rule: str, thresholds: dict | None = None, target: Target | None = None) -> str:
+    """The rule's basis from the catalogue, its thresholds filled in from the settings' thresholds
+    (resolved for ``target``: per platform, content type and the target's own rules)."""
+    if target is not None and thresholds is not None:
+        thresholds = ThresholdBook(thresholds).for_target(target)
+    return catalogue.basis_text(rule, thresholds)
 
 
 # Text safety ------------------------------------------------------------------------
@@ -161,7 +116,7 @@ def responsible(t: Target, duty: bool) -> str:
     return one_line(t.owner or t.office, 60) or "相关单位"
 
 
-def _evidence_lines(f: Finding) -> list[tuple[str, str]]:
+def _evidence_lines(f: Finding, target: Target | None = None, thresholds: dict | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs describing one finding; values are raw (escaped by the caller)."""
     rows: list[tuple[str, str]] = []
     rows.append(("问题", f"{f.category or f.rule}（{SEVERITY_LABELS.get(f.effective_severity, f.effective_severity)}）"))
@@ -169,7 +124,7 @@ def _evidence_lines(f: Finding) -> list[tuple[str, str]]:
         rows.append(("页面标题", one_line(f.title, 200)))
     if f.url:
         rows.append(("页面地址", one_line(f.url, 500)))
-    basis = rule_basis(f.rule)
+    basis = rule_basis(f.rule, thresholds, target)
     rows.append(("检查规则", f"{f.rule}" + (f"：{basis}" if basis else "")))
     if f.match:
         rows.append(("命中内容", one_line(f.match, 200)))
@@ -212,7 +167,8 @@ def _rows_html(rows: list[tuple[str, str]]) -> str:
     return '<table style="border-collapse:collapse;margin-bottom:12px">' + "".join(cells) + "</table>"
 
 
-def finding_message(target: Target, findings: list[Finding], console_url: str = "", duty: bool = False) -> Message:
+def finding_message(target: Target, findings: list[Finding], console_url: str = "", duty: bool = False,
+                    thresholds: dict | None = None) -> Message:
     """Immediate alert about findings of one target (usually one page and one rule). ``duty``: the
     duty officer's copy, addressed to the duty officer and naming the responsible unit."""
     findings = list({f.id: f for f in findings}.values())  # one finding is one problem
@@ -228,7 +184,7 @@ def finding_message(target: Target, findings: list[Finding], console_url: str = 
     parts_text, parts_html = [intro], [f"<p>{esc(hello)}：</p><p>{esc(whose)}负责的{esc(target_label(target))}"
                                        f"发现以下问题，{ask}</p>"]
     for n, f in enumerate(findings, 1):
-        rows = _evidence_lines(f)
+        rows = _evidence_lines(f, target, thresholds)
         parts_text.append(f"\n{n}.\n" + _rows_text(rows))
         parts_html.append(f"<h3>{n}. {esc(f.category or f.rule)}</h3>" + _rows_html(rows))
     if target.url:
@@ -242,7 +198,7 @@ def finding_message(target: Target, findings: list[Finding], console_url: str = 
 
 
 def availability_message(target: Target, kind: str, at: datetime, down_since: datetime | None,
-                         detail: str = "", duty: bool = False) -> Message:
+                         detail: str = "", duty: bool = False, thresholds: dict | None = None) -> Message:
     """kind: 'down' (网站无法访问) or 'recovery' (恢复连通). ``duty``: the duty officer's copy."""
     name = one_line(target.name, 40)
     hello = DUTY_GREETING if duty else greeting(target)
@@ -254,7 +210,8 @@ def availability_message(target: Target, kind: str, at: datetime, down_since: da
                  f"网址：{one_line(target.url, 300)}"]
         if detail:
             lines.append(f"最近一次错误：{one_line(detail, 200)}")
-        lines += [f"依据：{rule_basis('site.down_now')}；{rule_basis('site.unreachable')}",
+        lines += [f"依据：{rule_basis('site.down_now', thresholds, target)}；"
+                  f"{rule_basis('site.unreachable', thresholds, target)}",
                   "请立即排查；恢复后系统将发送“恢复连通”通知。"]
     else:
         subject = header_safe(f"【恢复连通】{name}")
@@ -271,7 +228,7 @@ def availability_message(target: Target, kind: str, at: datetime, down_since: da
 
 
 def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, console_url: str = "",
-                   max_items: int = 300) -> Message:
+                   max_items: int = 300, thresholds: dict | None = None) -> Message:
     """The daily digest for one recipient: by target, then by severity (most serious first).
     At most ``max_items`` findings are detailed (a first digest after a long backlog stays readable);
     the count of the rest is given."""
@@ -300,7 +257,7 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
                 shown += 1
                 if shown > max_items:
                     continue
-                basis = rule_basis(f.rule)
+                basis = rule_basis(f.rule, thresholds, target)
                 where = one_line(f.title, 60) or one_line(f.url, 120)
                 line = (f"    - {one_line(f.category or f.rule, 40)}：{where}"
                         + (f"（命中“{one_line(f.match, 40)}”）" if f.match else "")
@@ -332,13 +289,13 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
 
 
 def collector_message(target: Target, failures: int, error_kind: str, error: str,
-                      since: datetime | None) -> Message:
+                      since: datetime | None, thresholds: dict | None = None) -> Message:
     subject = header_safe(f"【采集异常】{one_line(target.name, 40)} 连续 {failures} 次采集失败")
     lines = ["管理员：", "", f"{target_label(target)}连续 {failures} 次采集失败"
              + (f"（上次成功：{fmt_local(since)}）" if since else "（从未成功）") + "。",
              f"异常类型：{one_line(error_kind or '未知', 40)}", f"最近错误：{one_line(error, 300) or '无'}",
              f"地址：{one_line(target.url or target.feed_url or target.account_id, 300)}",
-             f"说明：{rule_basis('collector.error')}。请检查订阅源、登录状态或访问频率。"]
+             f"说明：{rule_basis('collector.error', thresholds)}。请{catalogue.measure_text('collector.error')}。"]
     return Message(subject, "\n".join(lines) + "\n" + TEXT_TAIL,
                    HTML_HEAD + "".join(f"<p>{esc(x)}</p>" for x in lines if x) + HTML_TAIL)
 

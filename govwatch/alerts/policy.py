@@ -308,7 +308,7 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
         if kind == "admin":
             msg = compose.collector_message(target, target.consecutive_failures or 1, target.error_kind,
                                             fs[0].detail or fs[0].match or target.last_crawl_error,
-                                            target.last_crawl_ok_at)
+                                            target.last_crawl_ok_at, thresholds=pol.settings.thresholds)
             recipients = pol.admin_recipients()
         else:
             if rule == "site.down_now" and target.down_since is not None:
@@ -329,8 +329,9 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
                 out.suppressed += 1
                 pol.mark(fs, muted)
                 continue
-            msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""))
-            duty_msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), duty=True)
+            msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), thresholds=pol.settings.thresholds)
+            duty_msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), duty=True,
+                                               thresholds=pol.settings.thresholds)
             recipients = pol.office_recipients(target, _worst(fs)) + pol.duty_recipients()
             if not recipients:
                 recipients = pol.admin_recipients()
@@ -377,8 +378,9 @@ def availability_alerts(store, settings, target: Target, was_down: bool, is_down
                                      f"{'无法访问' if kind == 'down' else '恢复连通'}提醒", **fields)
         out.suppressed += 1
         return out
-    msg = compose.availability_message(target, kind, pol.at, since, detail)
-    duty_msg = compose.availability_message(target, kind, pol.at, since, detail, duty=True)
+    msg = compose.availability_message(target, kind, pol.at, since, detail, thresholds=pol.settings.thresholds)
+    duty_msg = compose.availability_message(target, kind, pol.at, since, detail, duty=True,
+                                            thresholds=pol.settings.thresholds)
     recipients = pol.office_recipients(target, "high") + pol.duty_recipients() or pol.admin_recipients()
     if not recipients:
         pol.log("suppressed", reason="没有可用的收件人", **fields)
@@ -460,7 +462,7 @@ def enqueue_digests(store, settings, at: datetime | None = None) -> Outcome:
     for (channel, _), (r, groups) in buckets.items():
         ids = sorted({f.id for _, fs in groups.values() for f in fs})
         out.groups += 1
-        msg = compose.digest_message(groups, day, pol.cfg.get("console_url", ""))
+        msg = compose.digest_message(groups, day, pol.cfg.get("console_url", ""), thresholds=pol.settings.thresholds)
         key = f"digest:{day}:{stable_id(*ids, length=24)}"
         pol.enqueue(pol.make_alerts(key, [r], msg, ids, veto=False, outcome=out), out,
                     finding_ids=ids, target_id=",".join(sorted(groups)))
@@ -486,7 +488,7 @@ def collector_alerts(store, settings, at: datetime | None = None) -> Outcome:
         if (t.consecutive_failures or 0) < threshold:
             continue
         msg = compose.collector_message(t, t.consecutive_failures, t.error_kind, t.last_crawl_error,
-                                        t.last_crawl_ok_at)
+                                        t.last_crawl_ok_at, thresholds=pol.settings.thresholds)
         out.groups += 1
         pol.enqueue(pol.make_alerts(collector_key(t), admins, msg, [], veto=True, outcome=out),
                     out, target_id=t.id, rule="collector.error")
