@@ -163,7 +163,8 @@ RULES_LIST: tuple[Rule, ...] = (
     Rule("site.dead_link", "链接不可用", "low", f"{G47}：链接或附件无法打开（首页上的为严重问题）",
          "修复或删除失效链接", judge="scanner.site:dead_links", test=_SITE),
     Rule("site.link_hijacked", "外链被劫持", "veto", f"{S19}单项否决：链接的外部网站已变为赌博、色情等违法内容",
-         "立即删除该链接", judge="scanner.site:hijacked_links", test=_SITE, case_row=True),
+         "立即删除该链接", thresholds=(_T + "hijacked_gambling_terms",), judge="scanner.site:hijacked_links",
+         test=_SITE, case_row=True),
     Rule("site.domain", "域名不规范", "medium", f"{G47}：政府网站应使用 .gov.cn 域名",
          "按国办发〔2017〕47号使用 .gov.cn 域名", judge="scanner.site:domain", test=_SITE),
     Rule("site.slow", "首页访问慢", "low", f"{G47}：首页打开时间超过 {{slow_ms}}",
@@ -254,7 +255,8 @@ RULES_LIST: tuple[Rule, ...] = (
 RULES: dict[str, Rule] = {r.id: r for r in RULES_LIST}
 # Lexicon categories that feed other rules rather than being findings themselves.
 AUXILIARY_CATEGORIES = {"link.allow": "可信网站（放行）", "leader.current": "领导人姓名职务（供 expression.leader 核对）",
-                        "leader.fallen": "落马官员（供 expression.leader 核对）"}
+                        "leader.fallen": "落马官员（供 expression.leader 核对）",
+                        "link.gambling_page": "赌博网站用语（供 site.link_hijacked 判断外链页面）"}
 
 
 def rule(rule_id: str) -> Rule:
