@@ -2,7 +2,7 @@
 
 ``extract_page`` returns an :class:`Extracted`: title, publication time and where it came from,
 来源, author, body text, links (absolute, with area and a hidden flag for dark-link detection),
-attachments, images and meta tags. Field order follows DESIGN.md section 6: government meta tags
+attachments, images and meta tags. Field order: government meta tags
 (``ArticleTitle``, ``PubDate``, ``ContentSource`` …) → visible labels near the title (发布时间,
 来源, 作者 …) → script variables → the date in the URL → the body text. The body comes from a
 known CMS container (``div.TRS_Editor``, ``#zoom``, ``#UCAP-CONTENT`` …) when the page has one,

@@ -1,78 +1,17 @@
 """From fetched items to stored findings: store the items, scan the new and changed ones inline,
-and propose rectification where a re-crawl shows a problem gone. Used by the Scrapy pipeline, by
-``govwatch scan`` and by the account collectors, so every path ingests the same way."""
+and hand the hits to the finding lifecycle (``govwatch.lifecycle``), which records them and
+rectifies what a re-crawl no longer shows; the crawler never decides a status itself. Used by the
+Scrapy pipeline, by ``govwatch scan`` and by the account collectors, so every path ingests the same way."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from govwatch.lifecycle import (  # noqa: F401  (re-exported: the crawler hands hits to the lifecycle)
+    DEFAULT_DEADLINE_DAYS, OPEN_STATUSES, IngestStats, propose_rectified, record_hits, with_deadline,
+)
 from govwatch.models import Finding, Hit, Item, now
-from govwatch.store import FindingFilter, Store
-
-DEFAULT_DEADLINE_DAYS = {"veto": 1, "high": 3, "medium": 5, "low": 5, "info": 5}
-OPEN_STATUSES = ("open", "confirmed", "rectifying")
-
-
-@dataclass
-class IngestStats:
-    items_new: int = 0
-    items_changed: int = 0
-    items_unchanged: int = 0
-    scanned: int = 0
-    findings_new: int = 0
-    findings_seen: int = 0
-    rectified: int = 0
-    new_findings: list[Finding] = field(default_factory=list)
-
-    def add(self, other: "IngestStats") -> None:
-        for name in ("items_new", "items_changed", "items_unchanged", "scanned", "findings_new",
-                     "findings_seen", "rectified"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.new_findings.extend(other.new_findings)
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "new_findings"}
-
-
-def with_deadline(f: Finding, at: datetime, deadline_days: dict | None = None) -> Finding:
-    days = (deadline_days or DEFAULT_DEADLINE_DAYS).get(f.severity, 5)
-    f.deadline = f.deadline or at + timedelta(days=days)
-    return f
-
-
-def record_hits(store: Store, pairs: list[tuple[Item | None, str, Hit]], at: datetime | None = None,
-                deadline_days: dict | None = None, evidence: dict | None = None) -> IngestStats:
-    """Upsert findings for (item or None, target_id, hit) triples."""
-    at = at or now()
-    findings = [with_deadline(Finding.from_hit(hit, target_id=tid, item=item, evidence=evidence, at=at),
-                              at, deadline_days) for item, tid, hit in pairs]
-    stats = IngestStats()
-    if not findings:
-        return stats
-    result = store.upsert_findings(findings, at=at)
-    new_ids = set(result.new)
-    stats.findings_new = len(result.new)
-    stats.findings_seen = len(result.changed)
-    stats.new_findings = list({f.id: f for f in findings if f.id in new_ids}.values())  # once per finding
-    return stats
-
-
-def propose_rectified(store: Store, item: Item, still_there: set[str], at: datetime,
-                      rule_prefixes: tuple[str, ...] | None = None) -> int:
-    """Open findings of ``item`` that the latest scan no longer produced become 已整改, with the new
-    snapshot as evidence (DESIGN.md section 3)."""
-    count = 0
-    for f in store.list_findings(FindingFilter(item_id=item.id, status=OPEN_STATUSES)):
-        if f.id in still_there or (rule_prefixes and not f.rule.startswith(rule_prefixes)):
-            continue
-        note = "信息已删除" if item.state == "deleted" else "复查未再发现该问题"
-        store.transition_finding(f.id, "rectified", by="system", note=note, at=at,
-                                 evidence={"snapshot": item.snapshot, "fetched_at": at.isoformat(),
-                                           "url": item.url})
-        count += 1
-    return count
-
+from govwatch.store import Store
 
 def body_links(item: Item) -> list[dict]:
     """Links an item itself carries: in its body, to another host (navigation, footers and the

@@ -20,7 +20,8 @@ from datetime import datetime
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
 
-from crawler.ingest import IngestStats, Ingestor, record_hits
+from crawler.ingest import Ingestor
+from govwatch.lifecycle import OPEN_STATUSES, IngestStats, rectify, record_hits
 from govwatch.models import Finding, Item, SiteReport, Target, now
 from govwatch.store import FindingFilter, StoreError
 from scanner.timeline import ThresholdBook
@@ -252,13 +253,12 @@ class StorePipeline:
     def _rectify_gone(self, target_id: str, produced: set[str], report: SiteReport, at: datetime) -> None:
         """Page-based site findings that this crawl no longer sees are proposed as rectified."""
         open_findings = self.store.list_findings(FindingFilter(
-            target_id=target_id, status=("open", "confirmed", "rectifying"), rule_prefix="site."))
+            target_id=target_id, status=OPEN_STATUSES, rule_prefix="site."))
         for f in open_findings:
             if f.rule in PAGE_RULES and f.id not in produced and _seen_fixed(f, report):
-                self.store.transition_finding(
-                    f.id, "rectified", note="重新采集未再发现该问题", at=at,
-                    evidence={"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat(),
-                              "url": report.homepage_url})
+                rectify(self.store, f.id, "重新采集未再发现该问题", at,
+                        evidence={"snapshot": report.homepage_snapshot, "fetched_at": at.isoformat(),
+                                  "url": report.homepage_url})
                 self.stats.rectified += 1
 
 

@@ -1,6 +1,6 @@
 """Availability probe: one GET of each website's homepage, concurrent and bounded.
 
-Every probe becomes a Check (DESIGN.md section 3). The national indicator counts a probe as failed
+Every probe becomes a Check. The national indicator counts a probe as failed
 when the homepage does not answer within 15 seconds or answers with an error.
 """
 from __future__ import annotations

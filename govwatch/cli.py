@@ -7,6 +7,7 @@ import importlib
 import sqlite3
 import sys
 
+from govwatch.errors import UserError
 from govwatch.interrupt import EXIT_CODE as INTERRUPTED_EXIT
 from govwatch.interrupt import Interrupted
 from govwatch.store.base import StoreError, storage_error_message
@@ -16,8 +17,8 @@ COMMANDS = ["demo", "targets", "crawl", "scan", "check", "extract", "lexicon", "
             "probe", "recheck", "export", "alerts", "run", "jobs", "console", "settings", "users", "rules"]
 
 
-class CliError(Exception):
-    """A user-facing error: printed in Chinese, exit status 2."""
+class CliError(UserError):
+    """A user-facing error of a command: printed in Chinese, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return 1
-    except CliError as exc:
+    except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except (StoreError, sqlite3.DatabaseError) as exc:

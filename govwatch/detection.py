@@ -1,4 +1,4 @@
-"""Nightly staleness and zombie detection (DESIGN.md section 8, "zombie and staleness detection").
+"""Nightly staleness and zombie detection (the nightly job, see docs/architecture.md).
 
 ``run_detection`` reads the targets and the per-column publication states kept at ingest, judges
 every target with ``scanner.timeline``, records the findings, proposes open staleness findings
@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import cached_property
 
-from crawler.ingest import OPEN_STATUSES, with_deadline
+from govwatch.lifecycle import OPEN_STATUSES, rectify, reopen, with_deadline
 from govwatch.models import (
     OWNER_LEVELS, PLATFORM_LABELS, TZ, Finding, Item, Target, aware, finding_id, fmt_local, gc_paused,
     local_day, now as _now,
@@ -304,7 +304,7 @@ def _record(store: Store, settings, targets: list[Target], verdicts: dict[str, V
         # marked 已整改 but still there: open again. What people closed (销号) or called a false
         # positive stays as they decided, as on every rescan.
         if f.id not in new_ids and old is not None and old.status == "rectified":
-            store.transition_finding(f.id, "open", by="system", note="问题再次出现", at=now)
+            reopen(store, f.id, "问题再次出现", now)
             reopened += 1
     rectified = _rectify_revived(store, existing, produced, verdicts, now, horizon)
     stats.update(findings_new=len(new_ids), findings_updated=len(to_write) - len(new_ids),
@@ -348,7 +348,7 @@ def _rectify_revived(store: Store, existing: dict[str, Finding], produced: set[s
             evidence = {"last_published_at": sc.last_published_at.isoformat() if sc.last_published_at else None,
                         "items": sc.items, "checked_at": now.isoformat()}
             note = "栏目已有信息" if f.rule in _EMPTY_RULES else f"已恢复更新：{fmt_local(sc.last_published_at)}"
-        store.transition_finding(f.id, "rectified", by="system", note=note, at=now, evidence=evidence)
+        rectify(store, f.id, note, now, evidence)
         count += 1
     return count
 

@@ -1,4 +1,4 @@
-"""Monthly inspection evidence export (DESIGN.md section 10).
+"""Monthly inspection evidence export.
 
 ``export_month(store, settings, "2026-10", out_dir)`` writes one folder and one zip of it::
 
@@ -19,7 +19,7 @@ began. False positives (误报, now or at the month's end) are left out. The sta
 at the end of the month, replayed from the finding's history (for the current month: the status now),
 with "（已超期）" added when the finding was still open past its deadline.
 
-**Sheets defined here** (DESIGN.md names them without columns):
+**Sheets whose columns are defined here** (the national forms name them without columns):
 - 可用性统计, one row per website: probes in the month, how many failed, the failed share, the worst
   7-day failed share (the 19号 veto is ≥5% over a week), mean response time, certificate expiry and the
   verdict.
@@ -66,7 +66,7 @@ from scanner.timeline import ThresholdBook, account_stale_days
 
 WORKBOOK_NAME = "问题清单.xlsx"
 
-# Sheet name → headers, in workbook order. The first four are DESIGN.md section 10 verbatim.
+# Sheet name → headers, in workbook order. The first four follow the national forms verbatim.
 SHEETS: dict[str, list[str]] = {
     "问题清单": ["序号", "政府网站/政务新媒体名称", "主办单位", "存在问题", "整改措施", "整改时限", "整改状态"],
     "错敏信息明细": ["错敏词", "推荐修改", "修改说明", "所在上下文", "所在文章链接", "所在文章标题", "快照",

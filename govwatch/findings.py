@@ -1,4 +1,4 @@
-"""The finding lifecycle as people drive it (DESIGN.md section 3): triage, severity overrides,
+"""The finding lifecycle as people drive it: triage, severity overrides,
 ignore rules, deadlines (整改时限) and overdue findings.
 
 Every decision a person makes is kept in the finding's history (at, by, from, to, note), so a rescan
@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Callable, Iterable
 
 from govwatch.models import (
@@ -19,11 +19,13 @@ from govwatch.models import (
     TZ,
     Finding, Hit, Item, aware, normalise_match, now,
 )
+from govwatch import lifecycle
+from govwatch.lifecycle import (  # noqa: F401  (statuses, deadlines and history live in the lifecycle)
+    DEFAULT_DEADLINE_DAYS, DONE_STATUSES, OPEN_STATUSES, deadline_days, deadline_for, is_overdue, last_change,
+    status_at,
+)
 from govwatch.store import FindingFilter, Store, StoreError
 
-OPEN_STATUSES = ("open", "confirmed", "rectifying")
-DONE_STATUSES = ("rectified", "closed")
-DEFAULT_DEADLINE_DAYS = {"veto": 1, "high": 3, "medium": 5, "low": 5, "info": 5}
 
 
 class FindingError(ValueError):
@@ -78,24 +80,6 @@ def parse_day(text: str) -> datetime:
 
 # ---------------------------------------------------------------------------- deadlines
 
-def deadline_days(settings=None) -> dict[str, int]:
-    """Days to rectify by severity: settings ``deadlines_days`` over the defaults (the local
-    "1–5 日内完成整改": veto 1 day, high 3 days, others 5 days)."""
-    days = dict(DEFAULT_DEADLINE_DAYS)
-    if settings is not None:
-        days.update(settings.deadlines_days or {})
-    return days
-
-
-def deadline_for(severity: str, start: datetime, settings=None) -> datetime:
-    return aware(start) + timedelta(days=int(deadline_days(settings).get(severity, 5)))
-
-
-def is_overdue(f: Finding, at: datetime | None = None) -> bool:
-    at = at or now()
-    return f.status in OPEN_STATUSES and f.deadline is not None and aware(f.deadline) < at
-
-
 def overdue(store: Store, at: datetime | None = None, *, target_ids: Iterable[str] | None = None) -> list[Finding]:
     """Open findings past their deadline, most serious and oldest deadline first."""
     at = at or now()
@@ -143,38 +127,6 @@ def get_finding(store: Store, finding_id: str) -> Finding:
     return f
 
 
-def status_at(f: Finding, at: datetime) -> str:
-    """The finding's status at ``at``, replayed from its history (its first status before any entry)."""
-    status = None
-    for entry in f.history or []:
-        when = _entry_time(entry)
-        if when is None or when >= at:
-            continue
-        status = entry.get("to") or status
-    if status is None:
-        first = (f.history or [{}])[0]
-        status = first.get("from") or first.get("to") or f.status
-    return status
-
-
-def _entry_time(entry: dict) -> datetime | None:
-    value = entry.get("at")
-    if isinstance(value, datetime):
-        return aware(value)
-    try:
-        return aware(datetime.fromisoformat(value)) if value else None
-    except ValueError:
-        return None
-
-
-def last_change(f: Finding) -> dict:
-    """The latest history entry that changed the status (or the first sighting)."""
-    for entry in reversed(f.history or []):
-        if entry.get("from") != entry.get("to") or entry.get("from") == "":
-            return entry
-    return (f.history or [{}])[-1]
-
-
 # ---------------------------------------------------------------------------- triage
 
 def set_status(store: Store, finding_id: str, status: str, by: str, note: str = "",
@@ -191,8 +143,8 @@ def set_status(store: Store, finding_id: str, status: str, by: str, note: str = 
         raise FindingError(f"问题 {f.id} 不能从“{FINDING_STATUS_LABELS[f.status]}”改为“{FINDING_STATUS_LABELS[to]}”"
                            f"（可改为：{allowed}）")
     try:
-        return store.transition_finding(f.id, to, by=by.strip(), note=note or "", at=at or now(),
-                                        evidence=evidence)
+        return lifecycle.transition(store, f.id, to, by=by.strip(), note=note or "", at=at or now(),
+                                    evidence=evidence)
     except StoreError as exc:
         raise FindingError(str(exc)) from exc
 
@@ -220,7 +172,7 @@ def override_severity(store: Store, finding_id: str, level: str, by: str, why: s
         note += f"；整改时限改为 {deadline.astimezone(TZ):%Y-%m-%d %H:%M}"
     # Appending to the history through a same-status transition is one atomic write in the store;
     # the override itself is a second field-level update that leaves the history alone.
-    store.transition_finding(f.id, f.status, by=by.strip(), note=note, at=at)
+    lifecycle.annotate(store, f, by.strip(), note, at)
     store.update_finding(f.id, **fields)
     return get_finding(store, f.id)
 
@@ -362,8 +314,8 @@ def add_ignore_rule(store: Store, target_id: str | None = None, url_pattern: str
             if "false_positive" not in FINDING_TRANSITIONS[f.status]:
                 continue  # already being rectified: people decide, not the rule
             if compiled.matches(f.target_id, f.url, f.rule, f.match):
-                store.transition_finding(f.id, "false_positive", by=saved.by, at=at,
-                                         note=f"忽略规则 {saved.id}（{saved.describe()}）：{saved.why}")
+                lifecycle.transition(store, f.id, "false_positive", by=saved.by, at=at,
+                                     note=f"忽略规则 {saved.id}（{saved.describe()}）：{saved.why}")
                 marked.append(f.id)
     return saved, marked
 

@@ -1,4 +1,4 @@
-"""Plain data of govwatch (DESIGN.md section 3). Imports nothing of the project.
+"""Plain data of govwatch (see docs/architecture.md, "Data model"). Imports nothing of the project.
 
 Every datetime is timezone-aware. Day boundaries and display use Asia/Shanghai (``TZ``).
 """

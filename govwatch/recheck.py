@@ -1,4 +1,4 @@
-"""Rectification recheck (整改复查, DESIGN.md section 3): fetch again the pages of open findings.
+"""Rectification recheck (整改复查): fetch again the pages of open findings.
 
 - Content findings (the text rules): the item's page is fetched, extracted and scanned again. A
   problem no longer there, or a page now deleted (HTTP 404/410, or a "该内容已被发布者删除" page),
@@ -27,8 +27,10 @@ from datetime import datetime
 
 from crawler.http import Fetched, fetch
 from crawler.netguard import AddressPolicy, guarded_session
+from govwatch import lifecycle
+from govwatch.findings import ignore_predicate
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
-from govwatch.findings import OPEN_STATUSES, deadline_days, ignore_predicate, is_overdue
+from govwatch.lifecycle import OPEN_STATUSES, deadline_days, is_overdue
 from govwatch.models import Finding, Item, Target, fmt_local, now
 from govwatch.store import FindingFilter, Store
 
@@ -175,16 +177,15 @@ class Rechecker:
                 "http_status": fetched.status}
 
     def _rectify(self, f: Finding, note: str, evidence: dict) -> None:
-        self.store.transition_finding(f.id, "rectified", by=BY, note=note, at=self.at, evidence=evidence)
+        lifecycle.rectify(self.store, f.id, note, self.at, evidence, by=BY)
         self.stats.add(Outcome(f.id, f.target_id, f.url, "rectified", note))
 
     def _still_there(self, f: Finding, note: str, evidence: dict | None) -> None:
         late = is_overdue(f, self.at)
         previous = (f.evidence or {}).get("recheck") or {}
         if late and not previous.get("overdue"):
-            self.store.transition_finding(
-                f.id, f.status, by=BY, at=self.at,
-                note=f"复查仍存在该问题，已超过整改时限（{fmt_local(f.deadline)}）")
+            lifecycle.annotate(self.store, f, BY, f"复查仍存在该问题，已超过整改时限（{fmt_local(f.deadline)}）",
+                               self.at)
         recheck = {"at": self.at.isoformat(), "result": "still_there", "overdue": late}
         if evidence:
             recheck.update(snapshot=evidence["snapshot"], url=evidence["url"], http_status=evidence["http_status"])
@@ -269,7 +270,8 @@ class Rechecker:
         self._judge(item, findings, fresh, evidence)
 
     def _judge(self, item: Item, findings: list[Finding], fresh: Item, evidence: dict) -> None:
-        from crawler.ingest import Ingestor, record_hits
+        from crawler.ingest import Ingestor
+        from govwatch.lifecycle import record_hits
 
         # scanned exactly as a crawl scans it (scanner.content.scan_document through the Ingestor)
         hits = Ingestor(self.store, self.lexicon, thresholds=self.settings.thresholds).scan_item(fresh)

@@ -1096,8 +1096,7 @@ def judge_registry(store, settings=None, at: datetime | None = None) -> Registry
     recorded), become 已整改; a problem back after being marked 已整改 is opened again. What people
     closed (销号) or called a false positive stays as they decided.
     """
-    from crawler.ingest import record_hits
-    from govwatch.findings import OPEN_STATUSES, deadline_days
+    from govwatch.lifecycle import OPEN_STATUSES, deadline_days, record_hits, rectify, reopen
     from govwatch.models import Finding
     from govwatch.store import FindingFilter
     from scanner.registry_rules import check_registry
@@ -1113,13 +1112,11 @@ def judge_registry(store, settings=None, at: datetime | None = None) -> Registry
     for fid in produced:
         old = before.get(fid)
         if old is not None and old.status == "rectified":
-            store.transition_finding(fid, "open", by="system", note="名录检查：问题再次出现", at=at)
+            reopen(store, fid, "名录检查：问题再次出现", at)
             judgment.reopened += 1
     for fid, f in before.items():
         if fid in produced or f.status not in OPEN_STATUSES:
             continue
-        store.transition_finding(fid, "rectified", by="system", at=at,
-                                 note="名录更新后复查未再发现该问题",
-                                 evidence={"registry_checked_at": at.isoformat()})
+        rectify(store, fid, "名录更新后复查未再发现该问题", at, {"registry_checked_at": at.isoformat()})
         judgment.rectified.append(f)
     return judgment

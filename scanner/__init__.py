@@ -1,4 +1,4 @@
-"""Every judgment of govwatch, as pure functions (DESIGN.md section 2): imports only
+"""Every judgment of govwatch, as pure functions: imports only
 ``govwatch.models``, ``govwatch.settings`` and libraries, never the store.
 
 Content checks: ``load_lexicon`` then ``scan_document``.

@@ -1,4 +1,4 @@
-"""The content checks of one document (DESIGN.md section 4, "Content checks").
+"""The content checks of one document.
 
 ``scan_document`` is the entry point: pure, deterministic, and fast (one normalisation and one
 Aho-Corasick pass per field; jieba only around raw lexicon hits; a few regex scans).

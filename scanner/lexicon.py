@@ -48,7 +48,7 @@ TRIGGERS = {
 YES = {"yes", "true", "1", "是", "y"}
 NO = {"no", "false", "0", "否", "n"}
 
-# Defaults by rule family (DESIGN.md section 4): severity, whether condemnation context lowers.
+# Defaults by rule family: severity, whether condemnation context lowers.
 FAMILY_DEFAULTS = {
     "banned": ("veto", True), "expression": ("high", False), "secret": ("veto", True),
     "ads": ("high", True), "title": ("medium", False), "tone": ("low", False),

@@ -1,4 +1,4 @@
-"""Lexicon matching (DESIGN.md section 5, steps 2–3): one Aho-Corasick pass, then per raw hit only
+"""Lexicon matching (steps 2–3 of content matching): one Aho-Corasick pass, then per raw hit only
 word-boundary checks (jieba in a small window), allow phrases and overlap resolution."""
 from __future__ import annotations
 

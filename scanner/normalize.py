@@ -1,4 +1,4 @@
-"""Text normalisation with an offset map (DESIGN.md section 5, step 1).
+"""Text normalisation with an offset map (step 1 of content matching).
 
 ``normalize(text)`` folds the text into the form the lexicon is matched against:
 

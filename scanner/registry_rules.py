@@ -1,4 +1,4 @@
-"""Registry checks (DESIGN.md section 4): judgments over the target list itself, no I/O.
+"""Registry checks: judgments over the target list itself, no I/O.
 
 - ``registry.duplicate_account``: one owner with two or more enabled accounts on one platform
   (国办发〔2018〕123号: 一个单位原则上在同一平台只开设一个政务新媒体账号). Websites are excluded, and

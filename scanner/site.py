@@ -1,4 +1,4 @@
-"""Site checks (DESIGN.md section 4, "Site checks"): pure judgments over one crawl's SiteReport.
+"""Site checks: pure judgments over one crawl's SiteReport.
 
 Staleness of the homepage and columns is judged in ``scanner.timeline`` from publication times kept
 at ingest; here are the checks that need the pages themselves.

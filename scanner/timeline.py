@@ -1,5 +1,5 @@
 """Timeline rules: stale homepages and columns, stale / zombie / empty accounts, backdated and
-future-dated items, late reprints (DESIGN.md section 4, "Site checks" and "Account checks").
+future-dated items, late reprints.
 
 Pure functions: they get a target, the per-column publication state kept at ingest (objects with
 ``column``, ``last_published_at`` and ``items``, such as ``govwatch.store.ColumnState``), the
@@ -30,7 +30,7 @@ every Monday keeps a 7-day rule, and a homepage last updated on 11-01 is 单项�
   from 293); a registered ``max_gap_days`` replaces its kind's limit.
 
 The warning band is ``ratio * N < days_since <= N`` (``column_warn_ratio``, default 0.8). Only
-columns raise a warning finding (``site.column_stale`` at severity info, as DESIGN.md asks); for the
+columns raise a warning finding (``site.column_stale`` at severity info); for the
 homepage and accounts 即将超期 is a status in the report, not a finding.
 
 Durations that compare two instants we own are not calendar days: a reprint is on time when it is

@@ -1,2 +1,2 @@
-"""The timetable (DESIGN.md section 8): APScheduler 3.x jobs (``jobs.py``) and the service loop
+"""The timetable: APScheduler 3.x jobs (``jobs.py``) and the service loop
 (``service.py``) behind ``govwatch run``."""

@@ -2,7 +2,7 @@
 
 - APScheduler 3.x with a persistent job store on the same database: ``SQLAlchemyJobStore`` for
   ``sqlite:///`` URLs, ``MongoDBJobStore`` for ``mongodb://`` (collection ``apscheduler_jobs``).
-- Timezone Asia/Shanghai; the timetable of DESIGN.md section 8 from the ``schedule`` settings;
+- Timezone Asia/Shanghai; the timetable from the ``schedule`` settings;
   ``coalesce=True``, ``max_instances=1``, ``misfire_grace_time`` = ``schedule.misfire_grace_seconds``.
 - Stored jobs whose trigger is unchanged are kept as they are at start-up, so a run missed while the
   machine was off is still due: it runs once (coalesced) if within the grace time. A changed

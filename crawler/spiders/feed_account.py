@@ -24,7 +24,7 @@ from __future__ import annotations
 import html as html_lib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from crawler.accounts import AccountResult, Context
+from crawler.collector import AccountResult, Context
 from crawler.http import Fetched
 from crawler.feeds import FeedEntry, FeedError, parse_feed
 from govwatch.models import Item, Target, item_id

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from crawler.accounts import AccountResult, Context
+from crawler.collector import AccountResult, Context
 from crawler.weibo import parse_count
 from govwatch.models import Item, Target
 

@@ -19,7 +19,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from crawler.accounts import PUSHBACK_KINDS, WEIBO_HOSTS, AccountResult, Context
+from crawler.collector import PUSHBACK_KINDS, WEIBO_HOSTS, AccountResult, Context
 from crawler.weibo import MOBILE_API, Answer, WeiboPost, classify_response, parse_long_text, parse_profile, parse_timeline
 from govwatch.models import Item, Target
 

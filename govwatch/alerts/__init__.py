@@ -1,4 +1,4 @@
-"""Alerts (DESIGN.md section 9): policy, composition, the outbox and its senders.
+"""Alerts: policy, composition, the outbox and its senders.
 
 Shaped like APScheduler's job stores: ``base.py`` defines the sender interface, ``smtp.py`` and
 ``webhook.py`` implement it; ``policy.py`` decides who is told what and when, ``compose.py`` writes
@@ -14,13 +14,19 @@ Entry points for the rest of govwatch:
 - ``flush(store, settings)``, ``enqueue_digests``, ``collector_alerts``, ``sweep``, ``release``: the
   scheduler jobs and ``govwatch alerts``.
 """
-from govwatch.alerts.outbox import FlushResult, enqueue, flush, send_test
+from govwatch.alerts import outbox
+from govwatch.alerts.outbox import FlushResult, enqueue, send_test
 from govwatch.alerts.policy import (
     Outcome, Policy, availability_alerts, availability_notice, collector_alerts, enqueue_digests, enqueue_for_findings,
-    release, sweep,
+    failure_notice, release, sweep,
 )
+
+
+def flush(store, settings, senders=None, at=None, stop=None, holder=None) -> FlushResult:
+    """Send every due alert once (``outbox.flush``); alerts given up on are reported to the admins."""
+    return outbox.flush(store, settings, senders, at, stop, holder, on_failed=failure_notice)
 
 __all__ = [
     "FlushResult", "Outcome", "Policy", "availability_alerts", "availability_notice", "collector_alerts", "enqueue",
-    "enqueue_digests", "enqueue_for_findings", "flush", "release", "send_test", "sweep",
+    "enqueue_digests", "enqueue_for_findings", "failure_notice", "flush", "release", "send_test", "sweep",
 ]

@@ -110,27 +110,11 @@ def _all_false_positive(store, a: Alert) -> bool:
     return True
 
 
-def _notify_admins(store, settings, a: Alert, at: datetime) -> None:
-    if a.dedup_key.startswith(("failed:", "test:")):
-        return  # never a notice about a notice
-    from govwatch.alerts import compose
-    from govwatch.alerts.policy import Outcome, Policy
-
-    pol = Policy(store, settings, at)
-    admins = [r for r in pol.admin_recipients() if not (r.channel == a.channel and r.to.lower() == a.to.lower())]
-    if not admins:
-        pol.log("suppressed", reason="提醒发送失败，但未配置管理员邮箱（admin_emails），无法通知",
-                alert_id=a.id)
-        return
-    msg = compose.failure_message(a)
-    out = Outcome()
-    pol.enqueue(pol.make_alerts(f"failed:{a.id}", admins, msg, [], veto=True, outcome=out), out,
-                about_alert=a.id)
-
-
 def flush(store, settings, senders: dict[str, Sender] | None = None, at: datetime | None = None,
-          stop: threading.Event | None = None, holder: str | None = None) -> FlushResult:
-    """Send every due alert once. ``at`` fixes the clock (tests); by default the real time is used."""
+          stop: threading.Event | None = None, holder: str | None = None, on_failed=None) -> FlushResult:
+    """Send every due alert once. ``at`` fixes the clock (tests); by default the real time is used.
+    ``on_failed(store, settings, alert, at)`` is told of each alert given up on (the policy's
+    ``failure_notice`` tells the admins; ``govwatch.alerts.flush`` passes it)."""
     t_start = _time.perf_counter()
     clock = (lambda: at) if at is not None else now
     holder = holder or HOLDER
@@ -189,7 +173,8 @@ def flush(store, settings, senders: dict[str, Sender] | None = None, at: datetim
                         log.warning("alert failed id=%s channel=%s attempts=%d error=%s",
                                     a.id, a.channel, a.attempts, a.last_error)
                         result.failed += 1
-                        _notify_admins(store, settings, a, clock())
+                        if on_failed is not None:
+                            on_failed(store, settings, a, clock())
                     else:
                         store.update_alert(a.id, last_error=a.last_error)
                         _event(store, clock(), "retry", a, error=a.last_error, next_attempt_at=lease.isoformat())

@@ -1,4 +1,4 @@
-"""Who is told what, when (DESIGN.md section 9).
+"""Who is told what, when.
 
 Classes of alert:
 - immediate: findings whose severity is in ``alerts.immediate_severities`` (veto, high), plus
@@ -33,13 +33,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from govwatch import lifecycle
 from govwatch.alerts import compose
+from govwatch.alerts.outbox import enqueue, shown_to
 from govwatch.alerts.roster import RosterError, on_duty
 from govwatch.alerts.webhook import display, parse_webhook
 from govwatch.models import SEVERITY_RANK, TZ, Alert, Finding, Target, fmt_local, now, stable_id
 from govwatch.store import FindingFilter
 
-OPEN_STATUSES = ("open", "confirmed", "rectifying")
+OPEN_STATUSES = lifecycle.OPEN_STATUSES
 IMMEDIATE_RULES = frozenset({"site.down_now", "site.defaced"})
 AVAILABILITY_RULES = frozenset({"site.down_now", "site.unreachable"})
 ADMIN_RULES = frozenset({"collector.error"})
@@ -240,8 +242,6 @@ class Policy:
         return alerts
 
     def enqueue(self, alerts: list[Alert], outcome: Outcome, **log_fields) -> None:
-        from govwatch.alerts.outbox import enqueue, shown_to
-
         added = enqueue(self.store, alerts)
         outcome.queued += len(added)
         outcome.alerts.extend(added)
@@ -540,3 +540,19 @@ def release(store, alert_ids: list[str] | None = None, at: datetime | None = Non
 def _shown(a: Alert) -> str:
     """The recipient as logs show it: a robot by kind and host, never its token or secret."""
     return display(a.to) if a.channel == "webhook" else a.to
+
+
+def failure_notice(store, settings, a: Alert, at: datetime) -> None:
+    """Tell the admins that ``a`` could not be delivered (the outbox gave up on it)."""
+    if a.dedup_key.startswith(("failed:", "test:")):
+        return  # never a notice about a notice
+    pol = Policy(store, settings, at)
+    admins = [r for r in pol.admin_recipients() if not (r.channel == a.channel and r.to.lower() == a.to.lower())]
+    if not admins:
+        pol.log("suppressed", reason="提醒发送失败，但未配置管理员邮箱（admin_emails），无法通知",
+                alert_id=a.id)
+        return
+    msg = compose.failure_message(a)
+    out = Outcome()
+    pol.enqueue(pol.make_alerts(f"failed:{a.id}", admins, msg, [], veto=True, outcome=out), out,
+                about_alert=a.id)

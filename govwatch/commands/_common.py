@@ -65,3 +65,39 @@ def print_table(headers: list[str], rows: list[list], max_width: int = 40, file=
     print("  ".join("-" * w for w in widths), file=file)
     for row in cells:
         print(line(row), file=file)
+
+
+# ---------------------------------------------------------------------------- crawling commands
+
+def crawl_hooks(settings):
+    """What every crawl passes to the pipeline: the lexicon, people's ignore rules and the alert hook."""
+    from scanner.lexicon import load_lexicon
+
+    from govwatch.alerts import enqueue_for_findings
+    from govwatch.findings import make_ignore_predicate
+    from govwatch.store import open_store
+
+    lexicon = load_lexicon(settings.lexicon_dirs)
+    store = open_store(settings=settings)
+    try:
+        ignore = make_ignore_predicate(store.list_ignore_rules())
+    finally:
+        store.close()
+
+    def on_findings(store, findings):
+        # serious findings reach the outbox at once; the flush job sends them within a minute
+        enqueue_for_findings(store, settings, findings)
+
+    return lexicon, ignore or None, on_findings
+
+
+def select_targets(store, ids: list[str] | None):
+    """The enabled targets, or exactly those of ``ids`` (an unknown id is a user error)."""
+    targets = store.list_targets(enabled_only=True)
+    if ids:
+        known = {t.id: t for t in store.list_targets()}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise CliError(f"名录中没有这些监测对象：{'、'.join(missing)}（先用 govwatch targets import 导入）")
+        targets = [known[i] for i in ids]
+    return targets

@@ -4,7 +4,9 @@ from __future__ import annotations
 import sys
 
 from govwatch.cli import CliError
-from govwatch.commands._common import print_table, settings_from, store_from
+from govwatch.commands._common import (  # noqa: F401  (crawl_hooks, select_targets: shared with scan and probe)
+    crawl_hooks, print_table, select_targets, settings_from, store_from,
+)
 from govwatch.interrupt import EXIT_CODE as INTERRUPTED  # the scheduler records the job as failed
 
 KINDS = ("websites", "accounts", "all")
@@ -30,40 +32,6 @@ def register(sub) -> None:
 
     ws = sub.add_parser("workers", help="查看在线的采集节点、各自领取的队列和正在采集的监测对象")
     ws.set_defaults(func=cmd_workers)
-
-
-def crawl_hooks(settings):
-    """What every crawl passes to the pipeline: the lexicon, people's ignore rules and the alert hook."""
-    from scanner.lexicon import load_lexicon
-
-    from govwatch.alerts import enqueue_for_findings
-    from govwatch.findings import make_ignore_predicate
-    from govwatch.store import open_store
-
-    lexicon = load_lexicon(settings.lexicon_dirs)
-    store = open_store(settings=settings)
-    try:
-        ignore = make_ignore_predicate(store.list_ignore_rules())
-    finally:
-        store.close()
-
-    def on_findings(store, findings):
-        # serious findings reach the outbox at once; the flush job sends them within a minute
-        enqueue_for_findings(store, settings, findings)
-
-    return lexicon, ignore or None, on_findings
-
-
-def select_targets(store, ids: list[str] | None):
-
-    targets = store.list_targets(enabled_only=True)
-    if ids:
-        known = {t.id: t for t in store.list_targets()}
-        missing = [i for i in ids if i not in known]
-        if missing:
-            raise CliError(f"名录中没有这些监测对象：{'、'.join(missing)}（先用 govwatch targets import 导入）")
-        targets = [known[i] for i in ids]
-    return targets
 
 
 def cmd_crawl(args) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from govwatch.commands._common import print_table, settings_from, store_from
+from govwatch.commands._common import print_table, select_targets, settings_from, store_from
 
 
 def register(sub) -> None:
@@ -14,7 +14,6 @@ def register(sub) -> None:
 
 def cmd_probe(args) -> int:
     from govwatch.availability import run_probe
-    from govwatch.commands.crawl import select_targets
     from govwatch.models import fmt_local
 
     settings = settings_from(args)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from govwatch.commands._common import settings_from, store_from
+from govwatch.commands._common import crawl_hooks, settings_from, store_from
 
 BATCH = 200
 
@@ -18,7 +18,6 @@ def register(sub) -> None:
 
 def cmd_scan(args) -> int:
     from crawler.ingest import IngestStats, Ingestor
-    from govwatch.commands.crawl import crawl_hooks
 
     settings = settings_from(args)
     if args.lexicon_dir:

@@ -146,7 +146,7 @@ class Farm:
 
         ``url`` is where the finding is (the article, the attachment, the dead link's target, the
         column list, the account page); ``parent_url`` the page linking to it, where that matters.
-        Rules are the scanner's (section 4 of DESIGN.md); ``collector.error`` entries (a Weibo
+        Rules are the scanner's (declared in govwatch/rules.py); ``collector.error`` entries (a Weibo
         account answering 432, a WeChat page asking for a captcha) are operational and may surface
         as crawl errors rather than findings.
         """

@@ -1,4 +1,4 @@
-"""Persistence. Only this package talks to a database (DESIGN.md section 2)."""
+"""Persistence. Only this package talks to a database (see docs/architecture.md, "Layers")."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The Store protocol: domain methods, not a query language (DESIGN.md section 7).
+"""The Store protocol: domain methods, not a query language.
 
 Two implementations: ``sqlite.SqliteStore`` (embedded default) and ``mongo.MongoStore``. Both pass the
 same contract suite (tests/test_store_contract.py). Everything persistent goes through here.
