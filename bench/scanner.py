@@ -1,4 +1,4 @@
-"""Scanner throughput against its anchors (DESIGN.md section 5).
+"""Scanner throughput against its anchors.
 
 Generates a few MB of government-style text (with occasional findings: wrong terms, typos, an
 ID number, traditional characters, full-width digits, a spaced-out banned term), then measures
