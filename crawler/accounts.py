@@ -16,7 +16,7 @@ spacing and back-off, not throughput; and it runs in any process (``govwatch cra
 runs the website crawl's reactor first, which cannot be restarted) and in tests without a
 subprocess. Workers only fetch and parse; the store is used from the calling thread alone.
 
-Collector health (DESIGN.md section 4, ``collector.error``):
+Collector health (``collector.error``):
 - a target's crawl *fails* when its timeline (feed, profile/timeline, URL list, account page) could
   not be read: ``status`` becomes ``unknown``, ``consecutive_failures`` grows, ``error_kind`` and
   ``last_crawl_error`` say why, and ``last_crawl_ok_at`` and ``last_published_at`` do not move;
