@@ -25,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
@@ -34,7 +35,8 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
 ALLOWED_SCHEMES = ("http", "https")
-SETTING = "GOVWATCH_TRUSTED_ADDRESSES"  # Scrapy setting: the internal addresses registry entries are on
+SETTING = "GOVWATCH_TRUSTED_ADDRESSES"
+RESOLVE_WORKERS = 32  # concurrent lookups when trusting a registry's hosts  # Scrapy setting: the internal addresses registry entries are on
 
 Resolver = Callable[[str], list[str]]
 
@@ -102,9 +104,14 @@ class AddressPolicy:
             urls += [u for u in listed if isinstance(u, str)]
             hosts |= {host_of(u) for u in urls if u}
         hosts |= {str(h).lower() for h in extra if h}
-        for host in sorted(h for h in hosts if h):
-            addresses = [host] if _ip(host) is not None else self.resolver(host)
-            self.trusted |= {str(_ip(a)) for a in addresses if _ip(a) is not None and is_internal(a)}
+        names = sorted(h for h in hosts if h and _ip(h) is None)
+        literals = [h for h in hosts if h and _ip(h) is not None]
+        # thousands of registry hosts: resolved concurrently, so a round does not wait on DNS one by one
+        with ThreadPoolExecutor(max_workers=max(1, min(RESOLVE_WORKERS, len(names)))) as pool:
+            resolved = [a for addresses in pool.map(self.resolver, names) for a in addresses]
+        for address in literals + resolved:
+            if _ip(address) is not None and is_internal(address):
+                self.trusted.add(str(_ip(address)))
         return self
 
     # ------------------------------------------------------------------ checks
