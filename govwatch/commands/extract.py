@@ -19,6 +19,7 @@ import sys
 
 CONTRACT_FIELDS = ("title", "published_at", "published_at_source", "source", "author", "text", "links")
 FETCH_TIMEOUT = 15  # seconds, as for availability probes
+MAX_BYTES = 5 * 1024 * 1024  # as crawl.max_page_bytes
 USER_AGENT = "Mozilla/5.0 (compatible; govwatch/1.0; +https://github.com/govwatch)"
 
 
@@ -41,17 +42,24 @@ def register(subparsers) -> None:
 def _read_input(name: str) -> tuple[bytes, str, dict | None]:
     """(body, url, headers) for a file path, ``-`` or an http(s) URL; raises OSError with a Chinese message."""
     if name.startswith(("http://", "https://")):
-        import requests
+        from crawler.http import fetch
+        from crawler.netguard import AddressPolicy, guarded_session
+        from govwatch.models import Target
 
-        try:
-            response = requests.get(name, timeout=FETCH_TIMEOUT, headers={"User-Agent": USER_AGENT})
-        except requests.Timeout as exc:
-            raise OSError(f"获取网页超时（{FETCH_TIMEOUT} 秒）") from exc
-        except requests.RequestException as exc:
-            raise OSError(f"无法获取网页：{type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            raise OSError(f"获取网页失败：HTTP {response.status_code}")
-        return response.content, response.url or name, dict(response.headers)
+        # the page's own host may be internal (a page on the farm, an intranet site); a redirect
+        # elsewhere into internal addresses is refused, as in a crawl
+        policy = AddressPolicy.for_targets([Target(id="extract", name="extract", url=name)])
+        with guarded_session(policy, USER_AGENT) as session:
+            got = fetch(session, name, timeout=FETCH_TIMEOUT, max_bytes=MAX_BYTES)
+        if got.error_kind == "refused":
+            raise OSError(got.error)
+        if got.error == "访问超时":
+            raise OSError(f"获取网页超时（{FETCH_TIMEOUT} 秒）")
+        if got.error_kind:
+            raise OSError(f"无法获取网页：{got.error}")
+        if got.status >= 400:
+            raise OSError(f"获取网页失败：HTTP {got.status}")
+        return got.body, got.final_url or name, dict(got.headers)
     if name == "-":
         return sys.stdin.buffer.read(), "", None
     try:
