@@ -26,7 +26,7 @@ from crawler.encoding import decode_html
 from govwatch.models import TZ
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ofd",
-                   "ppt", "pptx", "csv", "txt")
+                   "ppt", "pptx", "csv", "txt", "jpg", "jpeg", "png")
 KINDS = ("article", "list", "wechat")
 STATES = ("live", "deleted", "blocked")
 

@@ -82,6 +82,11 @@ class StorePipeline:
         self.stats = IngestStats()
         self.homepage_snapshots: dict[str, str] = {}
         self.store_failed = ""  # set when the store cannot write (full disk, corrupted database)
+        from crawler import ocr
+
+        self.ocr_cfg = {**settings.data["ocr"], "available": ocr.available()}
+        self.ocr_spent: dict[str, list] = {}  # target -> [images read, seconds spent] this crawl
+        self.ocr_stats = {"read": 0, "cached": 0, "deferred": 0}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -127,6 +132,8 @@ class StorePipeline:
             engine.close_spider(spider, "store_error")
 
     def _process(self, data, spider=None):
+        if data.get("kind") == "document":
+            return self._read_document(data, spider or self.crawler.spider)
         if "_snapshot_for" in data:
             self.homepage_snapshots[data["_snapshot_for"]] = self.store.put_snapshot(data["body"])
             return None
@@ -147,6 +154,86 @@ class StorePipeline:
         if len(self.pending) >= BATCH:
             self.flush()
         return None
+
+    # ---------------------------------------------------------------- documents (OCR, old Word)
+    def _read_document(self, data, spider):
+        """Images, scanned PDFs and .doc/.wps files are read in a worker thread (OCR takes seconds;
+        the reactor keeps crawling). The store is touched only here, on the reactor thread: the OCR
+        result is cached by the SHA-256 of the bytes, so one image on a thousand pages is read once."""
+        import hashlib
+
+        from twisted.internet.threads import deferToThread
+
+        from crawler.documents import DocumentText, is_image, read_document
+
+        target_id, ext = data["target_id"], data["ext"].lower()
+        key = hashlib.sha256(data["body"]).hexdigest()
+        cached = self.store.get_ocr(key)
+        if cached is not None:
+            self.ocr_stats["cached"] += 1
+            self._add_document(data, DocumentText(**{**cached, "cached": True}))
+            return None
+        cfg = dict(self.ocr_cfg)
+        uses_ocr = is_image(ext) or ext == "pdf"
+        if uses_ocr and self._ocr_budget_spent(target_id):
+            # left for the next round: the spider asks the store for these first
+            self.store.add_ocr_backlog(target_id, [{
+                "url": data["url"], "ext": ext, "title": data["title"], "column": data.get("column", ""),
+                "parent_url": data.get("parent_url", ""),
+                "published_at": data["published_at"].isoformat() if data.get("published_at") else None}])
+            self.ocr_stats["deferred"] += 1
+            if not is_image(ext):  # a PDF's text layer is still read now
+                cfg["enabled"] = False
+            else:
+                return None
+        started = time.monotonic()
+
+        def done(doc):
+            if self.store_failed:
+                return
+            try:
+                record(doc)
+            except StoreError as exc:
+                self._stop_on_store_error(exc, spider)
+
+        def record(doc):
+            spent = self.ocr_spent.setdefault(target_id, [0, 0.0])
+            if uses_ocr and cfg["enabled"]:
+                spent[0] += 1
+                spent[1] += time.monotonic() - started
+                self.ocr_stats["read"] += 1
+                self.store.put_ocr(key, {"text": doc.text, "source": doc.source, "lines": doc.lines,
+                                         "notes": doc.notes})
+            self._add_document(data, doc)
+
+        def failed(failure):
+            spider.reports[target_id].errors.append({"url": data["url"], "kind": "attachment", "status": None,
+                                                     "error": str(failure.value)[:200]})
+
+        d = deferToThread(read_document, data["body"], ext, cfg)
+        d.addCallbacks(done, failed)
+        return d
+
+    def _ocr_budget_spent(self, target_id: str) -> bool:
+        images, seconds = self.ocr_spent.get(target_id, [0, 0.0])
+        return images >= self.ocr_cfg["max_images_per_crawl"] or seconds >= self.ocr_cfg["max_seconds_per_crawl"]
+
+    def _add_document(self, data, doc) -> None:
+        if not doc.text.strip():
+            if doc.notes and not data.get("image"):
+                self.crawler.spider.reports[data["target_id"]].errors.append(
+                    {"url": data["url"], "kind": "attachment", "status": None, "error": "；".join(doc.notes)})
+            return
+        snapshot = self.store.put_snapshot(data["body"])
+        item = item_from_attachment({**data, "text": doc.text}, snapshot)
+        item.meta["text_source"] = doc.source
+        if doc.lines:
+            item.meta["ocr_lines"] = doc.lines
+        if data.get("image"):
+            item.meta["image_in_page"] = True
+        self.pending.append(item)
+        if len(self.pending) >= BATCH:
+            self.flush()
 
     def flush(self) -> None:
         if not self.pending:

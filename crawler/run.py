@@ -9,6 +9,7 @@ crawler/pipelines.py for what an interrupted crawl does and does not judge.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from crawler.netguard import AddressPolicy
@@ -97,10 +98,19 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     process = _process_class()(opts)
     install_logging_filter()  # Scrapy's log file: no credentials in it either
     crawler = process.create_crawler(SiteSpider)
-    hooks = {"lexicon": lexicon, "on_findings": on_findings, "ignore": ignore}
+    from crawler import ocr
+
+    ocr_cfg = {**settings.data["ocr"], "available": ocr.available()}
+    backlog = {}
+    if ocr_cfg["enabled"] and ocr_cfg["available"]:
+        backlog = {t.id: store.take_ocr_backlog(t.id, ocr_cfg["max_images_per_crawl"]) for t in sites}
+    elif ocr_cfg["enabled"] and progress:
+        print(ocr.UNAVAILABLE_NOTICE, file=sys.stderr)
+    hooks = {"lexicon": lexicon, "on_findings": on_findings, "ignore": ignore, "ocr": ocr_cfg}
     error = ""
     try:
-        process.crawl(crawler, targets=sites, signatures=signatures, revalidate=revalidate, hooks=hooks)
+        process.crawl(crawler, targets=sites, signatures=signatures, revalidate=revalidate, hooks=hooks,
+                      ocr_backlog=backlog)
         process.start()
     except Exception as exc:  # recorded as an interrupted run, then raised
         error = f"{type(exc).__name__}: {exc}"

@@ -376,9 +376,27 @@ class Finding(Record):
             item_id=item.id if item else "", url=hit.url or (item.url if item else url),
             title=item.title if item else "", match=hit.match, snippet=hit.snippet,
             start=hit.start, end=hit.end, suggestion=hit.suggestion, detail=hit.detail,
-            evidence=evidence or ({"snapshot": item.snapshot} if item and item.snapshot else {}),
+            evidence=ocr_evidence(evidence or ({"snapshot": item.snapshot} if item and item.snapshot else {}),
+                                  item, hit.start, hit.end),
             first_seen_at=at, last_seen_at=at,
         )
+
+
+def ocr_evidence(evidence: dict, item: Item | None, start: int, end: int) -> dict:
+    """A match in text read from an image says so: the image, the page it appeared on, and the box
+    (x0, y0, x1, y1 in the image's pixels; the page of a scanned PDF) where it was read."""
+    lines = (item.meta.get("ocr_lines") if item is not None else None) or []
+    touched = [line for line in lines if start >= 0 and line["start"] < end and start < line["end"]]
+    if not lines:
+        return evidence
+    extra = {"text_source": "ocr", "image_url": item.url, "page_url": item.parent_url}
+    if touched:
+        boxes = [line["box"] for line in touched]
+        extra["image_box"] = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                              max(b[2] for b in boxes), max(b[3] for b in boxes)]
+        if touched[0].get("page"):
+            extra["image_page"] = touched[0]["page"]
+    return {**evidence, **extra}
 
 
 def normalise_match(match: str) -> str:

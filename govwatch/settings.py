@@ -195,6 +195,21 @@ TABLE: tuple[Spec, ...] = (
     _S("console.registry_cache_seconds", 30, "秒", "责任单位范围和单位筛选所用名录的缓存时间"),
     _S("console.new_hours", 24, "小时", "值班台列出多少小时内新发现的单项否决和严重问题"),
     _S("console.secure_cookies", False, "开关", "Cookie 仅经 HTTPS 发送（nginx 提供 TLS 时打开）", example=True),
+    # ------------------------------------------------------------------ ocr (crawler/ocr.py)
+    _S("ocr.enabled", True, "开关", "识别图片和扫描件中的文字（需安装 pip install -e '.[ocr]'）；关闭后不读图片"),
+    _S("ocr.min_side", 200, "像素", "宽或高小于此值的图片（图标、按钮）不识别"),
+    _S("ocr.min_bytes", 4096, "字节", "小于此字节数的图片不识别"),
+    _S("ocr.max_aspect", 6.0, "比例", "长边与短边之比超过此值的图片（横幅、竖条）不识别"),
+    _S("ocr.max_pixels", 40_000_000, "像素", "像素总数超过此值的图片不解码（防解压炸弹）"),
+    _S("ocr.max_side", 2400, "像素", "识别前把图片长边缩小到此值以内"),
+    _S("ocr.max_image_bytes", 10 * 1024 * 1024, "字节", "单张图片的最大下载字节数"),
+    _S("ocr.min_score", 0.5, "比例", "识别置信度低于此值的文字行舍弃"),
+    _S("ocr.max_pdf_pages", 30, "页", "每个扫描件 PDF 最多识别的页数"),
+    _S("ocr.pdf_scale", 2.0, "倍", "渲染无文字层的 PDF 页面时的缩放倍数（2 约为 144 dpi）"),
+    _S("ocr.max_images_per_crawl", 300, "张", "每次采集每个网站最多识别的图片数，其余留到下一轮"),
+    _S("ocr.max_seconds_per_crawl", 600, "秒", "每次采集每个网站用于文字识别的时间上限，其余留到下一轮"),
+    _S("ocr.doc_timeout", 30, "秒", "读取 .doc / .wps 附件（catdoc、antiword）的超时时间"),
+    _S("ocr.doc_max_bytes", 20 * 1024 * 1024, "字节", "超过此字节数的 .doc / .wps 附件不读取"),
     # ------------------------------------------------------------------ logging
     _S("logging.level", "INFO", "文本", "日志级别：DEBUG、INFO、WARNING、ERROR"),
     _S("logging.file", "logs/govwatch.log", "文件", "日志文件（位于 var_dir 下，按大小轮转）"),
@@ -225,6 +240,7 @@ SECTION_HELP = {
     "smtp": "邮件",
     "alerts": "提醒",
     "console": "网页值班台",
+    "ocr": "图片和扫描件文字识别，旧版 Word/WPS 附件",
     "logging": "日志",
 }
 

@@ -339,3 +339,16 @@ def test_audit_trail(store):
     assert [e["action"] for e in store.list_audit()] == ["logout", "triage", "login"]
     assert [e["action"] for e in store.list_audit(user="张三")] == ["logout", "login"]
     assert store.list_audit(limit=1)[0]["action"] == "logout" and store.list_audit()[0]["at"]
+def test_ocr_cache_and_backlog(store):
+    assert store.get_ocr("f" * 64) is None
+    result = {"text": "张三 13912345678", "lines": [{"text": "张三", "box": [1, 2, 3, 4], "score": 0.9,
+                                                    "start": 0, "end": 2}], "width": 800, "height": 600, "page": 0}
+    store.put_ocr("f" * 64, result, at=T0)
+    assert store.get_ocr("f" * 64) == result
+    store.add_ocr_backlog("site-a", [{"url": "http://a/1.png", "parent_url": "http://a/p"},
+                                     {"url": "http://a/2.png", "parent_url": "http://a/p"}], at=T0)
+    store.add_ocr_backlog("site-a", [{"url": "http://a/1.png", "parent_url": "http://a/q"}], at=T0)  # once per URL
+    store.add_ocr_backlog("site-b", [{"url": "http://b/1.png", "parent_url": "http://b/p"}], at=T0)
+    taken = store.take_ocr_backlog("site-a", limit=10)
+    assert sorted(e["url"] for e in taken) == ["http://a/1.png", "http://a/2.png"]
+    assert store.take_ocr_backlog("site-a") == [] and len(store.take_ocr_backlog("site-b")) == 1

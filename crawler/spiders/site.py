@@ -24,7 +24,8 @@ class SiteSpider(scrapy.Spider):
     name = "site"
 
     def __init__(self, targets: list[Target] | None = None, signatures: dict | None = None,
-                 revalidate: bool = False, max_links: int = 60, hooks: dict | None = None, **kwargs):
+                 revalidate: bool = False, max_links: int = 60, hooks: dict | None = None,
+                 ocr_backlog: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         self.hooks = hooks or {}  # lexicon, on_findings, ignore: read by the pipeline
         self.targets = {t.id: t for t in (targets or [])}
@@ -44,6 +45,10 @@ class SiteSpider(scrapy.Spider):
         self.interrupted = ""
         self.incomplete: dict[str, str] = {}
         self.sites_judged: list[str] = []
+        # OCR (crawler/ocr.py): images of articles and image attachments are read by the pipeline;
+        # images a previous crawl left for lack of budget come back from the store
+        self.ocr = self.hooks.get("ocr") or {}
+        self.ocr_backlog = ocr_backlog or {}
 
     # ---------------------------------------------------------------- helpers
     def _crawl_opt(self, target: Target, name: str):
@@ -66,6 +71,10 @@ class SiteSpider(scrapy.Spider):
             self.reports[t.id] = SiteReport(target_id=t.id, homepage_url=t.url, fetched_at=now())
             yield scrapy.Request(t.url, callback=self.parse_home, errback=self.on_error, dont_filter=True,
                                  meta=self._meta(t, page="home"))
+            for entry in self.ocr_backlog.get(t.id, []):
+                yield self._document_request(t, entry["url"], entry.get("ext") or "png", entry.get("title", ""),
+                                             entry.get("column", ""), entry.get("parent_url", ""),
+                                             entry.get("published_at"))
 
     # ---------------------------------------------------------------- homepage
     def parse_home(self, response):
@@ -262,27 +271,50 @@ class SiteSpider(scrapy.Spider):
         return {h for h in hosts if h} | {str(h).lower() for h in listed if h}
 
     def _follow_attachments(self, target: Target, page, response):
-        from crawler.attachments import READABLE
+        from crawler.documents import readable
         from crawler.netguard import host_of
 
         known = self.signatures.get(target.id, {})
         allowed = self._attachment_hosts(target)
+        published_at = page.published_at or response.meta.get("list_date")
+        column = response.meta.get("column", "")
         for att in page.attachments:
             url = att["url"]
-            if att["ext"] not in READABLE or (url in known and not self.revalidate):
+            if not readable(att["ext"], self.ocr) or (url in known and not self.revalidate):
                 continue
             if not url.lower().startswith(("http://", "https://")) or host_of(url) not in allowed:
                 self._record_error(target.id, url, "refused", None,
                                    f"附件不在本网站或登记的附件域名下，未采集（{url[:80]}）")
                 continue
-            yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_attachment_error,
-                                 meta=self._meta(target, page="attachment", ext=att["ext"],
-                                                 title=att.get("text") or url.rsplit("/", 1)[-1],
-                                                 column=response.meta.get("column", ""), parent=response.url,
-                                                 published_at=page.published_at or response.meta.get("list_date")))
+            yield self._document_request(target, url, att["ext"], att.get("text") or url.rsplit("/", 1)[-1],
+                                         column, response.url, published_at)
+        yield from self._follow_images(target, page, response.url, column, published_at, known)
+
+    def _follow_images(self, target: Target, page, parent: str, column: str, published_at, known: dict):
+        """Images in an article's body, on the site's own hosts, are read like image attachments
+        (a 公示 published as a photograph); Scrapy's duplicate filter fetches a shared image once."""
+        from crawler.extract import attachment_ext
+
+        if not self.ocr.get("enabled") or not self.ocr.get("available"):
+            return
+        for image in page.images:
+            url = image["url"]
+            if not same_site(url, target.url) or (url in known and not self.revalidate):
+                continue
+            ext = attachment_ext(url) or "png"
+            yield self._document_request(target, url, ext if ext in ("jpg", "jpeg", "png", "gif", "bmp", "webp")
+                                         else "png", image.get("alt") or url.rsplit("/", 1)[-1], column, parent,
+                                         published_at, image=True)
+
+    def _document_request(self, target: Target, url: str, ext: str, title: str, column: str, parent: str,
+                          published_at, image: bool = False):
+        return scrapy.Request(url, callback=self.parse_attachment, errback=self.on_attachment_error,
+                              meta=self._meta(target, page="attachment", ext=ext, title=title, column=column,
+                                              parent=parent, published_at=published_at, image=image))
 
     def parse_attachment(self, response):
         from crawler.attachments import AttachmentError, attachment_text
+        from crawler.documents import needs_pipeline_reading
 
         target = self.targets[response.meta["target_id"]]
         report = self.reports[target.id]
@@ -291,6 +323,14 @@ class SiteSpider(scrapy.Spider):
         if response.status >= 400:
             report.link_status[response.url] = {"status": response.status, "error": "", "page": meta["parent"],
                                                 "text": meta["title"], "homepage": False}
+            return
+        data = {"target_id": target.id, "platform": target.platform, "url": response.url,
+                "column": meta.get("column", ""), "parent_url": meta["parent"], "title": meta["title"],
+                "published_at": meta.get("published_at"), "ext": meta["ext"], "body": response.body,
+                "validator": self._validator(response), "image": meta.get("image", False)}
+        if needs_pipeline_reading(meta["ext"], self.ocr):
+            # images, scanned PDFs and old Word files are read by the pipeline, off the reactor thread
+            yield {"kind": "document", **data}
             return
         try:
             text = attachment_text(response.body, meta["ext"])

@@ -18,8 +18,10 @@ FORM_KEYS = ("文字内容是否准确", "政治用语是否规范", "是否涉�
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="发布前检查（先审后发）：检查 .txt、.html、.docx 草稿，- 表示标准输入")
-    p.add_argument("files", nargs="+", metavar="FILE", help="草稿文件（.txt、.html、.docx），- 表示从标准输入读取")
+    p = sub.add_parser("check", help="发布前检查（先审后发）：检查 .txt、.html、.docx、.doc、.pdf 草稿和图片，- 表示标准输入")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="草稿文件（.txt、.html、.docx、.doc、.wps、.pdf，或 .png、.jpg 等图片：识别其中的文字），"
+                        "- 表示从标准输入读取")
     p.add_argument("--title", help="标题（不给出时取 HTML 的 <title>，或文本的第一行短句）")
     p.add_argument("--source", help="来源（转载稿件的原发单位或媒体）；不给出时取正文中的“来源：…”一行")
     p.add_argument("--format", choices=["text", "json"], default="text",
@@ -121,8 +123,6 @@ def read_input(name: str) -> tuple[str, str, list]:
             return "", read_docx(data), []
         if suffix in (".html", ".htm", ".shtml", ".xhtml"):
             return read_html(data)
-        if suffix == ".doc":
-            raise Unreadable(f"无法读取 {name}：不支持旧版 .doc 格式，请另存为 .docx")
         return "", decode_bytes(data), []
     except Unreadable:
         raise
@@ -174,11 +174,37 @@ def finding_dict(h) -> dict:
             "field": h.field, "detail": h.detail}
 
 
-def check_one(lexicon, name: str, args, thresholds: dict | None = None) -> dict:
+DOCUMENT_SUFFIXES = (".pdf", ".doc", ".wps", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def read_document_input(name: str, ocr_cfg: dict) -> tuple[str, list[dict], list[str]]:
+    """Text of a PDF, an old Word file or an image (OCR), with the OCR lines and what was not read."""
+    from crawler.attachments import AttachmentError
+    from crawler.documents import read_document
+
+    try:
+        data = Path(name).read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"无法读取 {name}：{exc.strerror or exc}") from None
+    try:
+        doc = read_document(data, Path(name).suffix, ocr_cfg)
+    except AttachmentError as exc:
+        raise Unreadable(f"无法读取 {name}：{exc}") from None
+    if not doc.text.strip():
+        raise Unreadable(f"无法读取 {name}：{'；'.join(doc.notes) or '未识别到文字'}")
+    return doc.text, doc.lines, doc.notes
+
+
+def check_one(lexicon, name: str, args, thresholds: dict | None = None, ocr_cfg: dict | None = None) -> dict:
     from scanner.content import scan_document
     from scanner.sources import infer_reprint, source_in_text
 
-    title, text, links = read_input(name)
+    lines: list[dict] = []
+    if name != "-" and Path(name).suffix.lower() in DOCUMENT_SUFFIXES and ocr_cfg is not None:
+        text, lines, _ = read_document_input(name, ocr_cfg)
+        title, links = "", []
+    else:
+        title, text, links = read_input(name)
     if args.title is not None:
         title = args.title
     elif not title:
@@ -186,8 +212,23 @@ def check_one(lexicon, name: str, args, thresholds: dict | None = None) -> dict:
     source = args.source if args.source is not None else source_in_text(text)
     hits = scan_document(lexicon, title=title, text=text, source=source, links=links, thresholds=thresholds)
     reprint = infer_reprint(text, source)
-    return {"input": name, "title": title, "findings": [finding_dict(h) for h in hits],
+    findings = [finding_dict(h) for h in hits]
+    if lines:  # read from an image: say where in it
+        from govwatch.models import ocr_evidence
+
+        for f in findings:
+            if f["field"] == "text":
+                where = ocr_evidence({}, _LinesOnly(lines, name), f["start"], f["end"])
+                f.update({k: where[k] for k in ("image_box", "image_page") if k in where})
+    return {"input": name, "title": title, "findings": findings, "ocr": bool(lines),
             "form": build_form(hits, reprint=reprint, source=source), "_hits": hits}
+
+
+class _LinesOnly:
+    """What ocr_evidence reads of an item, for a local file."""
+
+    def __init__(self, lines: list[dict], name: str):
+        self.meta, self.url, self.parent_url = {"ocr_lines": lines}, name, ""
 
 
 # --- output --------------------------------------------------------------------------------
@@ -199,6 +240,8 @@ def render_text(result: dict) -> str:
         lines.append(f"错误：{result['error']}")
         return "\n".join(lines)
     lines.append(f"标题：{result['title'] or '（未识别到标题）'}")
+    if result.get("ocr"):
+        lines.append("（文字由图片识别得到，可能有个别字识别错误）")
     hits = result["_hits"]
     if hits:
         counts = [f"{SEVERITY_LABELS[s]} {n} 处" for s in SEVERITIES
@@ -214,6 +257,11 @@ def render_text(result: dict) -> str:
         lines.append(f"{i}.【{SEVERITY_LABELS.get(h.severity, h.severity)}】{h.category}（{where}）{match}")
         if h.snippet and h.field != "url":
             lines.append(f"   上下文：{h.snippet}")
+        box = result["findings"][i - 1].get("image_box")
+        if box:
+            page = result["findings"][i - 1].get("image_page")
+            lines.append(f"   图片位置：{'第 %d 页，' % page if page else ''}左上 ({box[0]}, {box[1]})，"
+                         f"右下 ({box[2]}, {box[3]})（文字识别）")
         if h.suggestion:
             lines.append(f"   修改建议：{h.suggestion}")
         if h.detail:
@@ -238,7 +286,7 @@ def cmd_check(args) -> int:
     unreadable = blocking = False
     for i, name in enumerate(args.files):
         try:
-            result = check_one(lexicon, name, args, settings.thresholds)
+            result = check_one(lexicon, name, args, settings.thresholds, settings.data["ocr"])
         except Unreadable as exc:
             unreadable = True
             print(f"错误：{exc}", file=sys.stderr)

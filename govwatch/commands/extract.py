@@ -83,6 +83,9 @@ def extract_one(name: str, url: str | None = None, full: bool = False) -> dict:
         body, fetched_url, headers = _read_input(name)
     except OSError as exc:
         return {"input": name, "error": str(exc)}
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    if suffix in DOCUMENT_SUFFIXES:
+        return _document_record(name, body, suffix, full)
     try:
         result = extract_page(body, url=url or fetched_url, headers=headers)
     except Exception as exc:  # noqa: BLE001 - one broken page must not stop the others
@@ -120,6 +123,26 @@ def explain_text(record: dict) -> str:
         lines.append(f"  {c['confidence']:.2f}  {c['value']}  {kind}{label}  精度：{_PRECISION_NAMES[c['precision']]}"
                      f"  用途：{_ROLE_NAMES.get(c['role'], c['role'])}  原文：{c['text']}")
     return "\n".join(lines)
+DOCUMENT_SUFFIXES = ("pdf", "doc", "wps", "png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff")
+
+
+def _document_record(name: str, body: bytes, suffix: str, full: bool) -> dict:
+    """An image, a scanned PDF or an old Word file: its text (OCR where needed), no page structure."""
+    from crawler.attachments import AttachmentError
+    from crawler.documents import read_document
+    from govwatch.settings import load_settings
+
+    try:
+        doc = read_document(body, suffix, load_settings().data["ocr"])
+    except (AttachmentError, ValueError) as exc:
+        return {"input": name, "error": str(exc)}
+    if not doc.text.strip():
+        return {"input": name, "error": "；".join(doc.notes) or "未识别到文字"}
+    record = {"input": name, "title": "", "published_at": None, "published_at_source": "none", "source": "",
+              "author": "", "text": doc.text, "links": []}
+    if full:
+        record.update({"text_source": doc.source, "ocr_lines": doc.lines, "notes": doc.notes})
+    return record
 
 
 def run(args) -> int:

@@ -488,6 +488,27 @@ class MongoStore:
         return [self._plain(d) for d in docs]
 
     # snapshots ---------------------------------------------------------------------
+    # text read from images (OCR): once per image, by SHA-256; images left for the next round
+    def get_ocr(self, sha256: str) -> dict | None:
+        doc = self.mdb.ocr_cache.find_one({"_id": sha256})
+        return doc["data"] if doc else None
+
+    def put_ocr(self, sha256: str, result: dict, at: datetime | None = None) -> None:
+        self.mdb.ocr_cache.replace_one({"_id": sha256}, {"_id": sha256, "at": stamp(at), "data": result},
+                                       upsert=True)
+
+    def add_ocr_backlog(self, target_id: str, entries: list[dict], at: datetime | None = None) -> None:
+        for e in entries:
+            key = f"{target_id}\n{e['url']}"
+            self.mdb.ocr_backlog.replace_one({"_id": key}, {"_id": key, "target_id": target_id, "at": stamp(at),
+                                                            "data": e}, upsert=True)
+
+    def take_ocr_backlog(self, target_id: str, limit: int = 100) -> list[dict]:
+        docs = list(self.mdb.ocr_backlog.find({"target_id": target_id}).sort([("at", 1), ("_id", 1)]).limit(limit))
+        if docs:
+            self.mdb.ocr_backlog.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
+        return [d["data"] for d in docs]
+
     def put_snapshot(self, raw: bytes) -> str:
         key = snapshot_key(raw)
         from gridfs.errors import FileExists

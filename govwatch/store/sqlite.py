@@ -90,6 +90,9 @@ CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS audit (at TEXT NOT NULL, user TEXT, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE TABLE IF NOT EXISTS ocr_cache (sha256 TEXT PRIMARY KEY, at TEXT, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ocr_backlog (
+    target_id TEXT NOT NULL, url TEXT NOT NULL, at TEXT, data TEXT NOT NULL, PRIMARY KEY (target_id, url));
 """
 
 ITEM_COLUMNS = (
@@ -685,6 +688,27 @@ class SqliteStore:
         return [json.loads(r[0]) for r in rows]
 
     # single-instance locks ---------------------------------------------------------
+    # text read from images (OCR): once per image, by SHA-256; images left for the next round
+    def get_ocr(self, sha256: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM ocr_cache WHERE sha256=?", (sha256,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_ocr(self, sha256: str, result: dict, at: datetime | None = None) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO ocr_cache VALUES (?,?,?)", (sha256, ts(stamp(at)), _dumps(result)))
+
+    def add_ocr_backlog(self, target_id: str, entries: list[dict], at: datetime | None = None) -> None:
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO ocr_backlog VALUES (?,?,?,?)",
+                           [(target_id, e["url"], ts(stamp(at)), _dumps(e)) for e in entries])
+
+    def take_ocr_backlog(self, target_id: str, limit: int = 100) -> list[dict]:
+        with self._tx() as db:
+            rows = db.execute("SELECT url, data FROM ocr_backlog WHERE target_id=? ORDER BY at, url LIMIT ?",
+                              (target_id, limit)).fetchall()
+            db.executemany("DELETE FROM ocr_backlog WHERE target_id=? AND url=?", [(target_id, r[0]) for r in rows])
+        return [json.loads(r[1]) for r in rows]
+
     def try_lock(self, name: str, holder: str, ttl_seconds: int, at: datetime | None = None) -> bool:
         """Take or refresh a lock; an expired lock (its holder died) can be taken over."""
         from datetime import timedelta
