@@ -11,6 +11,7 @@ from govwatch.lifecycle import (  # noqa: F401  (re-exported: the crawler hands 
     DEFAULT_DEADLINE_DAYS, OPEN_STATUSES, IngestStats, propose_rectified, record_hits, with_deadline,
 )
 from govwatch.models import Finding, Hit, Item, now
+from govwatch.rules import CONTENT_RULE_PREFIXES
 from govwatch.store import Store
 
 def body_links(item: Item) -> list[dict]:
@@ -103,10 +104,3 @@ class Ingestor:
         stats.scanned = len(items)
         self.store.mark_scanned([i.id for i in items], self.lexicon.version)
         return stats
-
-
-# Rules whose findings are judged from an item's own text (a rescan can clear them).
-CONTENT_RULE_PREFIXES = (
-    "banned.", "expression.", "secret.", "privacy.", "ads.", "title.", "tone.", "offtopic.",
-    "source.", "link.", "map.",
-)

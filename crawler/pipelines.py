@@ -334,7 +334,8 @@ class StorePipeline:
             error_kind=kind, consecutive_failures=(target.consecutive_failures + 1) if failed else 0,
             crawl_errors=[{k: e.get(k) for k in ("url", "kind", "status", "error")} for e in report.errors[:50]],
             homepage_sketch=sketch,
-            homepage_changes=(target.homepage_changes + [round(change, 3)])[-10:] if change is not None
+            homepage_changes=(target.homepage_changes + [round(change, 3)])[-int(self.thresholds["defaced_history_crawls"]):]
+            if change is not None
             else target.homepage_changes)
 
     def _rectify_gone(self, target_id: str, produced: set[str], report: SiteReport, at: datetime) -> None:

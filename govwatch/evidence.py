@@ -217,16 +217,9 @@ def content_type_of(f: Finding, target: Target) -> str:
     return CONTENT_TYPE_LABELS.get(target.content_type, target.content_type)
 
 
-_CONTENT_PREFIXES: tuple[str, ...] | None = None
-
-
 def _is_content(f: Finding) -> bool:
     """Findings judged from an item's own text (the 错敏 detail)."""
-    global _CONTENT_PREFIXES
-    if _CONTENT_PREFIXES is None:
-        from crawler.ingest import CONTENT_RULE_PREFIXES
-        _CONTENT_PREFIXES = tuple(CONTENT_RULE_PREFIXES)
-    return f.rule.startswith(_CONTENT_PREFIXES)
+    return catalogue.is_content_rule(f.rule)
 
 
 # ---------------------------------------------------------------------------- offline snapshots

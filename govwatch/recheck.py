@@ -28,6 +28,7 @@ from datetime import datetime
 from crawler.http import Fetched, fetch
 from crawler.netguard import AddressPolicy, guarded_session
 from govwatch import lifecycle
+from govwatch.rules import is_content_rule
 from govwatch.findings import ignore_predicate
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
 from govwatch.lifecycle import OPEN_STATUSES, deadline_days, is_overdue
@@ -370,15 +371,13 @@ class Rechecker:
 
     # the run --------------------------------------------------------------------------
     def run(self, target_id: str | None = None) -> RecheckStats:
-        from crawler.ingest import CONTENT_RULE_PREFIXES
-
         open_findings = self.store.list_findings(FindingFilter(status=OPEN_STATUSES, target_id=target_id))
         self.stats.findings = len(open_findings)
         by_item: dict[str, list[Finding]] = defaultdict(list)
         dead: dict[str, list[Finding]] = defaultdict(list)
         dark: dict[str, list[Finding]] = defaultdict(list)
         for f in open_findings:
-            if f.rule.startswith(CONTENT_RULE_PREFIXES) and f.item_id and f.url:
+            if is_content_rule(f.rule) and f.item_id and f.url:
                 by_item[f.item_id].append(f)
             elif f.rule == "site.dead_link" and f.url and f.match.startswith(("http://", "https://")):
                 dead[f.url].append(f)

@@ -97,6 +97,17 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 )}
 
 
+# Families judged from an item's own text: a rescan of a changed page can clear them, and the
+# export lists them in its 错敏信息明细 sheet.
+CONTENT_FAMILIES = ("banned", "expression", "secret", "privacy", "ads", "title", "tone", "offtopic", "source",
+                    "link", "map")
+CONTENT_RULE_PREFIXES = tuple(f"{f}." for f in CONTENT_FAMILIES)
+
+
+def is_content_rule(rule_id: str) -> bool:
+    return rule_id.startswith(CONTENT_RULE_PREFIXES)
+
+
 def _content(rule_id: str, label: str, severity: str, lexicon: str = "", **kw) -> Rule:
     fam = FAMILIES[rule_id.split(".", 1)[0]]
     kw.setdefault("basis", fam.basis)
@@ -175,7 +186,7 @@ RULES_LIST: tuple[Rule, ...] = (
     Rule("site.defaced", "首页被篡改", "veto", f"{S19}单项否决：首页被篡改（安全事故）",
          "立即关闭首页、排查入侵并恢复正常内容",
          thresholds=(_T + "defaced_change_floor", _T + "defaced_sigmas", _T + "defaced_min_spread",
-                     _T + "defaced_min_history"),
+                     _T + "defaced_min_history", _T + "defaced_early_change", _T + "defaced_history_crawls"),
          judge="scanner.site:defaced", test=_SITE, case_row=True),
     Rule("site.interaction_unanswered", "互动回应差", "veto",
          f"{S19}单项否决：互动回应差，留言超过 {{interaction_unanswered_days}}未答复",
@@ -184,12 +195,13 @@ RULES_LIST: tuple[Rule, ...] = (
          judge="scanner.site:interaction_unanswered", test=_SITE),
     # ------------------------------------------------------------------ availability (scanner/availability.py)
     Rule("site.down_now", "网站无法访问", "high", "值班要求：连续 {down_consecutive}探测失败，网站当前无法访问",
-         "立即排查服务器和网络，恢复网站访问", thresholds=(_T + "down_consecutive",),
+         "立即排查服务器和网络，恢复网站访问", thresholds=(_T + "down_consecutive", _T + "probe_timeout"),
          judge="scanner.availability:judge_availability", test=_AVAIL),
     Rule("site.unreachable", "站点无法访问（一周不可用率超标）", "veto",
          f"{S19}单项否决：站点无法访问（{{unreachable_window_days}}内不可访问比例 ≥{{unreachable_share}}）",
          "排查网站可用性问题，保障正常访问",
-         thresholds=(_T + "unreachable_share", _T + "unreachable_window_days", _T + "unreachable_min_probes"),
+         thresholds=(_T + "unreachable_share", _T + "unreachable_window_days", _T + "unreachable_min_probes",
+                     _T + "probe_timeout"),
          judge="scanner.availability:judge_availability", test=_AVAIL),
     Rule("site.tls_expiring", "证书即将过期", "medium", "运维要求：网站证书在 {tls_expiring_days}内过期或已过期",
          "及时更新 HTTPS 证书", thresholds=(_T + "tls_expiring_days",),

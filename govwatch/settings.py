@@ -132,6 +132,7 @@ TABLE: tuple[Spec, ...] = (
        "以往采集少于此次数时不按变化幅度的统计判断首页篡改，改用下一项（与上次正常采集相比）"),
     _S("thresholds.defaced_early_change", 0.85, "比例",
        "以往采集次数不足时（第二、三次采集），首页内容与上次正常采集相比变化达到此比例即判为被篡改"),
+    _S("thresholds.defaced_history_crawls", 10, "次", "判断首页篡改时参照最近多少次采集的变化"),
     _S("thresholds.hijacked_gambling_terms", 3, "个",
        "友情链接指向的网页出现不同的博彩用语（词库 link.gambling_page）达到此数即判为外链被劫持"),
     _S("thresholds.interaction_unanswered_days", 90, "天", "网民留言超过此天数未答复即“互动回应差”"),

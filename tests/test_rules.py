@@ -119,6 +119,13 @@ def test_every_declaration_points_at_a_function_and_a_test_that_exist():
             assert (ROOT / "lexicons" / name).is_file(), (r.id, name)
 
 
+def test_every_threshold_setting_belongs_to_a_rule():
+    """A threshold nobody's rule names is either dead or undocumented where it matters."""
+    used = {k for r in catalogue.RULES_LIST for k in r.thresholds}
+    overrides = {"thresholds.by_platform", "thresholds.by_content_type"}
+    assert sorted(k for k in SPECS if k.startswith("thresholds.") and k not in used | overrides) == []
+
+
 def test_lexicon_headers_agree_with_the_catalogue():
     from scanner.lexicon import load_lexicon
 
