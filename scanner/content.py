@@ -5,6 +5,7 @@ Aho-Corasick pass per field; jieba only around raw lexicon hits; a few regex sca
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from govwatch.models import SEVERITY_RANK, Hit
@@ -17,12 +18,12 @@ from .leaders import scan_leaders
 from .lexicon import Lexicon
 from .links import scan_links
 from .maps import scan_maps
-from .matching import condemned, find_terms
+from .matching import SENTENCE_END, condemned, discussed, find_terms, in_scope, prohibition_scopes
 from .normalize import normalize, normalize_text
 from .privacy import scan_privacy
 from .secrets import scan_secrets
-from .sources import scan_missing, scan_source_whole
-from .tone import scan_emoji
+from .sources import scan_missing, scan_source_account, scan_source_whole
+from .tone import scan_address, scan_emoji
 
 FIELD_ORDER = {"title": 0, "text": 1, "source": 2, "url": 3}
 REVIEW_SEVERITY = "info"  # condemnation context: a person looks, nobody is alerted
@@ -37,59 +38,135 @@ DEFAULT_SUGGESTIONS = {
 }
 
 
-def _lexicon_hit(value: str, norm, th, field: str) -> Hit:
+COOCCUR_REACH = 80  # characters on each side of an anchor searched for the end of its sentence
+
+
+class _FieldContext:
+    """Lazily computed facts about one field shared by its hits."""
+
+    __slots__ = ("value", "norm", "_scopes")
+
+    def __init__(self, value: str, norm):
+        self.value = value
+        self.norm = norm
+        self._scopes = None
+
+    def scopes(self):
+        if self._scopes is None:
+            self._scopes = prohibition_scopes(self.value)
+        return self._scopes
+
+
+def _lower_reason(ctx: _FieldContext, family: str, context: bool, s: int, e: int, ns: int, ne: int) -> str:
+    """Why a hit at original ``[s, e)`` (normalised ``[ns, ne)``) is reviewed rather than alerted."""
+    if context:
+        word = condemned(ctx.norm.text, ns, ne)
+        if word:
+            return f"出现在“{word}”等打击、防范语境中，降为人工复核"
+        head = in_scope(ctx.scopes(), s, e)
+        if head:
+            return f"出现在禁止性规定“{head[:16]}”所列事项中，降为人工复核"
+    word = discussed(ctx.value, s, e, family)
+    if word:
+        return f"引用讨论用语（“{word}”语境中的引述），降为人工复核"
+    return ""
+
+
+def _lexicon_hit(ctx: _FieldContext, th, field: str, span=None) -> Hit:
     entry = th.entry
     cat = entry.category
-    s, e = norm.span(th.start, th.end)
+    ns, ne = span or (th.start, th.end)
+    s, e = ctx.norm.span(ns, ne)
     severity = cat.severity
     detail = f"词库 {os.path.basename(entry.file)}:{entry.line}"
-    if cat.context and SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK[REVIEW_SEVERITY]:
-        word = condemned(norm.text, th.start, th.end)
-        if word:
+    if entry.kind == "cooccur":
+        detail = f"“{ctx.norm.text[th.start:th.end]}”与“{'、'.join(entry.context[:4])}”等同句出现；{detail}"
+    if SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK[REVIEW_SEVERITY]:
+        reason = _lower_reason(ctx, cat.family, cat.context, s, e, ns, ne)
+        if reason:
             severity = REVIEW_SEVERITY
-            detail = f"出现在“{word}”等打击、防范语境中，降为人工复核；{detail}"
+            detail = f"{reason}；{detail}"
     suggestion = entry.suggestion or DEFAULT_SUGGESTIONS.get(cat.family, "")
-    return make_hit(cat.id, value, s, e, field=field, category=cat.label, severity=severity,
+    return make_hit(cat.id, ctx.value, s, e, field=field, category=cat.label, severity=severity,
                     suggestion=suggestion, detail=detail)
+
+
+def _cooccur_span(text: str, th) -> tuple[int, int] | None:
+    """The span from an anchor to a context word of its rule in the same sentence, or None."""
+    lo = th.start
+    for i in range(th.start - 1, max(-1, th.start - COOCCUR_REACH), -1):
+        if text[i] in SENTENCE_END:
+            break
+        lo = i
+    hi = th.end
+    for i in range(th.end, min(len(text), th.end + COOCCUR_REACH)):
+        if text[i] in SENTENCE_END:
+            break
+        hi = i + 1
+    best = None
+    for word in th.entry.context:
+        for base, part in ((th.end, text[th.end:hi]), (lo, text[lo:th.start])):
+            i = part.find(word)
+            if i >= 0:
+                ws = base + i
+                span = (min(ws, th.start), max(ws + len(word), th.end))
+                if best is None or span[1] - span[0] < best[1] - best[0]:
+                    best = span
+    return best
+
+
+def _demote(hit: Hit, reason: str) -> Hit:
+    return dataclasses.replace(hit, severity=REVIEW_SEVERITY, detail=f"{reason}；{hit.detail}")
 
 
 def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple[list[Hit], set, object]:
     norm = normalize(value)
+    ctx = _FieldContext(value, norm)
     hits: list[Hit] = []
     clickbait, leaders = [], []
     matched = find_terms(lexicon, norm, field)
     for th in matched.hits:
+        cat_id = th.entry.category.id
         if th.entry.kind in ("leaders", "fallen"):
             leaders.append(th)
-        elif th.entry.category.id == "title.clickbait":
+        elif cat_id == "title.clickbait" or (field == "title" and cat_id == "banned.rumor"):
+            # A rumour-spreading phrase in a title (紧急扩散！…) is sensational wording: it scores as
+            # clickbait with the weight of the outright sensational phrases.
             s, e = norm.span(th.start, th.end)
-            clickbait.append((s, e, value[s:e], th.entry.weight))
+            clickbait.append((s, e, value[s:e], th.entry.weight or (3 if cat_id == "banned.rumor" else 0)))
+        elif th.entry.kind == "cooccur":
+            span = _cooccur_span(norm.text, th)
+            if span:
+                hits.append(_lexicon_hit(ctx, th, field, span))
         else:
-            hits.append(_lexicon_hit(value, norm, th, field))
-    if leaders:
-        hits.extend(scan_leaders(lexicon, norm, leaders, field))
+            hits.append(_lexicon_hit(ctx, th, field))
+    hits.extend(scan_leaders(lexicon, norm, leaders, field, matched.triggers))
     if field == "title":
         hits.extend(scan_title(value, clickbait, int(limits["clickbait_score"])))
     if field in ("title", "text"):
         if "secret" in matched.triggers:
-            hits.extend(scan_secrets(value, field))
+            for h in scan_secrets(value, field):
+                reason = discussed(value, h.start, h.end, "secret")
+                hits.append(_demote(h, f"引用讨论用语（“{reason}”语境中的引述），降为人工复核") if reason else h)
         if "contact" in matched.triggers:
             hits.extend(scan_contacts(value, field))
         hits.extend(scan_privacy(value, field))
         hits.extend(scan_emoji(value, field, title_limit=int(limits["emoji_title_count"]),
                                text_limit=int(limits["emoji_text_count"])))
+        hits.extend(scan_address(value, field))
     return hits, matched.triggers, norm
 
 
 def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: str = "", links=(),
                   url: str = "", is_reprint: bool | None = None, ignore_terms=(),
-                  thresholds: dict | None = None) -> list[Hit]:
+                  thresholds: dict | None = None, images=()) -> list[Hit]:
     """Every content finding of one document.
 
     Offsets are relative to the field named in ``Hit.field`` ("title", "text" or "source";
     "url" for a link given in ``links`` that the text does not contain).  ``ignore_terms``
     suppresses hits whose matched text (normalised) is one of them, e.g. confirmed false
-    positives.  ``thresholds``: the settings' thresholds (None: the defaults).  Identical input
+    positives.  ``thresholds``: the settings' thresholds (None: the defaults).  ``images``
+    (``{"url", "alt"}`` as the extractor gives them) are looked at for maps.  Identical input
     gives identical output, in a deterministic order.
     """
     limits = DEFAULTS["thresholds"] if thresholds is None else {**DEFAULTS["thresholds"], **thresholds}
@@ -108,9 +185,11 @@ def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: 
             hits.extend(scan_links(lexicon, text, links, norm=text_norm))
         else:
             hits.extend(scan_links(lexicon, "", links))
-    if text:
-        hits.extend(scan_maps(text, title))
+    if text or images:
+        hits.extend(scan_maps(text, title, images))
     hits.extend(scan_source_whole(lexicon, source))
+    if source and not any(h.field == "source" and h.rule == "source.unauthorised" for h in hits):
+        hits.extend(scan_source_account(source))
     hits.extend(scan_missing(text, source, is_reprint))
     ignore = {normalize_text(t).strip() for t in ignore_terms or () if t and t.strip()}
     out, seen = [], set()

@@ -8,6 +8,8 @@ File format (see ``lexicons/README.md``): UTF-8 text, one entry per line.
   comments;
 - ``term`` or ``wrong => right`` (a suggestion); a leading or trailing ``*`` lets the term sit
   inside a longer word on that side (``*省人大副主任``);
+- in a ``# kind: cooccur`` file, ``anchor|anchor + context|context => suggestion``: a rule that
+  fires when an anchor and a context word stand in the same sentence (港澳台 … 来华);
 - ``!phrase``: an allow phrase; a lexicon hit lying inside an allow phrase is dropped.
 
 ``load_lexicon`` builds one Aho-Corasick automaton over every category.  Keys are the UTF-8
@@ -34,7 +36,8 @@ from .normalize import CHINESE_DIGITS, normalize_text
 RULES_VERSION = "1"  # bump when rule code changes what a lexicon finds
 
 HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
-KINDS = ("terms", "leaders", "fallen", "domains")
+KINDS = ("terms", "leaders", "fallen", "domains", "cooccur")
+MATCHES = ("word", "substring", "whole", "alone")
 FIELDS = ("title", "text", "source", "page")  # page: an outside page a site links to (site checks)
 CATEGORY_RE = re.compile(r"^[a-z]+(?:\.[a-z_]+)+$")
 HEADER_RE = re.compile(r"^#\s*([a-z_]+)\s*[:：]\s*(.*?)\s*$")
@@ -44,6 +47,7 @@ TRIGGERS = {
     "contact": ("微信", "薇信", "v信", "vx", "wx", "weixin", "qq", "扣扣", "企鹅号", "加我", "私聊"),
     "url": ("http", "www."),
     "secret": ("秘密", "机密", "绝密", "密级"),
+    "leader_title": ("总书记", "主席", "总理", "委员长", "国务委员", "书记处书记", "纪委书记"),
 }
 YES = {"yes", "true", "1", "是", "y"}
 NO = {"no", "false", "0", "否", "n"}
@@ -93,6 +97,7 @@ class Entry:
     kind: str = "terms"  # terms, leaders, fallen, domains (per file)
     match: str = "word"  # word, substring, whole (per file)
     weight: int = 0  # points in a score (title.clickbait), per file; 0: the rule's default
+    context: tuple = ()  # kind cooccur: normalised context words, one of which must share the sentence
 
 
 @dataclass
@@ -173,8 +178,8 @@ def _check_header(key: str, value: str) -> str:
         return f"级别“{value}”无效（可用：{'、'.join(SEVERITIES)}）"
     if key == "substring" and v not in YES | NO:
         return f"substring 应为 yes 或 no，而不是“{value}”"
-    if key == "match" and v not in ("word", "substring", "whole"):
-        return f"match 应为 word、substring 或 whole，而不是“{value}”"
+    if key == "match" and v not in MATCHES:
+        return f"match 应为 {'、'.join(MATCHES)} 之一，而不是“{value}”"
     if key == "kind" and v not in KINDS:
         return f"kind 应为 {'、'.join(KINDS)} 之一，而不是“{value}”"
     if key == "fields":
@@ -293,6 +298,9 @@ class Lexicon:
                     if "." not in norm or re.search(r"[\s/:@]", norm):
                         self.problems.append(f"{where}: 域名“{term}”格式错误（应如 example.com）")
                         continue
+                elif kind == "cooccur":
+                    self._add_cooccur(p, cat, no, term, suggestion, lf, rf, match, by_key, seen)
+                    continue
                 elif len(norm) < 2:
                     self.problems.append(f"{where}: 词条“{term}”过短（单字词条误报过多，至少两个字符）")
                     continue
@@ -313,6 +321,26 @@ class Lexicon:
                 self._add_entry(entry, by_key)
         self._build_automaton(by_key)
 
+    def _add_cooccur(self, p, cat, no, term, suggestion, lf, rf, match, by_key, seen) -> None:
+        """One ``anchor|anchor + context|context`` line: an entry per anchor, the contexts attached."""
+        where = f"{p.display}:{no}"
+        anchors_s, sep, contexts_s = term.partition("+")
+        anchors = [normalize_text(a).strip() for a in anchors_s.split("|") if a.strip()]
+        contexts = tuple(dict.fromkeys(c for c in (normalize_text(x).strip() for x in contexts_s.split("|")) if c))
+        if not sep or not anchors or not contexts:
+            self.problems.append(f"{where}: 共现规则应写作“词|词 + 语境词|语境词”")
+            return
+        for a in anchors:
+            if len(a) < 2:
+                self.problems.append(f"{where}: 共现规则的词“{a}”过短（至少两个字符）")
+                continue
+            key = (cat.id, a, contexts)
+            if key in seen:
+                self.problems.append(f"{where}: 共现规则“{a}”重复（已见于 {seen[key]}）")
+                continue
+            seen[key] = where
+            self._add_entry(Entry(a, a, cat, suggestion, lf, rf, p.display, no, "cooccur", match, 0, contexts), by_key)
+
     def _add_entry(self, entry: Entry, by_key: dict) -> None:
         cat = entry.category
         if entry.kind == "domains":
@@ -326,11 +354,13 @@ class Lexicon:
         elif entry.kind == "fallen":
             self.fallen[entry.norm] = entry
         # A later file overrides an earlier entry of the same category (user lexicons win).
-        self._entries.pop((cat.id, entry.norm), None)
-        self._entries[(cat.id, entry.norm)] = entry
+        ekey = (cat.id, entry.norm) if entry.kind != "cooccur" else (cat.id, entry.norm, entry.context)
+        self._entries.pop(ekey, None)
+        self._entries[ekey] = entry
         for key in {entry.norm, _digit_variant(entry.norm)} - {""}:
             lst = by_key.setdefault(key, [])
-            lst[:] = [e for e in lst if e.category.id != cat.id]
+            lst[:] = [e for e in lst if not (e.category.id == cat.id and e.kind == entry.kind
+                                            and e.context == entry.context)]
             lst.append(entry)
 
     def _build_automaton(self, by_key: dict) -> None:

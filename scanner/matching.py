@@ -15,9 +15,36 @@ CONDEMNATION_RE = re.compile(
     "打击|严打|严禁|禁止|查处|查获|查办|取缔|防范|谨防|提防|警惕|举报|整治|治理|惩治|严惩|依法处理|"
     "破获|侦破|抓获|捣毁|摧毁|揭批|揭露|批判|反对|抵制|遏制|打掉|清理|清查|净化|扫黄|打非|"
     "不得|不准|严防|拒绝|远离|识破|谣言|辟谣|所谓|鼓吹|涉嫌|犯罪|违法|非法|专项行动|专项整治|"
-    "判处|判决|起诉|立案|刑拘|拘留|逮捕|被骗|诈骗|骗局|反诈|防骗|宣传教育"
+    "判处|判决|起诉|立案|刑拘|拘留|逮捕|被骗|诈骗|骗局|反诈|防骗|宣传教育|"
+    # anti-fraud notices describe the bait of criminals: 以“高额回报”为诱饵
+    "诱饵|不法分子|犯罪分子|诈骗分子|骗子|幌子|旗号|话术|诱骗|骗取|陷阱|冒充|受害人|受骗|上当|"
+    # campaigns against superstition: 不搞算命、看风水
+    "不搞|不信|破除|移风易俗|封建迷信"
 )
 SENTENCE_END = "。！？!?\n；;"
+CONTEXT_WIDTH = 40  # characters on each side, within the sentence, that condemnation context reaches
+
+# A prohibition that introduces a list: 不得制作、复制、发布含有下列内容的信息：（一）…；（二）…
+PROHIBITION_HEAD_RE = re.compile(
+    "(?:不得|禁止|严禁|不准|不允许|不能|不应|杜绝|禁绝)[^。！？\n：:]{0,40}?"
+    "(?:下列|以下|如下|下述)[^。！？\n：:]{0,12}[：:]"
+)
+LIST_ITEM_RE = re.compile(
+    r"[ \t\u3000]*(?:[（(][ \t]*[0-9一二三四五六七八九十]{1,3}[ \t]*[)）]|[0-9一二三四五六七八九十]{1,3}[ \t]*[、.．)）]"
+    r"|[①-⑳⑴-⒇⒈-⒛]|[-—•·●▪][ \t])"
+)
+LIST_CONTINUES = ("；", ";", "、", "，", ",", "：", ":")
+LIST_MAX_LINES = 40
+
+# Words that are mentioned, not used: a quoted term in a sentence about wording.
+OPEN_QUOTES = "“「『‘\"'"
+CLOSE_QUOTES = "”」』’\"'"
+DISCUSSION_RE = re.compile(
+    "不得使用|不要使用|禁止使用|严禁使用|避免使用|不使用|不宜使用|不再使用|慎用|禁用|应为|应改为|改为|"
+    "应写为|写为|应写作|写作|应表述为|表述为|应使用|规范为|更正|误为|误写|错写|错为|例如|比如|诸如|示例|"
+    "举例|表述|说法|提法|用语|写法|字样|严禁|不得|禁止|标注|标识为"
+)
+RULE_SUBJECT_RE = re.compile(r"[ \t]*(?:应当|应|必须|须|一律)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +110,21 @@ def raw_hits(lexicon: Lexicon, text: str, field: str = "text") -> tuple[list, se
     return out, triggers
 
 
-def _side_ok(text: str, pos: int, inside: str, outside_index: int) -> bool | None:
-    """True when ``pos`` is plainly a boundary, False when plainly not, None when jieba must tell."""
+PARTICLES = "了啊呀吧啦哦嘛"  # what may follow an interjection (``# match: alone``) directly
+HYPHENS = "-‐‑"
+
+
+def _side_ok(text: str, pos: int, inside: str, outside_index: int, step: int) -> bool | None:
+    """True when ``pos`` is plainly a boundary, False when plainly not, None when jieba must tell.
+
+    ``step`` is -1 on the left side, +1 on the right."""
     if outside_index < 0 or outside_index >= len(text):
         return True
     outside = text[outside_index]
     if inside.isascii() and _is_word_char(inside):
+        if outside in HYPHENS:  # NB-IoT, SB-2: a hyphenated compound is one word
+            beyond = outside_index + step
+            return not (0 <= beyond < len(text) and text[beyond].isascii() and _is_word_char(text[beyond]))
         return not (outside.isascii() and _is_word_char(outside))  # Latin term: ASCII word boundary
     if not _is_cjk(inside) or not _is_cjk(outside):
         return True
@@ -98,8 +134,10 @@ def _side_ok(text: str, pos: int, inside: str, outside_index: int) -> bool | Non
 def _on_boundaries(lexicon: Lexicon, text: str, start: int, end: int, entry: Entry) -> bool:
     if entry.match == "substring":
         return True
-    left = True if entry.left_free else _side_ok(text, start, text[start], start - 1)
-    right = True if entry.right_free else _side_ok(text, end, text[end - 1], end)
+    if entry.match == "alone" and end < len(text) and _is_cjk(text[end]) and text[end] not in PARTICLES:
+        return False  # 我靠种植, 尼玛县: an interjection stands before punctuation or a particle
+    left = True if entry.left_free else _side_ok(text, start, text[start], start - 1, -1)
+    right = True if entry.right_free else _side_ok(text, end, text[end - 1], end, 1)
     if left is False or right is False:
         return False
     if left and right:
@@ -131,7 +169,7 @@ def find_terms(lexicon: Lexicon, norm: Normalized, field: str) -> FieldMatch:
     return FieldMatch(hits, triggers)
 
 
-def sentence_context(text: str, start: int, end: int, width: int = 15) -> tuple[str, str]:
+def sentence_context(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> tuple[str, str]:
     """Up to ``width`` characters before and after a span, cut at sentence ends."""
     left = text[max(0, start - width):start]
     for i in range(len(left) - 1, -1, -1):
@@ -151,3 +189,96 @@ def condemned(text: str, start: int, end: int) -> str:
     left, right = sentence_context(text, start, end)
     m = CONDEMNATION_RE.search(left) or CONDEMNATION_RE.search(right)
     return m.group() if m else ""
+
+
+def prohibition_scopes(text: str) -> list[tuple[int, int, str]]:
+    """Spans of ``text`` that a prohibition governs: the list that follows “不得…下列内容：”.
+
+    The list is the rest of the head's line up to its first sentence end and then every line
+    that is an enumerated item (（一）, 1., ① …) or follows an item ending in “；”, “、”, “，”.
+    Returns ``(start, end, head)``; anything in ``[start, end)`` is quoted to be forbidden.
+    """
+    scopes = []
+    for m in PROHIBITION_HEAD_RE.finditer(text):
+        pos = m.end()
+        line_end = text.find("\n", pos)
+        line_end = len(text) if line_end < 0 else line_end
+        rest = text[pos:line_end]
+        end = pos
+        prev = ""
+        if rest.strip():
+            stop = next((i for i, ch in enumerate(rest) if ch in "。！？!?"), -1)
+            end = pos + stop + 1 if stop >= 0 else line_end
+            prev = rest.strip()
+            if stop >= 0 and stop < len(rest.rstrip()) - 1:
+                scopes.append((pos, end, m.group()))
+                continue  # the list ended inside the line
+        cursor = line_end
+        for _ in range(LIST_MAX_LINES):
+            if cursor >= len(text):
+                break
+            nxt = text.find("\n", cursor + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            line = text[cursor + 1:nxt]
+            if not line.strip():
+                break
+            if LIST_ITEM_RE.match(line) or (prev.endswith(LIST_CONTINUES) and not LIST_ITEM_RE.match(prev)
+                                              and not prev.endswith(("。", "！", "？"))):
+                end = nxt
+                prev = line.strip()
+                cursor = nxt
+                continue
+            break
+        if end > pos:
+            scopes.append((pos, end, m.group()))
+    return scopes
+
+
+def in_scope(scopes, start: int, end: int) -> str:
+    """The prohibition head whose list contains ``[start, end)``, or ''."""
+    for s, e, head in scopes:
+        if s <= start and end <= e:
+            return head
+    return ""
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` sits inside a pair of quotes within its sentence."""
+    for i in range(start - 1, max(-1, start - 31), -1):
+        ch = text[i]
+        if ch in SENTENCE_END:
+            return False
+        if ch in CLOSE_QUOTES and ch not in OPEN_QUOTES:
+            return False
+        if ch in OPEN_QUOTES:
+            break
+    else:
+        return False
+    for i in range(end, min(len(text), end + 30)):
+        ch = text[i]
+        if ch in SENTENCE_END:
+            return False
+        if ch in OPEN_QUOTES and ch not in CLOSE_QUOTES:
+            return False
+        if ch in CLOSE_QUOTES:
+            return True
+    return False
+
+
+def discussed(text: str, start: int, end: int, family: str = "") -> str:
+    """Why ``text[start:end]`` is mentioned rather than used, or '' when it is used.
+
+    A quoted term in a sentence about wording (不得使用“两岸三地”, “截止目前”应为“截至目前”,
+    例如“秘密★1年”); for classification marks also a mark that is the subject of a rule
+    (涉密文件应当……).
+    """
+    if _quoted(text, start, end):
+        left, right = sentence_context(text, start, end)
+        m = DISCUSSION_RE.search(left) or DISCUSSION_RE.search(right)
+        if m:
+            return m.group()
+    if family == "secret":
+        m = RULE_SUBJECT_RE.match(text, end)
+        if m:
+            return m.group().strip()
+    return ""

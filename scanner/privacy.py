@@ -53,10 +53,16 @@ NAME_TAIL_RE = re.compile(
 
 
 def id_number_valid(s: str, today: date | None = None) -> bool:
-    """GB 11643: 17 digits + check character, a known province code and a real birth date."""
+    """GB 11643: 17 digits + check character, a known province code and a real birth date.
+
+    Also the foreign permanent resident ID card of December 2023: “9”, the two-digit province
+    code of the issuing office, a three-digit nationality code, the birth date in the same
+    place and the same check character."""
     if len(s) != 18 or not s[:17].isdigit() or s[17] not in "0123456789Xx":
         return False
-    if s[:2] not in PROVINCES or (s[2:6] == "0000" and s[:2] not in ("81", "82", "83")):
+    if s[0] == "9" and s[1:3] in PROVINCES and s[1] != "9":
+        pass  # foreign permanent resident
+    elif s[:2] not in PROVINCES or (s[2:6] == "0000" and s[:2] not in ("81", "82", "83")):
         return False
     try:
         born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
@@ -66,6 +72,45 @@ def id_number_valid(s: str, today: date | None = None) -> bool:
         return False
     total = sum(int(c) * w for c, w in zip(s[:17], ID_WEIGHTS))
     return ID_CHECK[total % 11] == s[17].upper()
+
+
+# The foreign permanent resident card of 2004–2023: a three-letter nationality code, the issuing
+# province, the birth date as YYMMDD, a two-digit sequence and a check digit (15 characters).
+OLD_FOREIGN_RE = re.compile(r"[A-Z]{3}[0-9]{12}")
+OLD_FOREIGN_CONTEXT = ("永久居留", "居留证", "居留身份证", "外国人")
+
+
+def old_foreign_id_valid(s: str) -> bool:
+    """The 15-character card: letters, a known province code and a real birth date (the check
+    digit's algorithm is not published, so it is not verified)."""
+    if len(s) != 15 or not s[:3].isalpha() or not s[3:].isdigit() or s[3:5] not in PROVINCES:
+        return False
+    yy, mm, dd = int(s[5:7]), int(s[7:9]), int(s[9:11])
+    try:
+        date(1900 + yy, mm, dd)
+    except ValueError:
+        return False
+    return True
+
+
+def scan_old_foreign_ids(text: str, field: str) -> list:
+    if not any(w in text for w in OLD_FOREIGN_CONTEXT):
+        return []
+    hits = []
+    for m in OLD_FOREIGN_RE.finditer(text):
+        s, e = m.start(), m.end()
+        if (s > 0 and text[s - 1].isascii() and (text[s - 1].isalnum() or text[s - 1] in MASK_CHARS)) or \
+                (e < len(text) and (text[e] in MASK_CHARS or (text[e].isascii() and text[e].isalnum()))):
+            continue
+        if not _standalone(text, s, e) or not old_foreign_id_valid(m.group()):
+            continue
+        if not any(w in text[max(0, s - 40):s] for w in OLD_FOREIGN_CONTEXT):
+            continue
+        raw = m.group()
+        hits.append(make_hit("privacy.id_number", text, s, e, field=field,
+                             suggestion="去标识化，如只保留国籍代码和后 4 位：" + raw[:3] + "********" + raw[-4:],
+                             detail="15 位外国人永久居留证号码（国籍代码、地区码与出生日期有效）"))
+    return hits
 
 
 def luhn_valid(s: str) -> bool:
@@ -137,7 +182,8 @@ def _judge(text: str, s: int, e: int, field: str, today, hits: list, mobiles: li
     if len(digits) == 18 and id_number_valid(digits, today):
         hits.append(make_hit("privacy.id_number", text, s, e, field=field,
                              suggestion="去标识化，如只保留前 6 位和后 4 位：" + digits[:6] + "********" + digits[-4:],
-                             detail="18 位身份证号，校验码、出生日期与地区码均有效"))
+                             detail=("18 位外国人永久居留身份证号" if digits[0] == "9" else "18 位身份证号")
+                             + "，校验码、出生日期与地区码均有效"))
         return
     mobile = _is_mobile(digits)
     if mobile:
@@ -166,6 +212,8 @@ def scan_privacy(text: str, field: str = "text", today: date | None = None) -> l
             spans = [(s + r.start(), s + r.end()) for r in DIGIT_RUN_RE.finditer(raw)]
         for s2, e2 in spans:
             _judge(text, s2, e2, field, today, hits, mobiles)
+    if "居留" in text or "外国人" in text:
+        hits.extend(scan_old_foreign_ids(text, field))
     distinct = {d for _, _, d in mobiles}
     id_spans = [(h.start, h.end) for h in hits if h.rule == "privacy.id_number"]
     for s, e, mobile in mobiles:

@@ -29,7 +29,7 @@ def _parse(spec: str) -> tuple[str, int]:
 def judge(lex, case) -> list[str]:
     """The problems of one case ([] when it holds)."""
     hits = scan_document(lex, title=case.get("title", ""), text=case.get("text", ""),
-                         source=case.get("source", ""))
+                         source=case.get("source", ""), images=case.get("images", ()))
     problems = []
     for spec in case.get("expect", ()):
         rule, rank = _parse(spec)

@@ -141,7 +141,7 @@ def test_mobile_context(lex):
 
 def test_ads(lex):
     hits = scan(lex, text="限时优惠！加微信领取，扫码领取礼品。")
-    assert {h.match for h in pick(hits, "ads.promo")} == {"限时优惠", "加微信", "扫码领取"}
+    assert {h.match for h in pick(hits, "ads.promo")} == {"限时优惠", "加微信", "扫码领取礼品"}
     assert all(h.severity == "high" for h in pick(hits, "ads.promo"))
     hits = pick(scan(lex, text="这个是我的微信：9⓿二肆⁹₈③⑸⒋➃㈤㊄"), "ads.contact")
     assert [h.match for h in hits] == ["9⓿二肆⁹₈③⑸⒋➃㈤㊄"] and "902498354455" in hits[0].detail
