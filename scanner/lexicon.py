@@ -33,7 +33,7 @@ from govwatch.models import SEVERITIES
 
 from .normalize import CHINESE_DIGITS, normalize_text
 
-RULES_VERSION = "1"  # bump when rule code changes what a lexicon finds
+RULES_VERSION = "2"  # bump when rule code changes what a lexicon finds
 
 HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
 KINDS = ("terms", "leaders", "fallen", "domains", "cooccur")

@@ -10,12 +10,18 @@
   ``zh2Hans`` dictionary; the same table is applied to lexicon terms, so folding is consistent);
 - zero-width characters, direction controls, soft hyphens, variation selectors and combining
   marks are dropped;
-- runs of up to three separators (spaces, ``*@+-_.·|/\\~#&^=`` and their full-width forms)
-  between two Chinese characters are dropped (``法 轮 功``, ``法*轮*功``, ``毛---主---席``);
+- runs of separators and symbols between two Chinese characters are dropped, however long:
+  spaces, ``*@+-_.·|/\\~#&^=`` and their full-width forms, brackets (``【】[]（）〔〕「」``),
+  arrows, box drawing, geometric shapes, dingbats and emoji (``法【】轮``, ``法😀😀😀😀轮``),
+  with at most one line break among them (``法轮\n功``; a blank line still separates);
+- Cyrillic and Greek letters that look like Latin ones become those (``сука`` → ``cyka``);
+- a run of one repeated Latin letter in a Latin word becomes one letter (``fuuuck`` → ``fuck``,
+  ``aallll`` → ``al``; the same folding applies to lexicon terms, so ``all`` matches both);
+  words glued to digits or URL punctuation (``www.``, ``/abbb``) are left alone;
 - everything is lower-cased.
 
-Punctuation such as ``，。！？、`` is left alone: it is never part of a term, and keeping it keeps
-ordinary text on the fast path.  Chinese numerals are not folded into digits (that breaks real
+Punctuation such as ``，。！？、：；“”`` is left alone: it is never part of a term and it separates
+words (``测试，违禁`` is two words), and keeping it keeps ordinary text on the fast path.  Chinese numerals are not folded into digits (that breaks real
 words such as 下三滥); instead the lexicon adds a digit variant of terms that contain numerals.
 
 The result keeps a sparse offset map, so every position in the normalised text maps back to
@@ -32,11 +38,28 @@ from functools import lru_cache
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 SEPARATORS = " \t\u00a0\u3000*@+\\-_.·•|/\\\\~#&^=＊＠＋－＿．｜／＼～＃＆＾＝"
 ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
-# Separator runs between two Chinese characters (zero-width characters may sit among them).
-_SEP_RE = re.compile(
-    f"[{SEPARATORS}{ZERO_WIDTH}](?<=[{CJK_RANGES}][{SEPARATORS}{ZERO_WIDTH}])"
-    f"[{SEPARATORS}{ZERO_WIDTH}]{{0,2}}(?=[{CJK_RANGES}])"
+# Brackets and BMP symbol blocks (arrows, maths, technical, box drawing, blocks, geometric
+# shapes, miscellaneous symbols, dingbats, ※) that evaders put between characters.
+SYMBOLS = (
+    "()\\[\\]{}<>（）【】〔〕〖〗〘〙〚〛「」『』〈〉｛｝［］＜＞\r\u203b\u2190-\u23ff\u2500-\u27bf"
+    "\u2900-\u2bff\u3012\u3013\u30fb"
 )
+ASTRAL_SYMBOLS = "\U0001F000-\U0001FAFF"
+_RUN = f"{SEPARATORS}{ZERO_WIDTH}{SYMBOLS}"
+
+
+def _run_re(extra: str = "") -> re.Pattern:
+    """Symbol runs between two Chinese characters, with at most one line break (filtered by the
+    caller: a run holding two line breaks is a paragraph break, not a split word)."""
+    cls = _RUN + extra
+    return re.compile(
+        f"[{cls}\n](?<=[{CJK_RANGES}][{cls}\n])[{cls}]*(?:(?<!\n)\n[{cls}]*)?(?=[{CJK_RANGES}])"
+    )
+
+
+# Two patterns: astral characters in a class make sre slow, so emoji join only when present.
+_SEP_RE = _run_re()
+_SEP_ASTRAL_RE = _run_re(ASTRAL_SYMBOLS)
 _COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 _ZW_CHARS = None
@@ -127,10 +150,29 @@ def fold_table() -> dict:
             folded = ch.lower()[0]  # İ: keep one character for one
         if folded != ch:
             table[ch] = folded
+    for ch, latin in LOOKALIKES.items():
+        for c in {ch, ch.upper()}:
+            if len(c) == 1:
+                table[c] = latin
+    for ch, folded in list(table.items()):
+        if folded in LOOKALIKES:
+            table[ch] = LOOKALIKES[folded]
     return table
 
 
 _ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
+
+# Letters of other scripts that look like Latin ones (applied after case folding).
+LOOKALIKES = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "һ": "h", "ӏ": "l", "ь": "b", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ζ": "z", "ϳ": "j",
+}
+_DOUBLE_RE = re.compile(r"([a-z])\1")
+_LATIN_WORD_RE = re.compile(r"[a-z]{3,}")
+_REPEAT_RE = re.compile(r"([a-z])\1+")
+WORD_GLUE = set("0123456789./:@_-=?&%#\\")
 
 
 @lru_cache(maxsize=1)
@@ -199,13 +241,15 @@ def _fold_run(run: str, table: dict) -> str:
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring."""
     table = fold_table()
+    astral = _ASTRAL_RE.search(text) is not None
     # events: (start, end, replacement, one_to_one)
-    events = [(m.start(), m.end(), "", False) for m in _SEP_RE.finditer(text)]
+    events = [(m.start(), m.end(), "", False) for m in (_SEP_ASTRAL_RE if astral else _SEP_RE).finditer(text)
+              if m.group().count("\n") < 2]
     specials = [(m.start(), m.end(), m.group()) for m in _special_re().finditer(text)]
-    if _ASTRAL_RE.search(text):
+    if astral:
         specials += [(m.start(), m.end(), m.group()) for m in _ASTRAL_RE.finditer(text) if m.group() in table]
     if not events and not specials:
-        return Normalized(text, text, None)
+        return _collapse_latin(Normalized(text, text, None))
     covered = set()
     for s, e, _, _ in events:
         covered.update(range(s, e))
@@ -237,7 +281,53 @@ def normalize(text: str) -> Normalized:
         segs.append((npos, pos, len(text) - pos, True))
     if not segs:
         segs.append((0, 0, len(text), False))
-    return Normalized(text, "".join(out), segs)
+    return _collapse_latin(Normalized(text, "".join(out), segs))
+
+
+def _collapse_latin(n: Normalized) -> Normalized:
+    """Fold runs of one repeated letter in Latin words of the normalised text (``fuuuck``)."""
+    t = n.text
+    if not _DOUBLE_RE.search(t):
+        return n
+    edits = []
+    for m in _LATIN_WORD_RE.finditer(t):
+        s, e = m.start(), m.end()
+        if (s > 0 and t[s - 1] in WORD_GLUE) or (e < len(t) and t[e] in WORD_GLUE):
+            continue  # part of a URL, an address, a file name or a code
+        for r in _REPEAT_RE.finditer(t, s, e):
+            edits.append((r.start(), r.end()))
+    if not edits:
+        return n
+    segs = n._segs if n._segs is not None else [(0, 0, len(n.original), True)]
+    ends = [seg[0] for seg in segs[1:]] + [len(t)]
+    out, new_segs = [], []
+    npos = 0
+
+    def copy(a: int, b: int) -> None:  # t[a:b] unchanged, mapped through the old segments
+        nonlocal npos
+        i = max(bisect.bisect_right(n._starts or [0], a) - 1, 0)
+        while i < len(segs) and segs[i][0] < b:
+            nstart, ostart, olen, copied = segs[i]
+            lo, hi = max(a, nstart), min(b, ends[i])
+            if lo < hi:
+                if copied:
+                    new_segs.append((npos, ostart + lo - nstart, hi - lo, True))
+                else:
+                    new_segs.append((npos, ostart, olen, False))
+                npos += hi - lo
+            i += 1
+        out.append(t[a:b])
+
+    pos = 0
+    for s, e in edits:
+        copy(pos, s)
+        os_, oe = n.orig_start(s), n.orig_end(e)
+        out.append(t[s])
+        new_segs.append((npos, os_, oe - os_, False))
+        npos += 1
+        pos = e
+    copy(pos, len(t))
+    return Normalized(n.original, "".join(out), new_segs)
 
 
 def normalize_text(text: str) -> str:

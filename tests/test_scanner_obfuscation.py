@@ -81,11 +81,15 @@ def test_number_obfuscation_case_15():
     assert fold_digits("9⓿二肆⁹₈③⑸⒋➃㈤㊄") == "902498354455"
 
 
-def test_ignore_repeat_is_not_applied():
+def test_repeats_fold_in_latin_words_only():
     # Folding repeated characters breaks real words with doubled characters (sensitive-word #23,
-    # #136, #144); case 9's "ⒻⒻⒻfⓤuⓤ⒰cⓒ⒦" is deliberately not matched.
+    # #136, #144): Chinese characters are never folded; a repeated Latin letter is, on both the
+    # text and the lexicon side (issue 16: fuuuck), so case 9's "ⒻⒻⒻfⓤuⓤ⒰cⓒ⒦" now matches.
     n = normalize("ⒻⒻⒻfⓤuⓤ⒰cⓒ⒦")
-    assert n.text == "ffffuuuucck"
+    assert n.text == "fuck"
+    assert n.span(0, 4) == (0, 11)
+    assert normalize("谢谢大家，哈哈").text == "谢谢大家，哈哈"
+    assert normalize("见 www.example.gov.cn/abbb").text == "见 www.example.gov.cn/abbb"
 
 
 def test_digit_term_not_found_inside_longer_number(tmp_path):
