@@ -169,7 +169,7 @@ class Rechecker:
         if self._lexicon is None:
             from scanner.lexicon import load_lexicon
 
-            self._lexicon = load_lexicon(self.settings.lexicon_dirs)
+            self._lexicon = load_lexicon(self.settings.lexicon_dirs, cache_dir=self.settings.var_path / "cache")
         return self._lexicon
 
     def _evidence(self, fetched: Fetched) -> dict:

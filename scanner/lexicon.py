@@ -22,8 +22,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import re
+import sys
 import threading
+from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +34,13 @@ import ahocorasick
 
 from govwatch.models import SEVERITIES
 
-from .normalize import CHINESE_DIGITS, normalize_text
+from .normalize import CHINESE_DIGITS, load_fold_table, normalize_text
+
+log = logging.getLogger(__name__)
 
 RULES_VERSION = "2"  # bump when rule code changes what a lexicon finds
+CACHE_FORMAT = "1"  # bump when the pickled form of a Lexicon changes
+WORD_FREQ = 30  # jieba frequency given to lexicon terms
 
 HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
 KINDS = ("terms", "leaders", "fallen", "domains", "cooccur")
@@ -222,6 +229,23 @@ def _digit_variant(term: str) -> str:
     return "".join(CHINESE_DIGITS.get(c, c) if c in "〇零一二三四五六七八九" else c for c in term)
 
 
+def _version(files) -> str:
+    """The lexicon version: a digest of the rule code version and every file's name and bytes."""
+    digest = hashlib.sha256(f"rules={RULES_VERSION}\n".encode())
+    for name, raw in files:
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def lexicon_version(dirs: list[Path]) -> str:
+    """The version ``Lexicon(dirs)`` would have, from the files' bytes alone (no parsing)."""
+    files = []
+    for d in dirs:
+        if d.is_dir():
+            files.extend((p.name, p.read_bytes()) for p in sorted(d.glob("*.txt")))
+    return _version(files)
+
+
 def _split_titles(s: str) -> tuple:
     return tuple(t.strip() for t in re.split(r"[、,，;；/]", s) if t.strip())
 
@@ -240,25 +264,21 @@ class Lexicon:
         self.fallen: dict[str, Entry] = {}
         self.files: list[str] = []
         self.problems: list[str] = []
-        self._tokenizer = None
-        self._tok_lock = threading.Lock()
         self._cut_cache: dict = {}
+        self._entry_cache: dict[int, Entry] = {}
         self._load()
+        del self._entries  # only needed while loading (later files override earlier entries)
 
     # --- loading ---------------------------------------------------------------------------
     def _load(self) -> None:
-        digest = hashlib.sha256(f"rules={RULES_VERSION}\n".encode())
         parsed_files = []
         for d in self.dirs:
             if not d.is_dir():
                 self.problems.append(f"{d}:0: 词库目录不存在")
                 continue
             for path in sorted(d.glob("*.txt")):
-                display = str(path)
-                p = _parse_file(path, display)
-                parsed_files.append(p)
-                digest.update(path.name.encode() + b"\0" + p.raw + b"\0")
-        self.version = digest.hexdigest()[:12]
+                parsed_files.append(_parse_file(path, str(path)))
+        self.version = _version((p.path.name, p.raw) for p in parsed_files)
         seen: dict[tuple, str] = {}  # (category, norm) -> "file:line"
         first_term: dict[str, str] = {}  # norm -> "file:line" of its first category
         allow_seen: dict[str, str] = {}
@@ -364,44 +384,70 @@ class Lexicon:
             lst.append(entry)
 
     def _build_automaton(self, by_key: dict) -> None:
-        auto = ahocorasick.Automaton()
+        """The automaton maps each key to an index into ``self._keys``; entries are kept as plain
+        rows (``self._rows``) and become ``Entry`` objects only when a hit needs them, so a cached
+        lexicon of 100,000 terms loads as a few flat lists."""
+        auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         allow = set(self.allow)
         triggers: dict[str, list] = {}
         for name, keys in TRIGGERS.items():
             for key in keys:
                 triggers.setdefault(key, []).append(name)
+        rows, row_of, keys = [], {}, []
         for key in sorted(set(by_key) | allow | set(triggers)):
+            ids = []
+            for e in by_key.get(key, ()):
+                i = row_of.get(id(e))
+                if i is None:
+                    i = row_of[id(e)] = len(rows)
+                    rows.append((e.term, e.norm, e.category.id, e.suggestion, e.left_free, e.right_free,
+                                 e.file, e.line, e.kind, e.match, e.weight, e.context))
+                    self._entry_cache[i] = e
+                ids.append(i)
             b = key.encode("utf-8", "surrogatepass")
-            entries = tuple(by_key.get(key, ()))
-            auto.add_word(b.decode("latin-1"),
-                          (len(b), len(key), entries, key in allow, tuple(triggers.get(key, ()))))
+            auto.add_word(b.decode("latin-1"), len(keys))
+            keys.append((len(b), len(key), tuple(ids), key in allow, tuple(triggers.get(key, ()))))
         auto.make_automaton()
         self.automaton = auto
+        self._rows = rows
+        self._keys = keys
+        self._cjk_terms = len({r[1] for r in rows if not r[1].isascii()})
         self.terms_count = len(by_key)
 
-    # --- jieba, for word boundaries ----------------------------------------------------------
-    def tokenizer(self):
-        """A private jieba tokenizer with every lexicon term in its dictionary (built lazily)."""
-        if self._tokenizer is None:
-            with self._tok_lock:
-                if self._tokenizer is None:
-                    import jieba
-                    jieba.setLogLevel(logging.WARNING)
-                    tok = jieba.Tokenizer()
-                    tok.initialize()
-                    for e in self.entries:
-                        if not e.norm.isascii():
-                            # A modest frequency: the term is a word, but does not beat common words.
-                            tok.add_word(e.norm, freq=30)
-                    self._tokenizer = tok
-        return self._tokenizer
+    def entry(self, i: int) -> Entry:
+        """Entry number ``i`` (made from its row on first use)."""
+        e = self._entry_cache.get(i)
+        if e is None:
+            term, norm, cat_id, sugg, lf, rf, file, line, kind, match, weight, context = self._rows[i]
+            e = Entry(term, norm, self.categories[cat_id], sugg, lf, rf, file, line, kind, match, weight, context)
+            self._entry_cache[i] = e
+        return e
 
+    # --- jieba, for word boundaries ----------------------------------------------------------
     def cuts(self, window: str) -> frozenset:
-        """Word boundaries (offsets) of ``window`` as jieba segments it."""
+        """Word boundaries (offsets) of ``window`` as jieba segments it, every lexicon term being a
+        word of the dictionary.
+
+        Rather than adding every term to a tokenizer (a second per 100,000 terms in every
+        process), jieba's own dictionary is overlaid, per window, with the terms that occur in the
+        window; the total frequency counts every term, so the result is the same as with all of
+        them added."""
         got = self._cut_cache.get(window)
         if got is None:
+            base_freq, base_total = _jieba_base()
+            overlay: dict = {}
+            rows = self._rows
+            for _, index in self.automaton.iter(window.encode("utf-8", "surrogatepass").decode("latin-1")):
+                for i in self._keys[index][2]:
+                    word = rows[i][1]
+                    if not word.isascii() and word in window and word not in overlay:
+                        overlay[word] = WORD_FREQ
+                        for j in range(1, len(word)):
+                            if word[:j] not in base_freq:
+                                overlay.setdefault(word[:j], 0)
+            tok = _overlay_tokenizer(overlay, base_freq, base_total + WORD_FREQ * self._cjk_terms)
             pos, out = 0, {0}
-            for w in self.tokenizer().cut(window, HMM=False):
+            for w in tok.cut(window, HMM=False):
                 pos += len(w)
                 out.add(pos)
             got = frozenset(out)
@@ -410,12 +456,57 @@ class Lexicon:
             self._cut_cache[window] = got
         return got
 
+    # --- the on-disk cache ---------------------------------------------------------------------
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for k in ("_cut_cache", "_entry_cache"):
+            state.pop(k, None)
+        # Leaders are looked up by name (small): keep those entries as objects.
+        state["_kept"] = {i: e for i, e in self._entry_cache.items() if e.kind in ("leaders", "fallen")}
+        return state
+
+    def __setstate__(self, state):
+        kept = state.pop("_kept", {})
+        self.__dict__.update(state)
+        self._cut_cache = {}
+        self._entry_cache = dict(kept)
+
     @property
     def entries(self) -> list[Entry]:
-        return list(self._entries.values())
+        """Every entry the automaton holds (terms, leaders, fallen, co-occurrence anchors)."""
+        return [self.entry(i) for i in range(len(self._rows))]
 
     def category(self, cat_id: str) -> Category | None:
         return self.categories.get(cat_id)
+
+
+_JIEBA_LOCK = threading.Lock()
+_JIEBA = None
+
+
+def _jieba_base() -> tuple[dict, int]:
+    """jieba's own dictionary (loaded once per process) and its total frequency."""
+    global _JIEBA
+    if _JIEBA is None:
+        with _JIEBA_LOCK:
+            if _JIEBA is None:
+                import jieba
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                _JIEBA = (tok.FREQ, tok.total)
+    return _JIEBA
+
+
+def _overlay_tokenizer(overlay: dict, base: dict, total: int):
+    """A jieba tokenizer whose dictionary is ``overlay`` over ``base`` (nothing copied)."""
+    import jieba
+
+    tok = jieba.Tokenizer()
+    tok.FREQ = ChainMap(overlay, base) if overlay else base
+    tok.total = total
+    tok.initialized = True
+    return tok
 
 
 _CACHE: dict = {}
@@ -444,18 +535,65 @@ def resolve_dirs(extra_dirs=()) -> list[Path]:
     return dirs
 
 
-def load_lexicon(extra_dirs=()) -> Lexicon:
+CACHE_KEEP = 4  # cached lexicon files kept per cache directory (the newest)
+
+
+def _cache_path(dirs: list[Path], version: str, cache_dir: Path) -> Path:
+    ident = "\0".join([version, CACHE_FORMAT, sys.version.split()[0], getattr(ahocorasick, "__version__", ""),
+                       *(str(d.resolve()) for d in dirs)])
+    return cache_dir / f"lexicon-{hashlib.sha256(ident.encode()).hexdigest()[:20]}.pickle"
+
+
+def _from_disk(dirs: list[Path], cache_dir: Path) -> Lexicon:
+    """The lexicon of ``dirs``, loaded from ``cache_dir`` when this version was built before,
+    otherwise built and saved there (best effort: an unwritable cache only costs time).
+
+    The automaton and the entry rows are pickled; a file that does not load, or whose version
+    differs, is rebuilt.  The cache directory must be writable only by govwatch (pickles run code
+    when loaded), like the database beside it.
+    """
+    version = lexicon_version(dirs)
+    path = _cache_path(dirs, version, cache_dir)
+    try:
+        with open(path, "rb") as f:
+            lex = pickle.load(f)
+        if isinstance(lex, Lexicon) and lex.version == version:
+            return lex
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a truncated or stale file: rebuild it
+        log.info("lexicon cache %s unusable (%s); rebuilding", path, exc)
+    lex = Lexicon(dirs)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(lex, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        old = sorted(cache_dir.glob("lexicon-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for p in old[CACHE_KEEP:]:
+            p.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("lexicon cache %s not written (%s)", path, exc)
+    return lex
+
+
+def load_lexicon(extra_dirs=(), cache_dir=None) -> Lexicon:
     """The shipped lexicons merged with ``extra_dirs`` (later directories win).
 
     Cached: the same directories with unchanged files give the same object; after an edit the
-    next call builds a new lexicon (the old one keeps serving whoever holds it).
+    next call builds a new lexicon (the old one keeps serving whoever holds it).  With
+    ``cache_dir``, the built lexicon (automaton included) and the normalisation table are also
+    kept on disk per lexicon version, so the next process loads them instead of building.
     """
     dirs = resolve_dirs(extra_dirs)
+    if cache_dir:
+        load_fold_table(Path(cache_dir))
     key = (tuple(str(d) for d in dirs), _signature(dirs))
     with _CACHE_LOCK:
         lex = _CACHE.get(key)
     if lex is None:
-        lex = Lexicon(dirs)
+        lex = _from_disk(dirs, Path(cache_dir)) if cache_dir else Lexicon(dirs)
         with _CACHE_LOCK:
             if len(_CACHE) >= 4:
                 _CACHE.clear()

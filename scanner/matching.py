@@ -84,14 +84,16 @@ def raw_hits(lexicon: Lexicon, text: str, field: str = "text") -> tuple[list, se
         return [], set()
     b = text.encode("utf-8", "surrogatepass")
     found, allow, triggers = [], [], set()
-    for end_b, (blen, nlen, entries, is_allow, trig) in lexicon.automaton.iter(b.decode("latin-1")):
+    keys, entry = lexicon._keys, lexicon.entry
+    for end_b, index in lexicon.automaton.iter(b.decode("latin-1")):
         end_b += 1
+        blen, nlen, ids, is_allow, trig = keys[index]
         if trig:
             triggers.update(trig)
         if is_allow:
             allow.append((end_b - blen, end_b))
-        if entries:
-            keep = tuple(e for e in entries if field in e.category.fields)
+        if ids:
+            keep = tuple(e for e in map(entry, ids) if field in e.category.fields)
             if keep:
                 found.append((end_b - blen, end_b, nlen, keep))
     if allow and found:

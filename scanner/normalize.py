@@ -31,9 +31,15 @@ a fast path with an identity map.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import os
+import pickle
 import re
+import sys
+import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 SEPARATORS = " \t\u00a0\u3000*@+\\-_.·•|/\\\\~#&^=＊＠＋－＿．｜／＼～＃＆＾＝"
@@ -126,10 +132,60 @@ def _fold_char(ch: str, t2s: dict) -> str:
     return t2s.get(ch, ch).lower()
 
 
-@lru_cache(maxsize=1)
+FOLD_VERSION = "2"  # bump when _build_fold_table changes
+_FOLD_TABLE: dict | None = None
+_FOLD_LOCK = threading.Lock()
+
+
 def fold_table() -> dict:
     """``{char: replacement}`` for every non-ASCII character whose normal form differs from it
-    (including non-ASCII capitals); ASCII capitals are lower-cased separately."""
+    (including non-ASCII capitals); ASCII capitals are lower-cased separately.  Built once per
+    process (about a second), or loaded by ``load_fold_table``."""
+    global _FOLD_TABLE
+    if _FOLD_TABLE is None:
+        with _FOLD_LOCK:
+            if _FOLD_TABLE is None:
+                _FOLD_TABLE = _build_fold_table()
+    return _FOLD_TABLE
+
+
+def _fold_key() -> str:
+    import zhconv
+
+    ident = f"{FOLD_VERSION}\0{unicodedata.unidata_version}\0{getattr(zhconv, '__version__', '')}\0{sys.version}"
+    return hashlib.sha256(ident.encode()).hexdigest()[:16]
+
+
+def load_fold_table(cache_dir: Path) -> dict:
+    """The fold table, from ``cache_dir`` when it was saved there before (else built and saved)."""
+    global _FOLD_TABLE, _ZW_CHARS
+    path = Path(cache_dir) / f"fold-{_fold_key()}.pickle"
+    if _FOLD_TABLE is None:
+        try:
+            with open(path, "rb") as f:
+                table = pickle.load(f)
+            if isinstance(table, dict):
+                with _FOLD_LOCK:
+                    if _FOLD_TABLE is None:
+                        _ZW_CHARS = _zero_width_set()
+                        _FOLD_TABLE = table
+                return _FOLD_TABLE
+        except Exception:  # missing, truncated or stale: build it
+            pass
+    table = fold_table()
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump(table, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return table
+
+
+def _build_fold_table() -> dict:
     global _ZW_CHARS
     _ZW_CHARS = _zero_width_set()
     t2s = _t2s()

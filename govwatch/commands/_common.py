@@ -77,7 +77,7 @@ def crawl_hooks(settings):
     from govwatch.findings import make_ignore_predicate
     from govwatch.store import open_store
 
-    lexicon = load_lexicon(settings.lexicon_dirs)
+    lexicon = load_lexicon(settings.lexicon_dirs, cache_dir=settings.var_path / "cache")
     store = open_store(settings=settings)
     try:
         ignore = make_ignore_predicate(store.list_ignore_rules())

@@ -282,7 +282,7 @@ def cmd_check(args) -> int:
     for d in args.lexicon_dir:
         if not Path(d).is_dir():
             raise CliError(f"词库目录不存在：{d}")
-    lexicon = load_lexicon([*settings.lexicon_dirs, *args.lexicon_dir])
+    lexicon = load_lexicon([*settings.lexicon_dirs, *args.lexicon_dir], cache_dir=settings.var_path / "cache")
     unreadable = blocking = False
     for i, name in enumerate(args.files):
         try:
