@@ -141,6 +141,8 @@ TABLE: tuple[Spec, ...] = (
     _S("thresholds.clickbait_score", 3, "分", "标题党评分达到此值即报（词库短语 2 或 3 分，连续标点 2 分，悬念省略号、表情符号各 1 分）"),
     _S("thresholds.emoji_title_count", 2, "个", "标题中表情符号达到此数即“庸俗化、娱乐化表达”"),
     _S("thresholds.emoji_text_count", 5, "个", "正文中表情符号达到此数即“庸俗化、娱乐化表达”"),
+    _S("thresholds.condemnation_window", 40, "字",
+       "违禁、广告类词语前后此字数内（同一句中）出现“打击、严禁、不法分子、诱饵”等词即降为人工复核"),
     # ------------------------------------------------------------------ deadlines
     _S("deadlines_days.veto", 1, "天", "单项否决问题的整改期限"),
     _S("deadlines_days.high", 3, "天", "严重问题的整改期限"),

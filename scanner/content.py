@@ -44,11 +44,12 @@ COOCCUR_REACH = 80  # characters on each side of an anchor searched for the end 
 class _FieldContext:
     """Lazily computed facts about one field shared by its hits."""
 
-    __slots__ = ("value", "norm", "_scopes")
+    __slots__ = ("value", "norm", "width", "_scopes")
 
-    def __init__(self, value: str, norm):
+    def __init__(self, value: str, norm, width: int):
         self.value = value
         self.norm = norm
+        self.width = width
         self._scopes = None
 
     def scopes(self):
@@ -60,7 +61,7 @@ class _FieldContext:
 def _lower_reason(ctx: _FieldContext, family: str, context: bool, s: int, e: int, ns: int, ne: int) -> str:
     """Why a hit at original ``[s, e)`` (normalised ``[ns, ne)``) is reviewed rather than alerted."""
     if context:
-        word = condemned(ctx.norm.text, ns, ne)
+        word = condemned(ctx.norm.text, ns, ne, ctx.width)
         if word:
             return f"出现在“{word}”等打击、防范语境中，降为人工复核"
         head = in_scope(ctx.scopes(), s, e)
@@ -121,7 +122,7 @@ def _demote(hit: Hit, reason: str) -> Hit:
 
 def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple[list[Hit], set, object]:
     norm = normalize(value)
-    ctx = _FieldContext(value, norm)
+    ctx = _FieldContext(value, norm, int(limits["condemnation_window"]))
     hits: list[Hit] = []
     clickbait, leaders = [], []
     matched = find_terms(lexicon, norm, field)

@@ -22,7 +22,7 @@ CONDEMNATION_RE = re.compile(
     "不搞|不信|破除|移风易俗|封建迷信"
 )
 SENTENCE_END = "。！？!?\n；;"
-CONTEXT_WIDTH = 40  # characters on each side, within the sentence, that condemnation context reaches
+CONTEXT_WIDTH = 40  # default of thresholds.condemnation_window: characters on each side, same sentence
 
 # A prohibition that introduces a list: 不得制作、复制、发布含有下列内容的信息：（一）…；（二）…
 PROHIBITION_HEAD_RE = re.compile(
@@ -186,9 +186,9 @@ def sentence_context(text: str, start: int, end: int, width: int = CONTEXT_WIDTH
     return left, right
 
 
-def condemned(text: str, start: int, end: int) -> str:
+def condemned(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> str:
     """The condemnation word near a hit (same sentence, outside the hit itself), or ''."""
-    left, right = sentence_context(text, start, end)
+    left, right = sentence_context(text, start, end, width)
     m = CONDEMNATION_RE.search(left) or CONDEMNATION_RE.search(right)
     return m.group() if m else ""
 
