@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -115,32 +114,31 @@ def big_lexicon_dir(tmp: Path, n_terms: int = 100_000) -> Path:
     return d
 
 
-def automaton_memory(big: Path) -> tuple[float, float, float]:
-    """Memory (MB) of the scanner's automaton for the big lexicon, traced memory of the whole
-    lexicon object, and the cold build time (s)."""
-    from scanner.lexicon import Lexicon, resolve_dirs
-
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    before = tracemalloc.get_traced_memory()[0]
-    lex = Lexicon(resolve_dirs([big]))
-    build = time.perf_counter() - t0
-    entries_mb = (tracemalloc.get_traced_memory()[0] - before) / 1e6
-    tracemalloc.stop()
-    auto_mb = lex.automaton.get_stats()["total_size"] / 1e6
-    return auto_mb, entries_mb, build
+LOAD_CODE = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+from scanner.lexicon import load_lexicon
+lex = load_lexicon([sys.argv[2]], cache_dir=sys.argv[3])
+took = time.perf_counter() - t0
+rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+print(took, rss, lex.automaton.get_stats()["total_size"] / 1e6, len(lex.entries))
+"""
 
 
-def cached_load(big: Path, cache: Path) -> float:
-    """Seconds to load the big lexicon from the disk cache (filled first), in a new process."""
-    code = ("import sys,time; sys.path.insert(0, sys.argv[1]); t=time.perf_counter();"
-            "from scanner.lexicon import load_lexicon; load_lexicon([sys.argv[2]], cache_dir=sys.argv[3]);"
-            "print(time.perf_counter()-t)")
+def lexicon_load(big: Path, cache: Path) -> tuple[float, float, float, float, float, int]:
+    """A new process loading the big lexicon twice: cold (build and save the cache), then cached.
+
+    Returns (cold s, cold peak RSS growth MB, cached s, cached RSS growth MB, automaton MB, entries)."""
     root = str(Path(__file__).resolve().parent.parent)
-    subprocess.run([sys.executable, "-c", code, root, str(big), str(cache)], check=True, capture_output=True)
-    out = subprocess.run([sys.executable, "-c", code, root, str(big), str(cache)], check=True,
-                         capture_output=True, text=True)
-    return float(out.stdout.strip())
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", LOAD_CODE, root, str(big), str(cache)], check=True,
+                             capture_output=True, text=True)
+        runs.append(out.stdout.split())
+    (cold, cold_mb, _, _), (warm, warm_mb, auto_mb, n) = runs
+    return float(cold), float(cold_mb), float(warm), float(warm_mb), float(auto_mb), int(n)
 
 
 DRAFT = (
@@ -226,11 +224,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         big = big_lexicon_dir(tmp)
-        auto_mb, entries_mb, build = automaton_memory(big)
-        print(f"100,000-term lexicon: automaton {auto_mb:.1f} MB (pyahocorasick stats), "
-              f"lexicon object incl. automaton {entries_mb:.1f} MB traced, cold build {build:.2f} s")
-        load = cached_load(big, tmp / "cache")
-        print(f"100,000-term lexicon loaded from the disk cache in a new process: {load:.2f} s")
+        cold, cold_mb, warm, warm_mb, auto_mb, n = lexicon_load(big, tmp / "cache")
+        print(f"100,000-term lexicon ({n} entries): cold build {cold:.2f} s (peak RSS +{cold_mb:.0f} MB), "
+              f"loaded from the cache in a new process {warm:.2f} s (peak RSS +{warm_mb:.0f} MB); "
+              f"automaton {auto_mb:.1f} MB (pyahocorasick stats)")
         draft = tmp / "draft.txt"
         draft.write_text(DRAFT, encoding="utf-8")
         t_shipped = check_wall(draft, tmp / "var", [], args.repeat)

@@ -38,7 +38,8 @@ class Ingestor:
         from scanner.content import scan_document
 
         return scan_document(self.lexicon, title=item.title, text=item.text, source=item.source,
-                             links=body_links(item), url=item.url, thresholds=self.thresholds)
+                             links=body_links(item), url=item.url, thresholds=self.thresholds,
+                             images=item.images or ())
 
     def ingest(self, items: list[Item], at: datetime | None = None) -> IngestStats:
         at = at or now()

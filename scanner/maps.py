@@ -22,8 +22,9 @@ MAP_RE = re.compile(
 REVIEW_RE = re.compile(r"审图号|GS\s*[（(]\s*[0-9]{4}\s*[）)]|[\u4e00-\u9fff]S\s*[（(]\s*[0-9]{4}\s*[）)]")
 CAPTION_START_RE = re.compile(r"^\s*(?:[（(]?\s*图\s*[0-9一二三四五六七八九十]*|附图|▲|△|↑|【图】|图为|图片)")
 CAPTION_MAX = 40
-# Apps and devices called 地图: mentioning them is not showing a map.
-APP_PREFIXES = ("手机", "电子", "百度", "高德", "腾讯", "谷歌", "天地图", "在线", "导航")
+# Apps, devices and site maps called 地图: mentioning them is not showing a map.
+APP_PREFIXES = ("手机", "电子", "百度", "高德", "腾讯", "谷歌", "天地图", "在线", "导航", "网站", "站点", "思维",
+                "知识")
 # What may follow the map word at the end of a caption line.
 CAPTION_TAIL_RE = re.compile(r"^[\s（()）\[\]【】0-9一二三四五六七八九十.．:：、，。-]*$")
 IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|bmp|tiff?|webp|svg)(?![A-Za-z0-9])", re.IGNORECASE)
@@ -38,10 +39,17 @@ def _is_map_word(word: str) -> bool:
         ("行政区划", "区位", "交通", "旅游", "位置", "线路", "路线", "地理", "规划")))  # 流程示意图 is no map
 
 
+def _map_in(value: str):
+    """The first map word in ``value`` that names a map (not 网站地图, 手机地图, 流程示意图 …)."""
+    for m in MAP_RE.finditer(value):
+        if _is_map_word(m.group()) and not value[max(0, m.start() - 3):m.start()].endswith(APP_PREFIXES):
+            return m
+    return None
+
+
 def _caption_hit(text: str) -> list:
     for m in MAP_RE.finditer(text):
-        word = m.group()
-        if not _is_map_word(word) or text[max(0, m.start() - 3):m.start()].endswith(APP_PREFIXES):
+        if not _is_map_word(m.group()) or text[max(0, m.start() - 3):m.start()].endswith(APP_PREFIXES):
             continue
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
@@ -58,9 +66,7 @@ def _file_name_hit(text: str) -> list:
         i = m.start()
         while i > 0 and m.start() - i < 80 and text[i - 1] not in NAME_STOP:
             i -= 1
-        name = text[i:m.start()]
-        found = MAP_RE.search(name)
-        if found and _is_map_word(found.group()):
+        if _map_in(text[i:m.start()]):
             return [make_hit("map.no_review_number", text, i, m.end(), field="text", suggestion=SUGGESTION,
                              detail=f"图片文件“{text[i:m.end()]}”是地图，全文未见审图号，请人工核实")]
     return []
@@ -69,8 +75,7 @@ def _file_name_hit(text: str) -> list:
 def _img_tag_hit(text: str) -> list:
     for m in IMG_TAG_RE.finditer(text):
         alt = ALT_RE.search(m.group())
-        found = MAP_RE.search(alt.group(1)) if alt else None
-        if found and _is_map_word(found.group()):
+        if alt and _map_in(alt.group(1)):
             s = m.start() + alt.start(1)
             return [make_hit("map.no_review_number", text, s, s + len(alt.group(1)), field="text",
                              suggestion=SUGGESTION,
@@ -87,8 +92,7 @@ def scan_map_images(images) -> list:
         except ValueError:
             name = ""
         for what, value in (("图片说明", alt), ("图片文件名", name)):
-            found = MAP_RE.search(value)
-            if found and _is_map_word(found.group()):
+            if _map_in(value):
                 return [make_hit("map.no_review_number", "", -1, -1, field="url", url=url, suggestion=SUGGESTION,
                                  detail=f"{what}“{value[:CAPTION_MAX]}”是地图，全文未见审图号，请人工核实")]
     return []

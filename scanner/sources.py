@@ -39,7 +39,8 @@ def infer_reprint(text: str, source: str) -> bool:
     head, tail = text[:400], text[-400:]
     return (any(m in head or m in tail for m in REPRINT_MARKERS)
             or bool(REPORTED_RE.search(head[:120]))
-            or bool(EMPTY_SOURCE_RE.search(head) or EMPTY_SOURCE_RE.search(tail)))
+            or ("来源" in head and EMPTY_SOURCE_RE.search(head) is not None)
+            or ("来源" in tail and EMPTY_SOURCE_RE.search(tail) is not None))
 
 
 def scan_source_account(source: str) -> list:
