@@ -119,13 +119,14 @@ def _content(rule_id: str, label: str, severity: str, lexicon: str = "", **kw) -
 
 
 _T = "thresholds."
+_CONDEMN = _T + "condemnation_window"  # how far 打击、严禁、不法分子 … reach (scanner.matching)
 _SITE = "tests/test_site_checks.py"
 _AVAIL = "tests/test_availability.py"
 _TIMELINE = "tests/test_timeline.py"
 
 RULES_LIST: tuple[Rule, ...] = (
     # ------------------------------------------------------------------ content (lexicon)
-    *(_content(f"banned.{name}", label, "veto", f"banned_{name}.txt") for name, label in (
+    *(_content(f"banned.{name}", label, "veto", f"banned_{name}.txt", thresholds=(_CONDEMN,)) for name, label in (
         ("constitution", "违反宪法确定的基本原则"),
         ("security", "危害国家安全、泄露国家秘密、颠覆国家政权、破坏国家统一"),
         ("honor", "损害国家荣誉和利益"),
@@ -140,20 +141,22 @@ RULES_LIST: tuple[Rule, ...] = (
     _content("expression.leader", "领导人姓名职务错误", "veto", "expression_leader.txt, leaders.txt, leaders_fallen.txt",
              basis=f"{S19}单项否决：严重表述错误（领导人姓名或职务错误）", measure="立即更正领导同志姓名、职务表述",
              case_type="涉中央领导同志编辑差错", judge="scanner.leaders:scan_leaders"),
-    _content("expression.term", "政治用语不规范", "high", "expression_term.txt"),
+    _content("expression.term", "政治用语不规范", "high", "expression_term.txt, expression_term_cooccur.txt"),
     _content("expression.typo", "错别字", "medium", "expression_typo.txt", basis="错别字：权威信息发布编辑差错"),
-    *(_content(f"offtopic.{name}", f"发布与政务无关信息（{what}）", "low", f"offtopic_{name}.txt") for name, what in (
+    *(_content(f"offtopic.{name}", f"发布与政务无关信息（{what}）", "low",
+               f"offtopic_{name}.txt" + (", offtopic_gossip_cooccur.txt" if name == "gossip" else "")) for name, what in (
         ("gossip", "娱乐八卦"), ("horoscope", "星座运势"), ("lottery", "彩票预测"), ("stock", "荐股"))),
-    _content("ads.promo", "商业广告（软文）", "high", "ads_promo.txt"),
+    _content("ads.promo", "商业广告（软文）", "high", "ads_promo.txt, ads_promo_cooccur.txt", thresholds=(_CONDEMN,)),
     _content("ads.contact", "商业广告（变形联系方式）", "high", judge="scanner.ads:scan_contacts"),
-    _content("secret.marker", "涉密标识", "veto", "secret_marker.txt", judge="scanner.secrets:scan_secrets"),
+    _content("secret.marker", "涉密标识", "veto", "secret_marker.txt", judge="scanner.secrets:scan_secrets",
+             thresholds=(_CONDEMN,)),
     _content("privacy.id_number", "泄露个人信息（身份证号）", "high"),
     _content("privacy.bank_card", "泄露个人信息（银行卡号）", "high"),
     _content("privacy.mobile", "泄露个人信息（手机号）", "medium"),
     _content("title.clickbait", "标题党", "medium", "title_clickbait.txt, title_clickbait_strong.txt",
              basis="标题党：以夸张、悬念式标题吸引点击（标题党评分达到 {clickbait_score}即报）",
              thresholds=(_T + "clickbait_score",), judge="scanner.clickbait:scan_title"),
-    _content("tone.vulgar", "庸俗化、娱乐化表达", "low", "tone_vulgar.txt",
+    _content("tone.vulgar", "庸俗化、娱乐化表达", "low", "tone_vulgar.txt, tone_vulgar_interjection.txt",
              basis="内容庸俗化、娱乐化（含标题中 {emoji_title_count}、正文中 {emoji_text_count}以上表情符号）",
              thresholds=(_T + "emoji_title_count", _T + "emoji_text_count")),
     _content("source.unauthorised", "转载来源不规范", "medium", "source_selfmedia.txt, source_vague.txt",
