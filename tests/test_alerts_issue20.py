@@ -19,7 +19,7 @@ from govwatch.alerts import availability_alerts, enqueue_for_findings, flush
 from govwatch.alerts.compose import digest_message, finding_message
 from govwatch.alerts.roster import RosterError, load_roster
 from govwatch.alerts.webhook import fit_text
-from govwatch.models import UTC, Finding, Target
+from govwatch.models import UTC, Contact, Finding, Target
 from govwatch.registry import RegistryError, load_targets
 from govwatch.settings import load_settings
 
@@ -264,3 +264,43 @@ def test_findings_list_into_a_closed_pipe_ends_quietly(tmp_path):
     done = _cli("findings", "list", "--limit", "5", "--format", "json")
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 5
     assert all(json.loads(line)["id"] for line in done.stdout.splitlines())
+
+
+def test_a_stored_robot_nobody_can_send_to_fails_visibly_and_the_admins_are_told(store):
+    """A robot stored before addresses were checked is not dropped silently: the alert fails as
+    permanent, shows among the failed alerts (without its token), and the admins get a notice."""
+    settings = load_settings()
+    settings.data["admin_emails"] = ["admin@city.gov.cn"]
+    t = site(emails=[], contacts=[Contact(name="值班室", webhook="http://10.0.0.9/hook?token=TOKEN789",
+                                          channels=["webhook"])])
+    store.upsert_targets([t])
+    f = finding()
+    store.upsert_findings([f], at=T0)
+    out = enqueue_for_findings(store, settings, [store.get_finding(f.id)], T0)
+    assert out.queued == 1 and out.suppressed == 0
+    result = flush(store, settings, at=T0, senders={"email": _Collect(), "webhook": _webhook()})
+    assert result.failed == 1
+    failed = store.list_alerts(status="failed")
+    assert len(failed) == 1 and "机器人地址无效" in failed[0].last_error and "TOKEN789" not in failed[0].last_error
+    notices = [a for a in store.list_alerts() if a.to == "admin@city.gov.cn"]
+    assert len(notices) == 1 and "提醒发送失败" in notices[0].subject
+    assert "TOKEN789" not in json.dumps(store.list_alert_log(limit=100), ensure_ascii=False, default=str)
+
+
+class _Collect:
+    channel = "email"
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, alert):
+        self.sent.append(alert)
+
+    def close(self):
+        pass
+
+
+def _webhook():
+    from govwatch.alerts.webhook import WebhookSender
+
+    return WebhookSender(timeout=1)

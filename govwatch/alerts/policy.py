@@ -37,7 +37,7 @@ from govwatch import lifecycle
 from govwatch.alerts import compose
 from govwatch.alerts.outbox import enqueue, shown_to
 from govwatch.alerts.roster import RosterError, on_duty
-from govwatch.alerts.webhook import display, parse_webhook
+from govwatch.alerts.webhook import display
 from govwatch.models import SEVERITY_RANK, TZ, Alert, Finding, Target, fmt_local, now, stable_id
 from govwatch.store import FindingFilter
 
@@ -224,11 +224,9 @@ class Policy:
         order = {"duty": 0, "admin": 0, "office": 1, "leader": 2, "contact": 3}
         for r in sorted(recipients, key=lambda r: order.get(r.kind, 9)):
             to = r.to
-            if r.channel == "webhook" and parse_webhook(to) is None:
-                self.log("suppressed", reason=f"机器人地址无效，未发送（{r.name}）", dedup_key=dedup_key,
-                         channel="webhook", finding_ids=finding_ids)
-                outcome.suppressed += 1
-                continue
+            # a robot address nobody can send to (stored before the registry checked robots) is not
+            # dropped here: it is queued, fails at once as permanent, shows in `alerts list --status
+            # failed`, and the admins are told, like any other undeliverable alert
             if (r.channel, to.lower()) in seen:
                 continue
             seen.add((r.channel, to.lower()))

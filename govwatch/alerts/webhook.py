@@ -54,8 +54,14 @@ def parse_webhook(spec: str) -> tuple[str, str, str] | None:
 def display(spec: str) -> str:
     """A webhook recipient for screens and logs: kind and host, never the token or the secret."""
     parsed = parse_webhook(spec)
-    if not parsed:
-        return spec[:60]
+    if not parsed:  # never the path or query of an address we cannot parse: they hold the token
+        text = (spec or "").strip()
+        head, sep, rest = text.partition(":")
+        try:
+            host = urlsplit(rest.strip() if sep and head.lower() in KINDS else text).netloc.rsplit("@", 1)[-1]
+        except ValueError:
+            host = ""
+        return f"无效的机器人地址 {host}".strip()
     kind, url, _ = parsed
     return f"{KIND_LABELS[kind]}机器人 {urlsplit(url).netloc}"
 
