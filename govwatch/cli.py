@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    finally:
+        ctx = getattr(args, "_context", None)  # govwatch.commands._common.CommandContext, if one was used
+        if ctx is not None:
+            ctx.close()
 
 
 def _quiet_stdout() -> None:

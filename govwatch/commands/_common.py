@@ -1,4 +1,5 @@
-"""Helpers shared by command modules: settings, store, output."""
+"""What command modules share: the command context (settings, stores, user-facing errors), the
+crawl hooks and target selection, and output helpers."""
 from __future__ import annotations
 
 import sys
@@ -7,24 +8,60 @@ import unicodedata
 from govwatch.cli import CliError
 
 
+class CommandContext:
+    """What every command works with: the settings (loaded once per invocation, credentials then
+    masked everywhere), the stores it opens (closed by ``govwatch.cli.main`` when the command ends,
+    whether or not the command closed them) and the user-facing error, ``CliError``."""
+
+    def __init__(self, args):
+        self.args = args
+        self._settings = None
+        self._stores: list = []
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from govwatch.redact import register_settings
+            from govwatch.settings import SettingsError, load_settings
+            try:
+                self._settings = load_settings(getattr(self.args, "config", None))
+            except SettingsError as exc:
+                raise CliError(str(exc)) from exc
+            register_settings(self._settings)  # credentials are masked in every log line and message from now on
+        return self._settings
+
+    def open_store(self, settings=None):
+        from govwatch.store import StoreError, open_store
+        try:
+            store = open_store(settings=settings or self.settings)
+        except StoreError as exc:
+            raise CliError(str(exc)) from exc
+        self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        while self._stores:
+            self._stores.pop().close()
+
+
+def context(args) -> CommandContext:
+    """The invocation's context, made on first use and kept on ``args``."""
+    ctx = getattr(args, "_context", None)
+    if ctx is None:
+        ctx = CommandContext(args)
+        try:
+            args._context = ctx
+        except AttributeError:  # a frozen stand-in for argparse's namespace: no sharing, still correct
+            pass
+    return ctx
+
+
 def settings_from(args):
-    from govwatch.settings import SettingsError, load_settings
-    from govwatch.redact import register_settings
-    try:
-        settings = load_settings(getattr(args, "config", None))
-    except SettingsError as exc:
-        raise CliError(str(exc)) from exc
-    register_settings(settings)  # credentials are masked in every log line and message from now on
-    return settings
+    return context(args).settings
 
 
 def store_from(args, settings=None):
-    from govwatch.store import StoreError, open_store
-    settings = settings or settings_from(args)
-    try:
-        return open_store(settings=settings)
-    except StoreError as exc:
-        raise CliError(str(exc)) from exc
+    return context(args).open_store(settings)
 
 
 def display_width(text: str) -> int:
