@@ -26,6 +26,7 @@ import pickle
 import re
 import sys
 import threading
+from array import array
 from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ from .normalize import CHINESE_DIGITS, load_fold_table, normalize_text
 log = logging.getLogger(__name__)
 
 RULES_VERSION = "2"  # bump when rule code changes what a lexicon finds
-CACHE_FORMAT = "1"  # bump when the pickled form of a Lexicon changes
+CACHE_FORMAT = "2"  # bump when the pickled form of a Lexicon changes
 WORD_FREQ = 30  # jieba frequency given to lexicon terms
 
 HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
@@ -384,42 +385,79 @@ class Lexicon:
             lst.append(entry)
 
     def _build_automaton(self, by_key: dict) -> None:
-        """The automaton maps each key to an index into ``self._keys``; entries are kept as plain
-        rows (``self._rows``) and become ``Entry`` objects only when a hit needs them, so a cached
-        lexicon of 100,000 terms loads as a few flat lists."""
+        """The automaton maps each key to an index into flat per-key arrays; entries are kept as
+        columns (``_norms``, ``_terms`` …, fields shared by a file in ``_groups``) and become
+        ``Entry`` objects only when a hit needs them, so a cached lexicon of 100,000 terms loads as
+        a few lists and arrays."""
         auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         allow = set(self.allow)
         triggers: dict[str, list] = {}
         for name, keys in TRIGGERS.items():
             for key in keys:
                 triggers.setdefault(key, []).append(name)
-        rows, row_of, keys = [], {}, []
+        row_of: dict = {}
+        groups: dict = {}
+        terms, norms, suggestions, lines = [], [], [], array("I")
+        group_of, flags, contexts = array("H"), array("B"), {}
+        blens, nlens, first_id = array("I"), array("I"), array("i")
+        extra_ids: dict = {}
+        specials: dict = {}
         for key in sorted(set(by_key) | allow | set(triggers)):
             ids = []
             for e in by_key.get(key, ()):
                 i = row_of.get(id(e))
                 if i is None:
-                    i = row_of[id(e)] = len(rows)
-                    rows.append((e.term, e.norm, e.category.id, e.suggestion, e.left_free, e.right_free,
-                                 e.file, e.line, e.kind, e.match, e.weight, e.context))
+                    i = row_of[id(e)] = len(norms)
+                    g = (e.category.id, e.file, e.kind, e.match, e.weight)
+                    group_of.append(groups.setdefault(g, len(groups)))
+                    terms.append(e.term if e.term != e.norm else None)
+                    norms.append(e.norm)
+                    suggestions.append(e.suggestion)
+                    lines.append(e.line)
+                    flags.append(int(e.left_free) | 2 * int(e.right_free))
+                    if e.context:
+                        contexts[i] = e.context
                     self._entry_cache[i] = e
                 ids.append(i)
+            index = len(blens)
             b = key.encode("utf-8", "surrogatepass")
-            auto.add_word(b.decode("latin-1"), len(keys))
-            keys.append((len(b), len(key), tuple(ids), key in allow, tuple(triggers.get(key, ()))))
+            auto.add_word(b.decode("latin-1"), index)
+            blens.append(len(b))
+            nlens.append(len(key))
+            first_id.append(ids[0] if ids else -1)
+            if len(ids) > 1:
+                extra_ids[index] = tuple(ids)
+            if key in allow or key in triggers:
+                specials[index] = (key in allow, tuple(triggers.get(key, ())))
         auto.make_automaton()
         self.automaton = auto
-        self._rows = rows
-        self._keys = keys
-        self._cjk_terms = len({r[1] for r in rows if not r[1].isascii()})
+        self._groups = [g for g, _ in sorted(groups.items(), key=lambda kv: kv[1])]
+        self._terms, self._norms, self._suggestions, self._lines = terms, norms, suggestions, lines
+        self._group_of, self._flags, self._contexts = group_of, flags, contexts
+        self._blens, self._nlens, self._first_id = blens, nlens, first_id
+        self._extra_ids, self._specials = extra_ids, specials
+        self._cjk_terms = len({n for n in norms if not n.isascii()})
         self.terms_count = len(by_key)
 
+    def key_info(self, index: int) -> tuple:
+        """``(byte length, length, entry ids, is allow phrase, triggers)`` of automaton key ``index``."""
+        ids = self._extra_ids.get(index)
+        if ids is None:
+            first = self._first_id[index]
+            ids = (first,) if first >= 0 else ()
+        is_allow, trig = self._specials.get(index, (False, ()))
+        return self._blens[index], self._nlens[index], ids, is_allow, trig
+
     def entry(self, i: int) -> Entry:
-        """Entry number ``i`` (made from its row on first use)."""
+        """Entry number ``i`` (made from its columns on first use)."""
         e = self._entry_cache.get(i)
         if e is None:
-            term, norm, cat_id, sugg, lf, rf, file, line, kind, match, weight, context = self._rows[i]
-            e = Entry(term, norm, self.categories[cat_id], sugg, lf, rf, file, line, kind, match, weight, context)
+            cat_id, file, kind, match, weight = self._groups[self._group_of[i]]
+            norm = self._norms[i]
+            term = self._terms[i]
+            f = self._flags[i]
+            e = Entry(norm if term is None else term, norm, self.categories[cat_id], self._suggestions[i],
+                      bool(f & 1), bool(f & 2), file, self._lines[i], kind, match, weight, self._contexts.get(i, ()))
             self._entry_cache[i] = e
         return e
 
@@ -436,10 +474,10 @@ class Lexicon:
         if got is None:
             base_freq, base_total = _jieba_base()
             overlay: dict = {}
-            rows = self._rows
+            norms = self._norms
             for _, index in self.automaton.iter(window.encode("utf-8", "surrogatepass").decode("latin-1")):
-                for i in self._keys[index][2]:
-                    word = rows[i][1]
+                for i in self.key_info(index)[2]:
+                    word = norms[i]
                     if not word.isascii() and word in window and word not in overlay:
                         overlay[word] = WORD_FREQ
                         for j in range(1, len(word)):
@@ -474,7 +512,7 @@ class Lexicon:
     @property
     def entries(self) -> list[Entry]:
         """Every entry the automaton holds (terms, leaders, fallen, co-occurrence anchors)."""
-        return [self.entry(i) for i in range(len(self._rows))]
+        return [self.entry(i) for i in range(len(self._norms))]
 
     def category(self, cat_id: str) -> Category | None:
         return self.categories.get(cat_id)

@@ -84,15 +84,23 @@ def raw_hits(lexicon: Lexicon, text: str, field: str = "text") -> tuple[list, se
         return [], set()
     b = text.encode("utf-8", "surrogatepass")
     found, allow, triggers = [], [], set()
-    keys, entry = lexicon._keys, lexicon.entry
+    blens, nlens, first_id = lexicon._blens, lexicon._nlens, lexicon._first_id
+    extra_ids, specials, entry = lexicon._extra_ids, lexicon._specials, lexicon.entry
     for end_b, index in lexicon.automaton.iter(b.decode("latin-1")):
         end_b += 1
-        blen, nlen, ids, is_allow, trig = keys[index]
-        if trig:
-            triggers.update(trig)
-        if is_allow:
-            allow.append((end_b - blen, end_b))
+        blen = blens[index]
+        special = specials.get(index)
+        if special:
+            if special[1]:
+                triggers.update(special[1])
+            if special[0]:
+                allow.append((end_b - blen, end_b))
+        ids = extra_ids.get(index)
+        if ids is None:
+            first = first_id[index]
+            ids = (first,) if first >= 0 else ()
         if ids:
+            nlen = nlens[index]
             keep = tuple(e for e in map(entry, ids) if field in e.category.fields)
             if keep:
                 found.append((end_b - blen, end_b, nlen, keep))

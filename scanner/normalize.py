@@ -150,9 +150,18 @@ def fold_table() -> dict:
 
 
 def _fold_key() -> str:
-    import zhconv
+    """Identifies the fold table: code, Unicode data, Python and zhconv's dictionary file (located
+    without importing zhconv, whose import costs a second)."""
+    import importlib.util
 
-    ident = f"{FOLD_VERSION}\0{unicodedata.unidata_version}\0{getattr(zhconv, '__version__', '')}\0{sys.version}"
+    spec = importlib.util.find_spec("zhconv")
+    stamp = ""
+    if spec and spec.origin:
+        for name in sorted(os.listdir(os.path.dirname(spec.origin))):
+            if name.endswith((".json", ".py")):
+                st = os.stat(os.path.join(os.path.dirname(spec.origin), name))
+                stamp += f"{name}:{st.st_size}:{st.st_mtime_ns};"
+    ident = f"{FOLD_VERSION}\0{unicodedata.unidata_version}\0{stamp}\0{sys.version}"
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
