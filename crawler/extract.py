@@ -1296,6 +1296,9 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
         from crawler.wechat import parse_wechat
         result = parse_wechat(html, url)
         result.encoding = encoding
+        if result.published_at and not result.date_reason:
+            result.date_reason = ("微信公众号文章：采用页面脚本中的发布时间" if result.published_at_source == "js"
+                                  else "微信公众号文章：采用页面显示的发布时间")
         return result
     root = parse_html(html)
     if root is None:

@@ -313,3 +313,9 @@ def test_explain_lists_candidates_and_the_reason(capsys):
     assert "理由：采用标题附近的发布标注“发布日期”" in out
     assert "成文日期：2023-10-20" in out
     assert "候选（" in out and "用途：成文" in out
+
+
+def test_wechat_articles_say_where_their_time_came_from():
+    page = (Path(__file__).resolve().parent / "fixtures" / "pages" / "wechat" / "1.html").read_bytes()
+    item = extract_page(page)
+    assert item.published_at_source == "js" and item.date_reason == "微信公众号文章：采用页面脚本中的发布时间"
