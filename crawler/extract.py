@@ -979,9 +979,11 @@ def _text_candidates(text: str, zone, kind_labelled: str, kind_plain: str | None
 
 
 def collect_date_candidates(page: Page, linear: str, title_span: tuple[int, int] | None,
-                            region: tuple[int, int] | None, body_text: str, zone=None) -> list[DateCandidate]:
+                            region: tuple[int, int] | None, body_text: str, zone=None,
+                            anchor=None) -> list[DateCandidate]:
     """Every publication-time candidate of the page, in order of discovery. ``title_span``: the
-    headline's offsets in ``linear``; ``region``: those of its neighbourhood."""
+    headline's offsets in ``linear``; ``region``: those of its neighbourhood; ``anchor``: the
+    headline element (when it sits in a "side"-classed column, that column is the content)."""
     candidates = _meta_candidates(page.meta, page.root, zone)
     markup = _markup_candidates(page, zone)
     candidates += [c for c in markup if c.kind == "time"]
@@ -1004,7 +1006,9 @@ def collect_date_candidates(page: Page, linear: str, title_span: tuple[int, int]
     if js:
         candidates.append(js)
 
-    content = _linear_text(page.root, skip=lambda el: page.area(el) in ("nav", "footer", "side", "friend"))[0]
+    outside = ("nav", "footer", "friend") if anchor is not None and page.area(anchor) == "side" else \
+        ("nav", "footer", "side", "friend")
+    content = _linear_text(page.root, skip=lambda el: page.area(el) in outside)[0]
     labelled = [c for c in _text_candidates(content, zone, "label", None, 0) if c.role != "updated"]
     for role in ("published", "written"):
         firsts = [c for c in labelled if c.role == role]
@@ -1059,12 +1063,12 @@ def choose_date(candidates: list[DateCandidate]) -> DateDecision:
 
 
 def extract_date(page: Page, linear: str, title_span: tuple[int, int] | None,
-                 region: tuple[int, int] | None, body_text: str) -> DateDecision:
+                 region: tuple[int, int] | None, body_text: str, anchor=None) -> DateDecision:
     """Publication time of an article page (see the section comment for the order)."""
     zone, zone_name = _page_zone(linear)
     if zone is not None and zone.utcoffset(None) == TZ.utcoffset(datetime(2020, 1, 1)):
         zone, zone_name = None, ""
-    decision = choose_date(collect_date_candidates(page, linear, title_span, region, body_text, zone))
+    decision = choose_date(collect_date_candidates(page, linear, title_span, region, body_text, zone, anchor))
     decision.zone = zone_name
     return decision
 
@@ -1321,7 +1325,7 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
     window = linear[title_span[1]:title_span[1] + 400] if title_span else linear[:1500]
 
     text, main = extract_body(page, html, title)
-    decision = extract_date(page, linear, title_span, region, text)
+    decision = extract_date(page, linear, title_span, region, text, title_el)
 
     links = collect_links(page)
     canonical = ""

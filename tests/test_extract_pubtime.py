@@ -319,3 +319,14 @@ def test_wechat_articles_say_where_their_time_came_from():
     page = (Path(__file__).resolve().parent / "fixtures" / "pages" / "wechat" / "1.html").read_bytes()
     item = extract_page(page)
     assert item.published_at_source == "js" and item.date_reason == "微信公众号文章：采用页面脚本中的发布时间"
+
+
+def test_a_content_column_classed_right_is_content_when_it_holds_the_headline():
+    intro = "".join(f"<p>第{i}段：本区持续推进老旧小区改造，完善配套设施，提升居民生活品质，群众满意度不断提高。</p>" for i in range(30))
+    page = f"""<html><head><meta charset="utf-8"><title>某区老旧小区改造进展</title></head><body>
+    <div class="left"><a href="/1/">工作动态</a><a href="/2/">通知公告</a></div>
+    <div class="right"><div class="bt">某区老旧小区改造进展</div><div class="zw">{intro}</div>
+    <div class="xx">发布时间：2021-07-09 09:30</div></div></body></html>"""
+    item = extract_page(page)
+    assert item.published_at == at(2021, 7, 9, 9, 30)
+    assert item.published_at_label == "发布时间"
