@@ -194,6 +194,33 @@ class RefusedLookup(DNSLookupError):
     """A host name resolving to a refused address, as the reactor's resolver reports it."""
 
 
+_REFUSED_NAMES: dict[str, str] = {}  # host name -> why the resolver refused it (this process)
+
+
+def refused_failure(failure) -> str:
+    """Why a Scrapy request failed by this policy, or "". Twisted reports a resolver's refusal only
+    as "no results for hostname lookup", so names the resolver refused are remembered here."""
+    if is_refusal(getattr(failure, "value", None)):
+        value = failure.value
+        while value is not None and "拒绝访问" not in str(value):
+            value = value.__cause__ or value.__context__
+        return str(value) if value is not None else "拒绝访问"
+    request = getattr(failure, "request", None)
+    return _REFUSED_NAMES.get(host_of(request.url), "") if request is not None else ""
+
+
+def is_refusal(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what it wraps: Scrapy re-raises Twisted's DNS errors as its own) is a
+    refusal by this policy."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (RefusedURL, RefusedAddress, RefusedLookup, RefusedRequest)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 class GuardMiddleware:
     """Downloader middleware: every request (redirect hops and robots.txt included) must be http(s),
     and an IP-literal host must be allowed; host names are checked by GuardedResolver on connection."""
@@ -239,5 +266,6 @@ class GuardedResolver(CachingThreadedResolver):
         try:
             self.policy.check_address(address, name)
         except RefusedURL as exc:
+            _REFUSED_NAMES[str(name).lower()] = str(exc)
             raise RefusedLookup(str(exc)) from None
         return address

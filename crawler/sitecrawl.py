@@ -78,14 +78,15 @@ def error_kind(failure) -> tuple[str, str]:
     Twisted's errors and Scrapy's own wrappers (DownloadTimeoutError …) are understood."""
     from scrapy.exceptions import IgnoreRequest
 
-    from crawler.netguard import RefusedAddress, RefusedLookup
+    from crawler.netguard import refused_failure
 
     value = failure.value
     names = " ".join(cls.__name__ for cls in type(value).__mro__)
     text = str(value)
     low = text.lower()
-    if isinstance(value, (RefusedAddress, RefusedLookup)):
-        return "refused", text[:160]
+    refused = refused_failure(failure)
+    if refused:
+        return "refused", refused[:160]
     if "Timeout" in names or "TimedOut" in names:
         return "timeout", "访问超时"
     if "DNSLookup" in names or "CannotResolveHost" in names:

@@ -80,9 +80,14 @@ class HostileSite:
         internal = self.internal_url
         items = "".join(f'<li><a href="/news/a{i}.html">公开招聘公告第{i}号</a><span>2026-11-{10 + i:02d}</span></li>'
                         for i in range(1, self.articles + 1))
+        # by name: "localhost" resolves to the internal server (the DNS resolver's check, not the literal's)
+        named = internal.replace("127.0.0.1", "localhost")
+        items += '<li><a href="/news/named.html">公开招聘公告（补充）</a><span>2026-11-09</span></li>'
+
         home = (f'<html><head><title>某县人民政府</title></head><body><div class="nav">'
                 f'<a href="/news/">通知公告</a></div><ul>{items}</ul>'
                 f'<a href="/go-admin">办事大厅</a><a href="{internal}/home-link">内部系统</a>'
+                f'<a href="{named}/home-name">内部门户</a>'
                 f'<div class="footer">主办单位：某县人民政府办公室 网站标识码：1234567890 '
                 f'ICP备案号：京ICP备12345678号 京公网安备 11010102000001号</div></body></html>')
         article = (f'<html><head><title>公开招聘公告</title></head><body><h1>公开招聘公告</h1>'
@@ -106,6 +111,7 @@ class HostileSite:
             pages[f"/news/a{i}.html"] = (200, html, article.encode())
         # the second article answers with a redirect to the internal admin page
         pages["/news/a2.html"] = (302, {"Location": f"{internal}/admin/secret.html"}, b"")
+        pages["/news/named.html"] = (302, {"Location": f"{named}/admin/by-name.html"}, b"")
         return pages
 
     def _handler(self):

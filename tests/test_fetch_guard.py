@@ -199,9 +199,12 @@ def test_the_crawl_reads_no_local_file_and_no_internal_address(tmp_path, hostile
     refused = [e for e in target.crawl_errors if e["kind"] == "refused"]
     assert {e["url"] for e in refused} >= {"file:///proc/self/environ", internal.url + "/files/secret.txt",
                                            internal.url + "/admin/secret.html"}
+    named = internal.url.replace("127.0.0.1", "localhost")
+    assert named + "/admin/by-name.html" in {e["url"] for e in refused}, target.crawl_errors  # by the resolver
     # the refused link checks are no dead-link findings (nothing is known about them)
     dead = [f for f in store.list_findings() if f.rule == "site.dead_link"]
-    assert all("go-admin" not in f.match and internal.url not in f.match for f in dead), dead
+    assert all("go-admin" not in f.match and internal.url not in f.match and "localhost" not in f.match
+               for f in dead), dead
     store.close()
     # the exported evidence package carries nothing local either
     out = tmp_path / "export"

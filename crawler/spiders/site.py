@@ -343,12 +343,10 @@ class SiteSpider(scrapy.Spider):
                "body": response.body, "validator": self._validator(response)}
 
     def on_attachment_error(self, failure):
-        from crawler.netguard import RefusedAddress, RefusedLookup
-
         request = failure.request
         kind, message = error_kind(failure)
         report = self.reports.get(request.meta.get("target_id"))
-        if report is not None and failure.check(RefusedAddress, RefusedLookup):
+        if report is not None and kind == "refused":
             self._record_error(request.meta["target_id"], request.url, "refused", None, message)
         elif report is not None:
             report.link_status[request.url] = {"status": None, "error": message, "page": request.meta["parent"],
@@ -392,11 +390,11 @@ class SiteSpider(scrapy.Spider):
             report.outbound_pages[url] = visible_text(parse_html(html))[:20000]
 
     def on_link_error(self, failure):
-        from crawler.netguard import RefusedAddress, RefusedLookup
+        from crawler.netguard import refused_failure
 
         request = failure.request
         report = self.reports[request.meta["target_id"]]
-        if failure.check(RefusedAddress, RefusedLookup):
+        if refused_failure(failure):
             # not fetched by policy (internal address): nothing is known about the link, so it is
             # not judged (a dead-link finding needs an answer, or a failure to get one)
             report.link_status.pop(request.meta["link"], None)
