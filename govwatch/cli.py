@@ -21,9 +21,62 @@ class CliError(UserError):
     """A user-facing error of a command: printed in Chinese, exit status 2."""
 
 
+# argparse's own words (usage:, options:, its error messages) in Chinese. argparse looks its
+# messages up through the module-level gettext function ``_`` at call time, so translating them
+# there covers every parser and sub-parser, including messages built deep inside argparse.
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "options": "选项",
+    "positional arguments": "参数",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项值 %(value)r（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "无效的值 %(value)r（应为 %(type)s）",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多只能有一个值",
+    "expected at least one argument": "至少需要一个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是 %(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "参数 %s 中必须给出一个",
+    "ignored explicit argument %r": "忽略了多余的值 %r",
+    "unexpected option string: %s": "意外的选项：%s",
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "没有命令 %(parser_name)r（可用命令：%(choices)s）",
+}
+ARGPARSE_ZH_PLURAL = {"expected %s argument": "需要 %s 个值"}
+
+
+def _translate_argparse() -> None:
+    argparse._ = lambda message: ARGPARSE_ZH.get(message, message)
+    argparse.ngettext = lambda singular, plural, n: ARGPARSE_ZH_PLURAL.get(singular, singular if n == 1 else plural)
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """An option without a metavar of its own shows 值 (value), not its English dest in capitals."""
+
+    def _get_default_metavar_for_optional(self, action) -> str:
+        return "值"
+
+    def _get_default_metavar_for_positional(self, action) -> str:
+        return action.dest if not action.dest.isascii() else "参数"
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """Every parser and sub-parser (add_subparsers makes them of the parent's class)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="govwatch", description="政务网站与政务新媒体监测")
-    parser.add_argument("--config", help="配置文件 govwatch.toml 的路径（默认：当前目录下的 govwatch.toml）")
+    _translate_argparse()
+    parser = ChineseArgumentParser(prog="govwatch", description="政务网站与政务新媒体监测")
+    parser.add_argument("--config", metavar="文件", help="配置文件 govwatch.toml 的路径（默认：当前目录下的 govwatch.toml）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in COMMANDS:
         try:

@@ -19,14 +19,14 @@ FORM_KEYS = ("文字内容是否准确", "政治用语是否规范", "是否涉�
 
 def register(sub) -> None:
     p = sub.add_parser("check", help="发布前检查（先审后发）：检查 .txt、.html、.docx、.doc、.pdf 草稿和图片，- 表示标准输入")
-    p.add_argument("files", nargs="+", metavar="FILE",
+    p.add_argument("files", nargs="+", metavar="文件",
                    help="草稿文件（.txt、.html、.docx、.doc、.wps、.pdf，或 .png、.jpg 等图片：识别其中的文字），"
                         "- 表示从标准输入读取")
     p.add_argument("--title", help="标题（不给出时取 HTML 的 <title>，或文本的第一行短句）")
     p.add_argument("--source", help="来源（转载稿件的原发单位或媒体）；不给出时取正文中的“来源：…”一行")
     p.add_argument("--format", choices=["text", "json"], default="text",
                    help="输出格式：text（中文报告，默认）或 json（每个输入一行 JSON）")
-    p.add_argument("--lexicon-dir", action="append", default=[], metavar="DIR",
+    p.add_argument("--lexicon-dir", action="append", default=[], metavar="目录",
                    help="额外的词库目录（合并到内置词库之上，可重复）")
     p.set_defaults(func=cmd_check)
 

@@ -14,7 +14,7 @@ def register(sub) -> None:
         ("version", "显示词库版本（内置词库与用户词库合并后的哈希）", cmd_version),
     ):
         sp = lsub.add_parser(name, help=helptext)
-        sp.add_argument("--lexicon-dir", action="append", default=[], metavar="DIR",
+        sp.add_argument("--lexicon-dir", action="append", default=[], metavar="目录",
                         help="额外的词库目录（合并到内置词库之上，可重复）")
         sp.set_defaults(func=func)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
