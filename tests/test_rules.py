@@ -3,6 +3,7 @@ judging function and a test file that exist, texts render from the live threshol
 changed in govwatch.toml changes the alert and export wording."""
 import importlib
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -205,3 +206,31 @@ def test_export_wording_follows_the_settings(tmp_path, slow_ms, expected):
     ws = load_workbook(zipped.parent / "govwatch-2026-10" / "问题清单.xlsx")["问题清单"]
     measures = [row[4] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]]
     assert measures == [f"优化网站性能，首页打开时间控制在 {expected}以内"]
+
+
+def test_console_shows_basis_and_measure_with_the_settings_in_force(tmp_path, monkeypatch):
+    """The finding page's 依据 and 整改措施 come from the catalogue with the thresholds in force."""
+    from argon2 import PasswordHasher
+    from starlette.testclient import TestClient
+
+    from govwatch.console.app import create_app
+    from govwatch.console.users import add_user
+    from govwatch.store.sqlite import SqliteStore
+
+    monkeypatch.setattr("govwatch.console.users._HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    store = SqliteStore(tmp_path / "var" / "govwatch.db", snapshot_dir=tmp_path / "var" / "snapshots")
+    store.upsert_targets([Target(id="w", name="示范网站", owner="示范办", url="http://www.w.gov.cn/")])
+    hit = Hit("site.slow", "首页访问慢", "low", match="9000ms", detail="慢", url="http://www.w.gov.cn/")
+    from crawler.ingest import record_hits
+    fid = record_hits(store, [(None, "w", hit)], at=NOW).new_findings[0].id
+    add_user(store, "admin", "admin", "a-long-enough-passphrase")
+    cfg = tmp_path / "govwatch.toml"
+    cfg.write_text(f"var_dir = '{tmp_path / 'var'}'\n[thresholds]\nslow_ms = 5000\n[console]\nhosts = ['testserver']\n",
+                   encoding="utf-8")
+    client = TestClient(create_app(load_settings(cfg, env={}), store), follow_redirects=False)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"name": "admin", "password": "a-long-enough-passphrase",
+                                       "csrf": token}).status_code == 303
+    d = client.get(f"/api/findings/{fid}").json()
+    store.close()
+    assert "首页打开时间超过 5 秒" in d["basis"] and d["measure"] == "优化网站性能，首页打开时间控制在 5 秒以内"

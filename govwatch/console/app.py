@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from govwatch import rules as catalogue
 from govwatch.alerts.compose import rule_basis, safe_link
 from govwatch.console.security import (
     COMMON_HEADERS, LOCAL_HOSTS, PAGE_CSP, SNAPSHOT_CSP, LoginThrottle, mask_personal, tokens_match,
@@ -42,6 +43,7 @@ from govwatch.models import (
     Finding, Target, aware, fmt_local, local_day, now,
 )
 from govwatch.store import FindingFilter, Store
+from scanner.timeline import ThresholdBook
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "gw_session"
@@ -416,11 +418,17 @@ class Console:
         }
         if detail:
             out.update(snippet=hide(f.snippet), detail=hide(f.detail), suggestion=f.suggestion,
-                       basis=rule_basis(f.rule), evidence=dict(f.evidence or {}),
+                       basis=rule_basis(f.rule, self.settings.thresholds, target),
+                       measure=catalogue.measure_text(f.rule, self._thresholds(target)), evidence=dict(f.evidence or {}),
                        history=[{k: (hide(v) if k == "note" and isinstance(v, str) else v)
                                  for k, v in h.items() if k != "evidence"} for h in f.history or []],
                        allowed_statuses=self.allowed_statuses(ctx, f), masked=ctx.is_office and not reveal)
         return out
+
+    def _thresholds(self, target: Target | None) -> dict:
+        """The settings' thresholds resolved for ``target`` (per platform, content type, its rules)."""
+        th = self.settings.thresholds
+        return ThresholdBook(th).for_target(target) if target is not None else th
 
     def target_json(self, ctx: Ctx, t: Target, detail: bool = False) -> dict:
         out = {"id": t.id, "name": t.name, "owner": t.owner, "parent": t.parent, "platform": t.platform,
