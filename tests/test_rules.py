@@ -190,7 +190,7 @@ def test_alert_wording_follows_the_settings(tmp_path):
 
 @pytest.mark.parametrize("slow_ms, expected", [(3000, "3 秒"), (5000, "5 秒")])
 def test_export_wording_follows_the_settings(tmp_path, slow_ms, expected):
-    from crawler.ingest import record_hits
+    from govwatch.lifecycle import record_hits
     from govwatch.evidence import export_month
     from govwatch.store.sqlite import SqliteStore
 
@@ -221,7 +221,7 @@ def test_console_shows_basis_and_measure_with_the_settings_in_force(tmp_path, mo
     store = SqliteStore(tmp_path / "var" / "govwatch.db", snapshot_dir=tmp_path / "var" / "snapshots")
     store.upsert_targets([Target(id="w", name="示范网站", owner="示范办", url="http://www.w.gov.cn/")])
     hit = Hit("site.slow", "首页访问慢", "low", match="9000ms", detail="慢", url="http://www.w.gov.cn/")
-    from crawler.ingest import record_hits
+    from govwatch.lifecycle import record_hits
     fid = record_hits(store, [(None, "w", hit)], at=NOW).new_findings[0].id
     add_user(store, "admin", "admin", "a-long-enough-passphrase")
     cfg = tmp_path / "govwatch.toml"

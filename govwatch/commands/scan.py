@@ -17,7 +17,8 @@ def register(sub) -> None:
 
 
 def cmd_scan(args) -> int:
-    from crawler.ingest import IngestStats, Ingestor
+    from crawler.ingest import Ingestor
+    from govwatch.lifecycle import IngestStats
 
     settings = settings_from(args)
     if args.lexicon_dir:

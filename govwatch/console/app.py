@@ -759,7 +759,7 @@ class Console:
         """Upload a registry file: the CLI's all-or-nothing import (one bad row, nothing imported)."""
         import tempfile
 
-        from crawler.ingest import record_hits
+        from govwatch.lifecycle import record_hits
         from govwatch.registry import RegistryError, load_targets
         from scanner.registry_rules import check_registry
 
