@@ -11,7 +11,7 @@ import hashlib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -311,6 +311,27 @@ class Item(Record):
             self.id = item_id(self.platform, self.url)
         if not self.content_hash:
             self.content_hash = stable_id(self.title, self.text, str(self.published_at or ""), length=32)
+
+    @property
+    def freshest_published_at(self) -> datetime | None:
+        """The latest instant the stated publication time can mean, for staleness: the last moment
+        of its month for a month-precision time (never after the item was first seen), else the
+        time itself."""
+        if self.published_at is None or self.published_at_precision != "month":
+            return self.published_at
+        end = latest_instant(self.published_at, "month")
+        return min(end, aware(self.first_seen_at) or now())
+
+
+def latest_instant(value: datetime, precision: str) -> datetime:
+    """The latest instant a stated time can mean: for a month-precision time (stored as the first
+    of the month), the last second of that month in Asia/Shanghai; otherwise ``value``."""
+    if precision != "month":
+        return value
+    local = aware(value).astimezone(TZ)
+    first_next = (local.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0,
+                                                                    microsecond=0)
+    return first_next - timedelta(seconds=1)
 
 
 def item_id(platform: str, canonical_url: str) -> str:

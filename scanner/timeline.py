@@ -41,7 +41,9 @@ after its stated time; a date is in the future when it is more than
 
 A time stated only to the month (``Item.published_at_precision == "month"``, stored as the first
 of the month) is read conservatively: for backdating at the last moment of its month, for future
-dates at its first; the finding says the date names only a month. An upstream item dated only by
+dates at its first; the finding says the date names only a month. For staleness the store keeps
+such an item's column and target at the last moment of its month, never later than the item was
+first seen (``Item.freshest_published_at``). An upstream item dated only by
 its month starts no reprint clock, and a reprint dated only by its month counts at the moment of
 its month most in its favour.
 
@@ -97,6 +99,7 @@ from typing import Iterable
 
 from govwatch.models import (
     CONTENT_TYPE_LABELS, HOMEPAGE_COLUMN, TZ, UTC, Hit, Item, Target, aware, discovered_column_kind, fmt_local,
+    latest_instant,
 )
 from govwatch import rules as catalogue
 from govwatch.settings import DEFAULTS
@@ -649,14 +652,9 @@ def judge_new_items(target: Target, items: Iterable[Item], now: datetime, crawle
 
 
 def latest_stated(pub: datetime, precision: str) -> datetime:
-    """The latest instant a stated time can mean: for a month-precision time (stored as the first
-    of the month), the last second of that month in Asia/Shanghai; otherwise the time itself."""
-    if precision != "month":
-        return pub
-    local = pub.astimezone(TZ)
-    first_next = (local.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0,
-                                                                    microsecond=0)
-    return first_next - timedelta(seconds=1)
+    """The latest instant a stated time can mean (the last second of its month for a
+    month-precision time, see ``govwatch.models.latest_instant``)."""
+    return latest_instant(pub, precision)
 
 
 def _listed_above_newer(item: Item, pub: datetime, tolerance: timedelta) -> datetime | None:

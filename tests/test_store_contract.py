@@ -72,6 +72,24 @@ def test_ingest_maintains_publication_times(store):
     assert {c.column: c.items for c in store.column_states("site-a")}["动态要闻"] == 2
 
 
+def test_a_month_only_date_counts_from_its_month_end_for_staleness(store):
+    from govwatch.models import TZ
+
+    store.upsert_targets([target()])
+    def dated(n, published, seen):
+        return Item(target_id="site-a", url=f"http://example.gov.cn/art/{n}.html", title=f"标题{n}",
+                    column="动态要闻", published_at=published, published_at_precision="month", first_seen_at=seen)
+
+    october = dated(1, datetime(2026, 10, 1, tzinfo=TZ), T0)
+    store.upsert_items([october])
+    assert store.get_target("site-a").last_published_at == datetime(2026, 10, 31, 23, 59, 59, tzinfo=TZ)
+    assert store.get_item(october.id).published_at == datetime(2026, 10, 1, tzinfo=TZ)  # stored as stated
+    # the current month: never later than the item was first seen
+    store.upsert_items([dated(2, datetime(2026, 11, 1, tzinfo=TZ), T0 + timedelta(days=3))])
+    states = {c.column: c for c in store.column_states("site-a")}
+    assert states["动态要闻"].last_published_at == T0 + timedelta(days=3)
+
+
 def test_item_roundtrip_fields(store):
     store.upsert_targets([target()])
     it = item(1, links=[{"url": "http://x.gov.cn", "text": "链接"}], meta={"validator": "etag1"},

@@ -170,7 +170,7 @@ class MongoStore:
             entry = columns.setdefault((item.target_id, item.column or ""), [None, 0])
             entry[1] += prev is None
             if item.published_at:
-                pub = aware(item.published_at)
+                pub = aware(item.freshest_published_at)  # a month-only date counts from its month's end
                 if item.target_id not in latest or pub > latest[item.target_id]:
                     latest[item.target_id] = pub
                 if entry[0] is None or pub > entry[0]:

@@ -372,7 +372,7 @@ class SqliteStore:
         for item in items:
             if item.state != "live":
                 continue
-            pub = ts(item.published_at)
+            pub = ts(item.freshest_published_at)  # a month-only date counts from its month's end
             key = (item.target_id, item.column or "")
             entry = columns.setdefault(key, [None, 0])
             entry[1] += item.id in new_ids
