@@ -139,6 +139,10 @@ TABLE: tuple[Spec, ...] = (
     _S("thresholds.interaction_window_days", 365, "天", "只看此天数以内提出的留言"),
     # ------------------------------------------------------------------ thresholds: content
     _S("thresholds.clickbait_score", 3, "分", "标题党评分达到此值即报（词库短语 2 或 3 分，连续标点 2 分，悬念省略号、表情符号各 1 分）"),
+    _S("thresholds.clickbait_points.phrase", 2, "分", "标题党评分：每个标题党短语的分值（词库文件可给出自己的分值，如“震惊”3 分）"),
+    _S("thresholds.clickbait_points.punctuation", 2, "分", "标题党评分：连续感叹号、问号的分值"),
+    _S("thresholds.clickbait_points.ellipsis", 1, "分", "标题党评分：悬念省略号的分值"),
+    _S("thresholds.clickbait_points.emoji", 1, "分", "标题党评分：表情符号的分值"),
     _S("thresholds.emoji_title_count", 2, "个", "标题中表情符号达到此数即“庸俗化、娱乐化表达”"),
     _S("thresholds.emoji_text_count", 5, "个", "正文中表情符号达到此数即“庸俗化、娱乐化表达”"),
     _S("thresholds.condemnation_window", 40, "字",

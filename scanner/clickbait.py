@@ -15,7 +15,8 @@ from govwatch.settings import DEFAULTS
 from .hits import make_hit
 
 THRESHOLD = DEFAULTS["thresholds"]["clickbait_score"]
-PHRASE_POINTS = 2
+POINTS = DEFAULTS["thresholds"]["clickbait_points"]  # phrase, punctuation, ellipsis, emoji
+PHRASE_POINTS = POINTS["phrase"]
 STACKED_RE = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|[?？][!！]|[!！][?？]")
 ELLIPSIS_RE = re.compile(r"(?:…+|\.{3,}|。{3,}|\.\.\.)")
 EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u2604\u2607-\u27BF\u2B50\u2B55\u203C\u2049]")
@@ -30,36 +31,39 @@ def find_emoji(text: str) -> list:
     return list(rx.finditer(text))
 
 
-def score_title(title: str, phrases: list[tuple]) -> tuple[int, list[str]]:
+def score_title(title: str, phrases: list[tuple], points: dict | None = None) -> tuple[int, list[str]]:
     """``phrases``: (start, end, phrase[, weight]) of clickbait phrases found in the title; a phrase
-    without a weight (or 0) scores ``PHRASE_POINTS``."""
+    without a weight (or 0) scores ``points["phrase"]``. ``points``: the settings'
+    ``thresholds.clickbait_points`` (None: the defaults)."""
+    pts = {**POINTS, **(points or {})}
     signals, score = [], 0
     seen = set()
     for _, _, phrase, *rest in phrases:
         if phrase in seen:
             continue
         seen.add(phrase)
-        points = (rest[0] if rest else 0) or PHRASE_POINTS
-        score += points
-        signals.append(f"“{phrase}”+{points}")
+        weight = (rest[0] if rest else 0) or int(pts["phrase"])
+        score += weight
+        signals.append(f"“{phrase}”+{weight}")
     stacked = STACKED_RE.search(title)
     if stacked:
-        score += 2
-        signals.append(f"连续标点“{stacked.group()}”+2")
+        score += int(pts["punctuation"])
+        signals.append(f"连续标点“{stacked.group()}”+{int(pts['punctuation'])}")
     ellipsis = ELLIPSIS_RE.search(title)
     if ellipsis:
-        score += 1
-        signals.append("悬念省略号+1")
+        score += int(pts["ellipsis"])
+        signals.append(f"悬念省略号+{int(pts['ellipsis'])}")
     if find_emoji(title):
-        score += 1
-        signals.append("表情符号+1")
+        score += int(pts["emoji"])
+        signals.append(f"表情符号+{int(pts['emoji'])}")
     return score, signals
 
 
-def scan_title(title: str, phrases: list[tuple[int, int, str]], threshold: int = THRESHOLD) -> list:
+def scan_title(title: str, phrases: list[tuple[int, int, str]], threshold: int = THRESHOLD,
+               points: dict | None = None) -> list:
     if not title:
         return []
-    score, signals = score_title(title, phrases)
+    score, signals = score_title(title, phrases, points)
     if score < threshold:
         return []
     start = min((p[0] for p in phrases), default=0)

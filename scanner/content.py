@@ -143,7 +143,7 @@ def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple
             hits.append(_lexicon_hit(ctx, th, field))
     hits.extend(scan_leaders(lexicon, norm, leaders, field, matched.triggers))
     if field == "title":
-        hits.extend(scan_title(value, clickbait, int(limits["clickbait_score"])))
+        hits.extend(scan_title(value, clickbait, int(limits["clickbait_score"]), limits["clickbait_points"]))
     if field in ("title", "text"):
         if "secret" in matched.triggers:
             for h in scan_secrets(value, field):

@@ -158,3 +158,11 @@ def test_export_staleness_honours_per_platform_overrides(tmp_path):
     site = Target(id="s", name="站", platform="website", last_crawl_ok_at=at,
                   columns=[Column(name="通知公告", kind="notice")])
     assert update_state(settings, site, at - timedelta(days=3), at)[1] == "正常"
+
+
+def test_clickbait_points_come_from_settings():
+    from scanner.clickbait import score_title
+
+    assert score_title("今天发布！！……", []) == (3, ["连续标点“！！”+2", "悬念省略号+1"])
+    score, signals = score_title("今天发布！！……", [], {"punctuation": 1, "ellipsis": 0})
+    assert score == 1 and signals[0] == "连续标点“！！”+1"
