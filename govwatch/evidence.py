@@ -175,12 +175,12 @@ def measure_for(f: Finding, thresholds: dict | None = None) -> str:
 
 def describe(f: Finding) -> str:
     severity = SEVERITY_LABELS.get(f.effective_severity, f.effective_severity)
-    head = f"【{f.category or f.rule}·{severity}】"
+    head = f"【{catalogue.display_category(f.rule, f.category)}·{severity}】"
     if _is_content(f) and f.match:
         body = (f"《{f.title}》中出现“{f.match}”" if f.title else f"出现“{f.match}”")
         body += f"：{f.detail}" if f.detail else ""
     else:
-        body = f.detail or f.match or f.title
+        body = f.detail or catalogue.display_match(f.rule, f.match) or f.title
     where = f"（{f.url}）" if f.url and f.url not in body else ""
     return head + body + where
 
@@ -580,7 +580,7 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
             o.done += status in ("rectified", "closed")
             o.open += status in OPEN_STATUSES
             o.overdue += status in OPEN_STATUSES and bool(f.deadline) and aware(f.deadline) < at_end
-            o.categories[f.category or f.rule] += 1
+            o.categories[catalogue.display_category(f.rule, f.category)] += 1
             if f.rule.startswith(("account.zombie", "account.empty", "account.gone")):
                 account_status = FINDING_STATUS_LABELS.get(status, status)
 

@@ -296,6 +296,33 @@ def severity(rule_id: str) -> str:
     return rule(rule_id).severity
 
 
+# What a few judges record as a finding's match is a code (it is part of the finding's identity, so
+# it stays as it is in the store); people see these words instead.
+_MATCH_WORDS = {
+    ("site.down_now", "down"): "网站当前无法访问",
+    ("site.unreachable", "unreachable"): "一周内无法访问的比例超标",
+}
+_MILLISECONDS = re.compile(r"^(\d+)\s*ms$")
+
+
+def display_match(rule_id: str, match: str) -> str:
+    """A finding's match as people read it: codes in Chinese, everything else unchanged."""
+    if not match:
+        return ""
+    word = _MATCH_WORDS.get((rule_id, match))
+    if word:
+        return word
+    ms = _MILLISECONDS.match(match)
+    if ms:
+        return f"{ms.group(1)} 毫秒"
+    return match
+
+
+def display_category(rule_id: str, category: str = "") -> str:
+    """The 问题类型 people see: the finding's category, or the catalogue's label for its rule."""
+    return category or label(rule_id)
+
+
 # ----------------------------------------------------------------------------- thresholds in text
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)?)\}")

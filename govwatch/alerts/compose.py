@@ -119,7 +119,7 @@ def responsible(t: Target, duty: bool) -> str:
 def _evidence_lines(f: Finding, target: Target | None = None, thresholds: dict | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs describing one finding; values are raw (escaped by the caller)."""
     rows: list[tuple[str, str]] = []
-    rows.append(("问题", f"{f.category or f.rule}（{SEVERITY_LABELS.get(f.effective_severity, f.effective_severity)}）"))
+    rows.append(("问题", f"{catalogue.display_category(f.rule, f.category)}（{SEVERITY_LABELS.get(f.effective_severity, f.effective_severity)}）"))
     if f.title:
         rows.append(("页面标题", one_line(f.title, 200)))
     if f.url:
@@ -127,7 +127,7 @@ def _evidence_lines(f: Finding, target: Target | None = None, thresholds: dict |
     basis = rule_basis(f.rule, thresholds, target)
     rows.append(("检查规则", f"{f.rule}" + (f"：{basis}" if basis else "")))
     if f.match:
-        rows.append(("命中内容", one_line(f.match, 200)))
+        rows.append(("命中内容", one_line(catalogue.display_match(f.rule, f.match), 200)))
     if f.snippet:
         rows.append(("上下文", one_line(f.snippet, 300)))
     if f.detail:
@@ -186,7 +186,7 @@ def finding_message(target: Target, findings: list[Finding], console_url: str = 
     for n, f in enumerate(findings, 1):
         rows = _evidence_lines(f, target, thresholds)
         parts_text.append(f"\n{n}.\n" + _rows_text(rows))
-        parts_html.append(f"<h3>{n}. {esc(f.category or f.rule)}</h3>" + _rows_html(rows))
+        parts_html.append(f"<h3>{n}. {esc(catalogue.display_category(f.rule, f.category))}</h3>" + _rows_html(rows))
     if target.url:
         parts_text.append(f"\n监测对象地址：{one_line(target.url, 300)}")
         parts_html.append(f"<p>监测对象地址：{html_link(target.url)}</p>")
@@ -259,8 +259,8 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
                     continue
                 basis = rule_basis(f.rule, thresholds, target)
                 where = one_line(f.title, 60) or one_line(f.url, 120)
-                line = (f"    - {one_line(f.category or f.rule, 40)}：{where}"
-                        + (f"（命中“{one_line(f.match, 40)}”）" if f.match else "")
+                line = (f"    - {one_line(catalogue.display_category(f.rule, f.category), 40)}：{where}"
+                        + (f"（命中“{one_line(catalogue.display_match(f.rule, f.match), 40)}”）" if f.match else "")
                         + f"；整改时限 {fmt_local(f.deadline, with_time=False) if f.deadline else '尽快'}")
                 text.append(line)
                 if f.url:
@@ -269,9 +269,9 @@ def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, co
                 if f.suggestion:
                     text.append(f"      推荐修改：{one_line(f.suggestion, 120)}")
                 body.append(
-                    "<li>" + esc(f.category or f.rule) + "："
+                    "<li>" + esc(catalogue.display_category(f.rule, f.category)) + "："
                     + (html_link(f.url, one_line(f.title, 60) or f.url) if f.url else esc(where))
-                    + (f"（命中“{esc(one_line(f.match, 40))}”）" if f.match else "")
+                    + (f"（命中“{esc(one_line(catalogue.display_match(f.rule, f.match), 40))}”）" if f.match else "")
                     + f"；整改时限 {esc(fmt_local(f.deadline, with_time=False) if f.deadline else '尽快')}"
                     + f"<br><small>依据：{esc(f.rule)} {esc(basis)}</small>"
                     + (f"<br><small>推荐修改：{esc(one_line(f.suggestion, 120))}</small>" if f.suggestion else "")

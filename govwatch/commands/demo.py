@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from govwatch.commands._common import print_table, settings_from
@@ -81,8 +83,16 @@ def cmd_demo(args) -> int:
         run_detection(store, settings)  # the nightly staleness and zombie-account detection
         print_summary(store, targets)
         store.close()
-    print(f"\n演示完成，用时 {time.monotonic() - started:.1f} 秒。数据保存在 {settings.var_path}/ 下；"
-          f"查看明细：GOVWATCH_DB={settings.db} govwatch findings list")
+    month = datetime.now(ZoneInfo(settings.timezone)).strftime("%Y-%m")
+    print(f"\n演示完成，用时 {time.monotonic() - started:.1f} 秒。数据保存在 {settings.var_path}/ 下。\n"
+          "其他命令默认读取正式数据库；要查看演示数据，先在同一终端执行：\n"
+          f"  export GOVWATCH_DB={settings.db} GOVWATCH_VAR_DIR={settings.var_path}\n"
+          "然后即可使用：\n"
+          "  govwatch findings list            问题清单\n"
+          "  govwatch zombies                  更新情况（栏目、账号是否超期）\n"
+          f"  govwatch export --month {month}   本月检查材料\n"
+          "  govwatch console                  网页值班台\n"
+          "（用完执行 unset GOVWATCH_DB GOVWATCH_VAR_DIR 恢复。）")
     return 0
 
 
@@ -116,6 +126,8 @@ def print_summary(store, targets) -> None:
                                          and len(group[0].match) <= 12 else f"×{len(group)}" if len(group) > 1 else "")
                     for group in ranked]
         note = "；".join(examples[:3]) or collector_note(t)
+        if reviews and not examples:  # only words in a crackdown context: not "no problem"
+            note = note.replace("未发现问题", f"无确定问题，{reviews} 条待人工复核", 1)
         rows.append([t.id, t.name, PLATFORM_LABELS.get(t.platform, t.platform),
                      *[counts[s] or "" for s in SEVERITIES[:4]], reviews or "", note])
     print()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import json
 
+from govwatch import rules
 from govwatch.commands._common import print_table, settings_from, store_from
 
 
@@ -118,8 +119,9 @@ def _rows(findings, names, at) -> list[list]:
         severity = SEVERITY_LABELS.get(f.effective_severity, f.effective_severity)
         if f.severity_override:
             severity += "*"
-        rows.append([f.id, severity, status, names.get(f.target_id, f.target_id), f.category or f.rule,
-                     f.match or f.title, fmt_local(f.first_seen_at), deadline])
+        rows.append([f.id, severity, status, names.get(f.target_id, f.target_id),
+                     rules.display_category(f.rule, f.category), rules.display_match(f.rule, f.match) or f.title,
+                     fmt_local(f.first_seen_at), deadline])
     return rows
 
 
@@ -169,9 +171,9 @@ def cmd_show(args) -> int:
         severity += f"（人工调整，原为{SEVERITY_LABELS.get(f.severity, f.severity)}）"
     lines = [
         ("问题编号", f.id), ("监测对象", f"{target.name if target else ''}（{f.target_id}）"),
-        ("主办单位", target.owner if target else ""), ("检查规则", f.rule), ("问题类型", f.category),
+        ("主办单位", target.owner if target else ""), ("检查规则", f.rule), ("问题类型", rules.display_category(f.rule, f.category)),
         ("问题级别", severity), ("状态", FINDING_STATUS_LABELS.get(f.status, f.status)),
-        ("网址", f.url), ("标题", f.title), ("匹配内容", f.match), ("上下文", f.snippet),
+        ("网址", f.url), ("标题", f.title), ("匹配内容", rules.display_match(f.rule, f.match)), ("上下文", f.snippet),
         ("说明", f.detail), ("修改建议", f.suggestion), ("首次发现", fmt_local(f.first_seen_at)),
         ("最近发现", fmt_local(f.last_seen_at)),
         ("整改时限", fmt_local(f.deadline) + ("（已超期）" if is_overdue(f, at) else "")),
