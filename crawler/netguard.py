@@ -63,6 +63,14 @@ def _ip(value: str):
     return ip
 
 
+def proxy_hosts() -> set[str]:
+    """Hosts of the HTTP proxies configured in the environment (http_proxy, https_proxy …)."""
+    from urllib.request import getproxies
+
+    return {host_of(url if "://" in url else f"http://{url}") for key, url in getproxies().items()
+            if key in ("http", "https") and url} - {""}
+
+
 def is_internal(address: str) -> bool:
     """True for any address that is not publicly routable (loopback, private, link-local, shared,
     reserved, multicast, unspecified …). Unparseable addresses count as internal."""
@@ -104,6 +112,7 @@ class AddressPolicy:
             urls += [u for u in listed if isinstance(u, str)]
             hosts |= {host_of(u) for u in urls if u}
         hosts |= {str(h).lower() for h in extra if h}
+        hosts |= proxy_hosts()  # a configured HTTP proxy is usually on the intranet
         names = sorted(h for h in hosts if h and _ip(h) is None)
         literals = [h for h in hosts if h and _ip(h) is not None]
         # thousands of registry hosts: resolved concurrently, so a round does not wait on DNS one by one

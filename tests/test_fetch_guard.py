@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV_MARKER = "ENVIRON-LEAK-91c2"
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_env(monkeypatch):
+    for key in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(key, raising=False)
+
+
 def fake_resolver(table):
     return lambda host: table.get(host, [])
 
@@ -227,3 +233,19 @@ def test_attachments_only_from_own_and_listed_hosts(tmp_path):
     spider = SiteSpider(targets=[t])
     spider.settings = type("S", (), {"get": lambda self, k, d=None: {"attachment_hosts": ["cdn.example.com"]}})()
     assert spider._attachment_hosts(t) == {"www.a.gov.cn", "c.a.gov.cn", "files.a.gov.cn", "cdn.example.com"}
+
+
+def test_a_configured_proxy_on_the_intranet_is_trusted(monkeypatch):
+    monkeypatch.setenv("https_proxy", "http://10.9.8.7:3128")
+    policy = AddressPolicy.for_targets([Target(id="t", name="t", url="http://www.gov.example/")],
+                                       resolver=fake_resolver({"www.gov.example": ["8.8.4.4"]}))
+    assert policy.trusted == {"10.9.8.7"}
+
+
+def test_collector_failure_messages_mask_feed_keys():
+    from govwatch.alerts.compose import collector_message
+
+    target = Target(id="a", name="某县发布", platform="wechat",
+                    feed_url="http://rsshub.example.gov.cn/wechat/abc?key=TOPSECRETKEY123")
+    msg = collector_message(target, 3, "http", "HTTP 403 http://rsshub.example.gov.cn/x?key=TOPSECRETKEY123", None)
+    assert "TOPSECRETKEY123" not in msg.text + msg.html

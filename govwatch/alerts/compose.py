@@ -293,8 +293,9 @@ def collector_message(target: Target, failures: int, error_kind: str, error: str
     subject = header_safe(f"【采集异常】{one_line(target.name, 40)} 连续 {failures} 次采集失败")
     lines = ["管理员：", "", f"{target_label(target)}连续 {failures} 次采集失败"
              + (f"（上次成功：{fmt_local(since)}）" if since else "（从未成功）") + "。",
-             f"异常类型：{one_line(error_kind or '未知', 40)}", f"最近错误：{one_line(error, 300) or '无'}",
-             f"地址：{one_line(target.url or target.feed_url or target.account_id, 300)}",
+             f"异常类型：{one_line(error_kind or '未知', 40)}", f"最近错误：{one_line(redact(error), 300) or '无'}",
+             # a feed URL may carry a bridge's access key (RSSHub ?key=…): masked like every credential
+             f"地址：{one_line(redact(target.url or target.feed_url or target.account_id), 300)}",
              f"说明：{rule_basis('collector.error', thresholds)}。请{catalogue.measure_text('collector.error')}。"]
     return Message(subject, "\n".join(lines) + "\n" + TEXT_TAIL,
                    HTML_HEAD + "".join(f"<p>{esc(x)}</p>" for x in lines if x) + HTML_TAIL)
