@@ -16,9 +16,10 @@ Enforcement points, all built on ``AddressPolicy``:
   through it again) refuses other schemes and internal IP literals, and ``GuardedResolver`` (the
   reactor's DNS resolver) refuses host names resolving to internal addresses at connection time, so
   a name cannot be checked on one address and connected on another;
-- requests-based paths (accounts, recheck, probe): ``guarded_session`` mounts ``GuardAdapter``,
+- requests-based paths (accounts, recheck, probe, extract): ``guarded_session`` mounts ``GuardAdapter``,
   which checks every request it sends, redirect hops included (requests sends each hop through the
-  adapter), and refuses any scheme other than http(s).
+  adapter), refuses any scheme other than http(s), and checks the peer address of every new
+  connection (a name re-resolved to another address between check and connect is caught).
 """
 from __future__ import annotations
 
@@ -173,20 +174,56 @@ def guarded_session(policy: AddressPolicy, user_agent: str | bytes | None = None
     return session
 
 
+class _RefusedConnection(Exception):
+    """Raised inside urllib3 when the socket is connected to a refused address (not an OSError, so
+    urllib3 neither retries nor wraps it); GuardAdapter turns it into RefusedRequest."""
+
+
+def _guarded_pool(pool_cls, policy: AddressPolicy):
+    """A urllib3 pool class whose connections check the address the socket actually connected to
+    (a name re-resolved by urllib3 to another address than the one checked is caught here)."""
+
+    class Connection(pool_cls.ConnectionCls):
+        def _new_conn(self):
+            sock = super()._new_conn()
+            try:
+                peer = sock.getpeername()[0]
+                policy.check_address(peer, self.host)
+            except RefusedURL as exc:
+                sock.close()
+                raise _RefusedConnection(str(exc)) from None
+            except OSError:
+                pass  # no peer address (already closed): the request fails on its own
+            return sock
+
+    return type(f"Guarded{pool_cls.__name__}", (pool_cls,), {"ConnectionCls": Connection})
+
+
 class GuardAdapter(HTTPAdapter):
-    """An HTTPAdapter that checks each request against the policy before sending it. requests sends
-    every redirect hop through the adapter, so redirects are checked too."""
+    """An HTTPAdapter that checks each request against the policy before sending it (scheme and every
+    address the host resolves to) and each new connection's peer address. requests sends every
+    redirect hop through the adapter, so redirects are checked too."""
 
     def __init__(self, policy: AddressPolicy, **kwargs):
+        self.policy = policy  # before super().__init__, which builds the pool manager
         super().__init__(**kwargs)
-        self.policy = policy
+
+    def init_poolmanager(self, *args, **kwargs):
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _guarded_pool(HTTPConnectionPool, self.policy),
+            "https": _guarded_pool(HTTPSConnectionPool, self.policy)}
 
     def send(self, request, *args, **kwargs):
         try:
             self.policy.check_url(request.url)
+            return super().send(request, *args, **kwargs)
         except RefusedURL as exc:
             raise RefusedRequest(str(exc), request=request) from None
-        return super().send(request, *args, **kwargs)
+        except _RefusedConnection as exc:
+            raise RefusedRequest(str(exc), request=request) from None
 
 
 class RefusedRequest(requests.exceptions.InvalidURL):

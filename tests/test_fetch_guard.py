@@ -249,3 +249,21 @@ def test_collector_failure_messages_mask_feed_keys():
                     feed_url="http://rsshub.example.gov.cn/wechat/abc?key=TOPSECRETKEY123")
     msg = collector_message(target, 3, "http", "HTTP 403 http://rsshub.example.gov.cn/x?key=TOPSECRETKEY123", None)
     assert "TOPSECRETKEY123" not in msg.text + msg.html
+
+
+def test_a_name_resolving_differently_at_connection_time_is_refused(hostile):
+    """DNS rebinding: the check sees a trusted address, the connection goes to another one."""
+    import socket
+
+    from crawler.netguard import RefusedRequest
+
+    site, internal = hostile
+    port = internal.url.rsplit(":", 1)[1]
+    # the policy's resolver says 127.0.0.2 (trusted: the registry entry is on it); the system
+    # resolver, used by urllib3 to connect, says 127.0.0.1 for "localhost"
+    policy = AddressPolicy(["127.0.0.2"], resolver=fake_resolver({"localhost": ["127.0.0.2"]}))
+    session = guarded_session(policy)
+    assert "127.0.0.1" in {a[4][0] for a in socket.getaddrinfo("localhost", None)}
+    with pytest.raises(RefusedRequest, match="拒绝访问"):
+        session.get(f"http://localhost:{port}/admin/", timeout=5)
+    assert internal.hits == []
