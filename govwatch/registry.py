@@ -282,9 +282,11 @@ def parse_url(value: Any) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         parts = None
+    if parts is not None and parts.scheme.lower() in ("http", "https") and not parts.hostname:
+        raise ValueError(f"网址缺少域名：“{text}”（应为完整网址，例如 http://www.example.gov.cn/）")
     if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
             or re.search(r"\s", text)):
-        raise ValueError(f"网址格式不正确：“{text}”（应以 http:// 或 https:// 开头）")
+        raise ValueError(f"网址格式不正确：“{text}”（应以 http:// 或 https:// 开头，例如 http://www.example.gov.cn/）")
     return text
 
 
@@ -649,6 +651,7 @@ class _RowParser:
 
         given_id = self.get("id", parse_id, "")
         v["id"] = given_id or (derive_id(platform, v["name"], v["owner"]) if platform and v["name"] else "")
+        self.target_id = v["id"]  # known even when the row has problems: duplicates are reported too
         if self.problems:
             return None
         return Target.from_dict(v)
@@ -728,18 +731,18 @@ def _targets_from_rows(path: Path, rows: list[_Row], fallback_headers: dict[str,
     for row in rows:
         parser = _RowParser(row, fallback_headers)
         target = parser.target()
-        problems.extend(parser.problems)
-        if target is None:
-            continue
-        if target.id in first_row:
+        target_id = getattr(parser, "target_id", "")
+        if target_id and target_id in first_row:  # reported with the row's other problems, not after them
             if parser.has("id"):
-                parser.fail("id", f"编号“{target.id}”与第{first_row[target.id]}{unit}重复")
+                parser.fail("id", f"编号“{target_id}”与第{first_row[target_id]}{unit}重复（每个监测对象的编号应唯一）")
             else:
-                parser.fail("name", f"与第{first_row[target.id]}{unit}重复：主办单位、平台、名称都相同（未填编号时由这三项生成编号）")
-            problems.extend(parser.problems[-1:])
-            continue
-        first_row[target.id] = row.number
-        targets.append(target)
+                parser.fail("name", f"与第{first_row[target_id]}{unit}重复：主办单位、平台、名称都相同（未填编号时由这三项生成编号）")
+            target = None
+        elif target_id:
+            first_row[target_id] = row.number
+        problems.extend(parser.problems)
+        if target is not None:
+            targets.append(target)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.line or 0))  # stable: a row's problems in column order
         raise RegistryError(path, problems)
