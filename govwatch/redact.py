@@ -98,6 +98,9 @@ _STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"me
 def install_logging_filter(logger: logging.Logger | None = None) -> None:
     """Add the filter to every handler of ``logger`` (the root logger by default)."""
     logger = logger or logging.getLogger()
-    for handler in logger.handlers:
+    handlers = list(logger.handlers)
+    if logging.lastResort is not None:  # what prints warnings when no handler is configured (the CLI)
+        handlers.append(logging.lastResort)
+    for handler in handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

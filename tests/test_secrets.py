@@ -124,3 +124,14 @@ def test_log_files_never_carry_the_smtp_password(tmp_path, monkeypatch):
     text = path.read_text(encoding="utf-8")
     assert "smtp login with" in text and "robot failed" in text
     assert "s3cret-Mail-Pw" not in text and TOKEN not in text and SECRET not in text
+
+
+def test_the_cli_without_log_handlers_masks_warnings(capsys, monkeypatch):
+    """Commands configure no logging: warnings reach stderr through logging.lastResort, masked too."""
+    from govwatch.commands._common import settings_from
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    settings_from(type("Args", (), {"config": None})())
+    logging.getLogger("govwatch.test").warning("robot at %s failed", DINGTALK)
+    err = capsys.readouterr().err
+    assert "robot at" in err and TOKEN not in err and SECRET not in err

@@ -21,13 +21,14 @@ class CommandContext:
     @property
     def settings(self):
         if self._settings is None:
-            from govwatch.redact import register_settings
+            from govwatch.redact import install_logging_filter, register_settings
             from govwatch.settings import SettingsError, load_settings
             try:
                 self._settings = load_settings(getattr(self.args, "config", None))
             except SettingsError as exc:
                 raise CliError(str(exc)) from exc
             register_settings(self._settings)  # credentials are masked in every log line and message from now on
+            install_logging_filter()
         return self._settings
 
     def open_store(self, settings=None):
