@@ -1386,12 +1386,14 @@ def _list_items(page: Page, now: datetime | None) -> list[dict]:
             continue
         title = clean_text(a.get("title") or "") or clean_text(a.text_content())
         text = clean_text(a.text_content())
-        if len(re.sub(r"[\W\d_]", "", text)) < 4:  # 机构职能, 联系方式: four characters is a title
+        letters = len(re.sub(r"[\W\d_]", "", text))
+        short = letters < 4  # 要闻, 通知: kept only as a dated row of their own (see _short_row_date)
+        if letters == 0 or (short and _NOT_ENTRY.match(text)):
             continue
         url = page.absolute(href)
         if url in seen or page.area(a) in ("nav", "footer", "friend"):
             continue
-        date = _date_beside(a, text, now)
+        date = _short_row_date(a, text, now) if short else _date_beside(a, text, now)
         if date is None:
             date = date_from_url(url, now)
         if date is None:
@@ -1399,6 +1401,28 @@ def _list_items(page: Page, now: datetime | None) -> list[dict]:
         seen.add(url)
         items.append({"url": url, "title": title if len(title) >= len(text) else text, "date": date})
     return items
+
+
+_NOT_ENTRY = re.compile(r"^(?:首页|网站首页|返回首页|更多|更多>+|more|详情|详细|查看|进入|登录|注册|上一页|下一页|尾页|末页|"
+                        r"[<>»«›‹]+|\[?\d+\]?)$", re.I)
+_TODAY_BANNER = re.compile(r"今天是|今日|星期|周[一二三四五六日天]")
+
+
+def _short_row_date(a, text: str, now: datetime | None) -> datetime | None:
+    """The date of a row holding a short link (要闻 2026-11-27): the link's own list item or table
+    row, with nothing but a date beside it (a "today is …" banner does not count)."""
+    parent = a.getparent()
+    if parent is not None and _tag(parent) in ("span", "em", "strong", "b", "font", "h3", "h4"):
+        parent = parent.getparent()
+    if parent is None or _tag(parent) not in ("li", "td", "tr", "dd", "p", "div"):
+        return None
+    if len([x for x in parent.iter("a") if x.get("href")]) > 1:
+        return None
+    rest = clean_text(parent.text_content()).replace(text, " ", 1)
+    if len(rest) > 30 or _TODAY_BANNER.search(rest):
+        return None
+    found = find_dates(rest, now, relative=True, yearless=True)
+    return found[0].value if found else None
 
 
 def _date_beside(a, text: str, now: datetime | None) -> datetime | None:
@@ -1434,48 +1458,21 @@ def extract_list_page(body: bytes | str, url: str = "", headers: dict | None = N
     """
     html, _ = _decode(body, headers)
     root = parse_html(html)
-    if root is None:
-        return []
-    return _list_items(Page(root, url), now)
+    items = _list_items(Page(root, url), now) if root is not None else []
+    from crawler.pagination import hanweb_records
 
-
-_NEXT_TEXT = re.compile(r"^(?:下一页|下页|后一页|下一頁|next|next page|›|»|>|>>)$", re.I)
-_CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+    records = hanweb_records(html)
+    if records:  # Hanweb jpage: the entries are XML records (CDATA), not part of the page's DOM
+        fragment = parse_html("<html><body><ul>" + "".join(records) + "</ul></body></html>")
+        if fragment is not None:
+            known = {i["url"] for i in items}
+            items += [i for i in _list_items(Page(fragment, url), now) if i["url"] not in known]
+    return items
 
 
 def find_pagination(body: bytes | str, url: str = "", headers: dict | None = None) -> list[str]:
-    """URLs of the following list pages: 下一页 links and TRS ``createPageHTML`` scripts.
+    """URLs of the column's other list pages (``crawler.pagination`` knows the CMS families)."""
+    from crawler.pagination import paginate
 
-    For TRS (``createPageHTML(total, current, "index", "html")`` and the newer
-    ``createPageHTML('page_div', total, current, 'index', 'html', count)``) every following page
-    is returned: ``index_{current+1}.html`` … ``index_{total-1}.html``.
-    """
     html, _ = _decode(body, headers)
-    root = parse_html(html)
-    if root is None:
-        return []
-    page = Page(root, url)
-    found: list[str] = []
-
-    def add(candidate: str) -> None:
-        if candidate and candidate != url and candidate not in found:
-            found.append(candidate)
-
-    for a in root.iter("a"):
-        label = clean_text(a.text_content()) or clean_text(a.get("title"))
-        href = a.get("href") or ""
-        if _NEXT_TEXT.match(label) and _link_kind_ok(href):
-            add(page.absolute(href))
-    for m in _CREATE_PAGE.finditer(html):
-        args = [arg.strip().strip("\"'") for arg in m.group(1).split(",")]
-        numbers = [int(arg) for arg in args if arg.isdigit()]
-        words = [arg for arg in args if arg and not arg.isdigit()]
-        if len(numbers) < 2:
-            continue
-        total, current = numbers[0], numbers[1]
-        if words and words[0] not in ("index",) and len(words) >= 3:
-            words = words[1:]  # the newer form starts with the target div id
-        name, ext = (words + ["index", "html"])[:2]
-        for number in range(current + 1, total):
-            add(page.absolute(f"{name}_{number}.{ext}"))
-    return found
+    return paginate(html, url).urls

@@ -131,3 +131,150 @@ def interaction_rows(root, base_url: str) -> list[dict]:
                      "title": re.sub(r"\s+", " ", link.get("title") or link.text_content()).strip(),
                      "asked_at": dates[0].value, "answered": bool(ANSWERED.match(status.group()))})
     return rows
+
+
+# --------------------------------------------------------------------------- hidden (dark) links
+
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
+_VIS_HIDDEN = re.compile(r"visibility\s*:\s*hidden", re.I)
+_ZERO_SIZE = re.compile(r"(?:^|[;\s{])(?:width|height|font-size|max-height|max-width|line-height)\s*:\s*0(?:px|em|pt|%)?\s*"
+                        r"(?:!important)?\s*(?:;|$)", re.I)
+_OFF_SCREEN = re.compile(r"(?:^|[;\s{])(?:left|top|right|margin-left|margin-top|text-indent)\s*:\s*-\s*\d{3,}", re.I)
+_TRANSPARENT = re.compile(r"opacity\s*:\s*0(?:\.0+)?\s*(?:!important)?\s*(?:;|$)", re.I)
+_COLOR = re.compile(r"(?:^|[;\s{])color\s*:\s*([#\w]+)", re.I)
+_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*([#\w]+)", re.I)
+_NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "transparent": ""}
+_INTERACTIVE_NAME = re.compile(r"sub|drop|menu|nav|tab|pop|hover|show|qr|ewm|erweima|code|wx|weixin|weibo|slide|toggle", re.I)
+_RULE = re.compile(r"([^{}]{1,400})\{([^{}]{0,2000})\}")
+_SIMPLE_SELECTOR = re.compile(r"^(?:[a-z]+)?([.#])([\w-]+)$", re.I)
+_NAME_IN_SELECTOR = re.compile(r"[.#]([\w-]+)")
+HIDE_REASONS = (
+    (_DISPLAY_NONE, "display:none 隐藏"),
+    (_VIS_HIDDEN, "visibility:hidden 隐藏"),
+    (_ZERO_SIZE, "尺寸为零"),
+    (_OFF_SCREEN, "移出可视区域"),
+    (_TRANSPARENT, "完全透明"),
+)
+
+
+def _colour(value: str) -> str:
+    value = (value or "").strip().lower()
+    value = _NAMED.get(value, value)
+    if re.fullmatch(r"#[0-9a-f]{3}", value):
+        value = "#" + "".join(c * 2 for c in value[1:])
+    return value if re.fullmatch(r"#[0-9a-f]{6}", value) else ""
+
+
+class _PageCss:
+    """The page's own hiding rules: simple class/id rules of its ``<style>`` blocks, and the names
+    its ``:hover`` rules mention (drop-down menus shown on hover are not hidden content)."""
+
+    def __init__(self, root):
+        self.rules: dict[tuple[str, str], str] = {}
+        self.hover_names: set[str] = set()
+        for style in root.iter("style"):
+            css = (style.text or "")[:200000]
+            for selectors, body in _RULE.findall(css):
+                if ":hover" in selectors or ":focus" in selectors:
+                    self.hover_names.update(_NAME_IN_SELECTOR.findall(selectors))
+                    continue
+                for selector in selectors.split(","):
+                    m = _SIMPLE_SELECTOR.match(selector.strip())
+                    if m:
+                        key = ("class" if m.group(1) == "." else "id", m.group(2))
+                        self.rules[key] = self.rules.get(key, "") + ";" + body
+
+    def style_of(self, el) -> str:
+        parts = [el.get("style") or ""]
+        if self.rules:
+            for name in (el.get("class") or "").split():
+                parts.append(self.rules.get(("class", name), ""))
+            if el.get("id"):
+                parts.append(self.rules.get(("id", el.get("id")), ""))
+        return ";".join(p for p in parts if p)
+
+
+def _hiding_reason(el, css: _PageCss) -> str:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    style = css.style_of(el)
+    for pattern, reason in HIDE_REASONS:
+        if style and pattern.search(style):
+            return reason
+    if el.get("hidden") is not None:
+        return "hidden 属性隐藏"
+    if tag in ("div", "span", "p", "table", "td") and (el.get("width") == "0" or el.get("height") == "0"):
+        return "尺寸为零"
+    if tag == "marquee":
+        size = [el.get("width") or "", el.get("height") or "", style]
+        tiny = any(re.fullmatch(r"[0-5](?:px)?", v.strip()) for v in size[:2]) or \
+            re.search(r"(?:width|height)\s*:\s*[0-5](?:px)?\s*(?:;|$)", style or "")
+        fast = (el.get("scrollamount") or "").isdigit() and int(el.get("scrollamount")) >= 500
+        if tiny or fast:
+            return "marquee 滚动隐藏"
+    return ""
+
+
+def _revealed_by_interaction(node, css: _PageCss) -> bool:
+    """A drop-down menu, tab or QR pop-up: shown on hover or click, not hidden from visitors."""
+    current = node
+    for _ in range(4):
+        if current is None or not isinstance(current.tag, str):
+            return False
+        names = f"{current.get('class', '')} {current.get('id', '')}"
+        if any(current.get(attr) for attr in ("onmouseover", "onmouseenter", "onclick", "onmousemove")):
+            return True
+        if names.strip() and (_INTERACTIVE_NAME.search(names) or set(names.split()) & css.hover_names):
+            return True
+        if current.tag.lower() in ("nav", "header"):
+            return True
+        current = current.getparent()
+    return False
+
+
+def suspect_links(root, page_url: str) -> list[dict]:
+    """Links a visitor cannot see because of the page's own CSS or attributes: ``{"url", "text",
+    "how"}``. Drop-down menus and tabs (revealed on hover or click) are left out; whether a link is
+    a dark link (its target outside the jurisdiction, not a registration service) is the scanner's
+    judgment (``scanner.site.dark_links``)."""
+    from urllib.parse import urljoin
+
+    if root is None:
+        return []
+    css = _PageCss(root)
+    out, seen = [], set()
+    body = root.find(".//body")
+    page_bg = _colour((body.get("bgcolor") if body is not None else "") or "") or "#ffffff"
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.lower().startswith(("javascript:", "#", "mailto:", "tel:")):
+            continue
+        try:
+            url = urljoin(page_url, href)
+        except ValueError:
+            continue
+        if not url.startswith(("http://", "https://")) or url in seen:
+            continue
+        reason, hider = "", None
+        node = a
+        chain = []
+        while node is not None and isinstance(node.tag, str):
+            chain.append(node)
+            node = node.getparent()
+        for node in chain:
+            reason = _hiding_reason(node, css)
+            if reason:
+                hider = node
+                break
+        if not reason:
+            colour = _colour(next((m.group(1) for n in chain for m in [_COLOR.search(css.style_of(n))] if m), "")
+                             or next((n.get("color") for n in chain if n.tag == "font" and n.get("color")), ""))
+            background = next((c for n in chain for c in [_colour(
+                (_BACKGROUND.search(css.style_of(n)) or [None, ""])[1] or n.get("bgcolor") or "")] if c), page_bg)
+            if colour and colour == background:
+                reason, hider = "文字颜色与背景相同", a
+        if not reason or _revealed_by_interaction(hider, css):
+            continue
+        seen.add(url)
+        text = re.sub(r"\s+", " ", a.text_content() or "").strip() or (a.get("title") or "")
+        out.append({"url": url, "text": text[:100], "how": reason})
+    return out

@@ -244,6 +244,8 @@ class Target(Record):
     crawl_errors: list[dict] = field(default_factory=list)  # the last crawl's failed pages: url, kind, error
     homepage_sketch: list[int] = field(default_factory=list)  # MinHash of the homepage text (defacement)
     homepage_changes: list[float] = field(default_factory=list)  # recent crawl-to-crawl change ratios
+    # links that failed their check: url -> {status, error, first_seen, last_seen, count, page, text, homepage}
+    link_failures: dict = field(default_factory=dict)
 
     _datetime_fields = frozenset({"last_published_at", "last_crawl_ok_at", "last_crawl_at", "down_since"})
     REGISTRY_FIELDS = (
@@ -493,7 +495,8 @@ class SiteReport(Record):
     homepage_text: str = ""
     footer_text: str = ""
     links: list[dict] = field(default_factory=list)  # homepage links: url, text, hidden, area
-    hidden_links: list[dict] = field(default_factory=list)  # hidden links seen on any page, with "page"
+    hidden_links: list[dict] = field(default_factory=list)  # hidden links seen on any page: url, text, how, page
+    list_pages: int = 0  # column list pages fetched (pagination included)
     link_status: dict = field(default_factory=dict)  # url -> {"status", "error", "page", "text", "homepage"}
     outbound_pages: dict = field(default_factory=dict)  # friend-link url -> visible text of that page
     columns: list[dict] = field(default_factory=list)  # name, url, kind, items, latest, discovered

@@ -9,14 +9,16 @@ per target, judged when the spider closes.
 from __future__ import annotations
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, StopDownload
 
 from crawler.sitecrawl import (
     classify_column, error_kind, footer_text, interaction_rows, looks_binary, own_text, same_site,
-    visible_text,
+    suspect_links, visible_text,
 )
 from govwatch.models import HOMEPAGE_COLUMN, SiteReport, Target, now
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
+XML_TYPES = ("text/xml", "application/xml")  # Hanweb's data proxy answers with its datastore
+LINK_OK = range(200, 400)
 STANDARD_META = ("articletitle", "pubdate", "contentsource")
 
 
@@ -36,6 +38,7 @@ class SiteSpider(scrapy.Spider):
         self.reports: dict[str, SiteReport] = {}
         self.listings: dict[tuple[str, str], list] = {}  # (target, column) -> [latest, entries]
         self.column_urls: dict[str, set[str]] = {}  # target -> its column list pages (never articles)
+        self.list_seen: dict[tuple[str, str], set[str]] = {}  # (target, column) -> list pages requested
         self.pages_fetched = 0
         self.crawl_stats = None  # set by the pipeline when the spider closes
         # how the crawl ended (set by the pipeline): completed or interrupted, Scrapy's close reason,
@@ -49,6 +52,18 @@ class SiteSpider(scrapy.Spider):
         # images a previous crawl left for lack of budget come back from the store
         self.ocr = self.hooks.get("ocr") or {}
         self.ocr_backlog = ocr_backlog or {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._stream_stop, signal=scrapy.signals.headers_received)
+        return spider
+
+    @staticmethod
+    def _stream_stop(headers, body_length, request, spider):
+        """A link checked by GET needs its status only: the body is never downloaded."""
+        if request.meta.get("link_stream"):
+            raise StopDownload(fail=False)
 
     # ---------------------------------------------------------------- helpers
     def _crawl_opt(self, target: Target, name: str):
@@ -97,6 +112,7 @@ class SiteSpider(scrapy.Spider):
         root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
         links = collect_links(Page(root, response.url)) if root is not None else []
         report.homepage_text = own_text(root, target.url)
+        report.hidden_links += [{**link, "page": response.url} for link in suspect_links(root, response.url)]
         report.footer_text = footer_text(root)
         report.links = links
         report.homepage_snapshot = ""  # filled by the pipeline, which owns the store
@@ -110,14 +126,18 @@ class SiteSpider(scrapy.Spider):
         # column list pages always load (dont_filter): a homepage link must never shadow one
         for name, url, kind in columns:
             self.listings.setdefault((target.id, name), [None, 0])
+            self.list_seen.setdefault((target.id, name), set()).add(url)
             yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
                                  meta=self._meta(target, page="list", column=name, kind=kind, list_page=1))
 
-        listing = [e for e in extract_list_page(response.body, response.url, headers)
-                   if same_site(e["url"], target.url) and e["url"] not in column_urls]
+        entries = [e for e in extract_list_page(response.body, response.url, headers)
+                   if same_site(e["url"], target.url)]
+        # a dated column link on the homepage (要闻 2026-11-27) is evidence of the homepage's
+        # freshness; only articles are followed
+        listing = [e for e in entries if e["url"] not in column_urls]
         report.homepage_items = [{"url": e["url"], "title": e["title"], "published_at": e["date"]}
-                                 for e in listing]
-        self._fold_listing(target.id, HOMEPAGE_COLUMN, listing)
+                                 for e in entries]
+        self._fold_listing(target.id, HOMEPAGE_COLUMN, entries)
         yield from self._follow_articles(target, HOMEPAGE_COLUMN, listing, response.url)
         yield from self._check_links(target, links, response.url, homepage=True)
 
@@ -134,16 +154,21 @@ class SiteSpider(scrapy.Spider):
 
     # ---------------------------------------------------------------- lists
     def parse_list(self, response):
-        from crawler.extract import extract_list_page, find_pagination
+        from crawler.encoding import decode_html
+        from crawler.extract import extract_list_page
+        from crawler.pagination import paginate
 
         target = self.targets[response.meta["target_id"]]
         column = response.meta["column"]
+        report = self.reports[target.id]
         self.pages_fetched += 1
+        report.list_pages += 1
         if response.status >= 400:
             self._record_error(target.id, response.url, "http", response.status,
                                f"栏目“{column}”列表页 HTTP {response.status}")
             return
-        if not self._is_html(response):
+        proxy = response.meta.get("hanweb_proxy", False)
+        if not self._is_html(response) and not (proxy and self._content_type(response).startswith(XML_TYPES)):
             self._record_error(target.id, response.url, "content", response.status,
                                f"栏目“{column}”列表页不是网页（{self._content_type(response) or '无类型'}）")
             return
@@ -161,12 +186,25 @@ class SiteSpider(scrapy.Spider):
             return
         self._fold_listing(target.id, column, listing)
         yield from self._follow_articles(target, column, listing, response.url)
-        max_pages = int(self._crawl_opt(target, "list_pages") or 1)
-        if page_no < max_pages:
-            for url in find_pagination(response.body, response.url, headers)[: max_pages - page_no]:
-                page_no += 1
-                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
-                                     meta=self._meta(target, page="list", column=column, list_page=page_no))
+
+        known = self.signatures.get(target.id, {})
+        if known and listing and all(e["url"] in known for e in listing) and not self.revalidate:
+            return  # incremental: everything from here on was seen by an earlier crawl
+        cap = int(self._crawl_opt(target, "list_pages") or 1)
+        seen = self.list_seen.setdefault((target.id, column), {response.url})
+        seen.add(response.url)
+        if len(seen) >= cap:
+            return
+        paging = paginate(decode_html(response.body, headers.get("Content-Type"))[0], response.url)
+        following = [u for u in paging.urls if u not in seen and same_site(u, target.url)]
+        # a first crawl asks for every page at once; later crawls walk on one page at a time, so
+        # they stop at the first page that holds nothing new
+        for url in following[: (cap - len(seen)) if not known else 1]:
+            seen.add(url)
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error,
+                                 meta=self._meta(target, page="list", column=column, list_page=page_no + 1,
+                                                 kind=response.meta.get("kind"),
+                                                 hanweb_proxy=paging.family == "hanweb"))
 
     def _interaction_board(self, target: Target, column: str, response, headers: dict) -> None:
         """A 政务咨询 board: its messages and their status are what count, not article pages."""
@@ -248,9 +286,13 @@ class SiteSpider(scrapy.Spider):
         from_column = response.meta.get("column") not in (None, "", HOMEPAGE_COLUMN)
         if from_column and page.kind == "article" and not all(page.meta.get(k) for k in STANDARD_META):
             report.meta_missing.append(response.url)
-        for link in page.links:
-            if link.get("hidden") and not same_site(link["url"], target.url):
-                report.hidden_links.append({**link, "page": response.url})
+        if any(link.get("hidden") and not same_site(link["url"], target.url) for link in page.links) \
+                or b"<marquee" in response.body[:2_000_000].lower():
+            from crawler.encoding import decode_html
+            from crawler.extract import parse_html
+            root = parse_html(decode_html(response.body, self._content_type(response))[0])
+            report.hidden_links += [{**link, "page": response.url} for link in suspect_links(root, response.url)
+                                    if not same_site(link["url"], target.url)]
         yield {
             "target_id": target.id, "platform": target.platform, "url": response.url,
             "column": response.meta.get("column", ""), "parent_url": response.meta.get("parent", ""),
@@ -378,21 +420,30 @@ class SiteSpider(scrapy.Spider):
         report = self.reports[response.meta["target_id"]]
         url = response.meta["link"]
         status = response.status
-        if status == 405 and response.request.method == "HEAD":  # some servers refuse HEAD
-            yield response.request.replace(method="GET")
+        if status not in LINK_OK and response.request.method == "HEAD":
+            # 405, 501, 403, 400 …: many servers answer HEAD badly; only a GET is evidence
+            yield self._link_get(response.request)
             return
         entry = report.link_status[url]
-        entry.update(status=status, pending=False)
+        entry.update(status=status, pending=False, error="", method=response.request.method)
         if response.meta.get("friend") and status < 400 and self._is_html(response):
             from crawler.encoding import decode_html
             from crawler.extract import parse_html
             html = decode_html(response.body, self._content_type(response))[0]
             report.outbound_pages[url] = visible_text(parse_html(html))[:20000]
 
+    @staticmethod
+    def _link_get(request):
+        """The GET that confirms a failed HEAD, streamed: the status is read, the body is not."""
+        return request.replace(method="GET", meta={**request.meta, "link_stream": True})
+
     def on_link_error(self, failure):
         from crawler.netguard import refused_failure
 
         request = failure.request
+        if request.method == "HEAD":  # a reset or a hang-up on HEAD: ask again with GET
+            yield self._link_get(request)
+            return
         report = self.reports[request.meta["target_id"]]
         if refused_failure(failure):
             # not fetched by policy (internal address): nothing is known about the link, so it is
@@ -400,7 +451,7 @@ class SiteSpider(scrapy.Spider):
             report.link_status.pop(request.meta["link"], None)
             return
         entry = report.link_status[request.meta["link"]]
-        entry.update(error=error_kind(failure)[1], pending=False)
+        entry.update(error=error_kind(failure)[1], pending=False, method=request.method)
 
     # ---------------------------------------------------------------- errors
     def on_error(self, failure):
