@@ -147,14 +147,17 @@ def _text_total(text: str, html: str) -> tuple[int | None, tuple[str, str, int] 
     """The printed page count, and a TRS script's (name, ext, current) when there is one."""
     total = None
     trs = None
+    script_words: list[str] = []
     for m in _CREATE_PAGE.finditer(html):
         args = [a.strip().strip("\"'") for a in m.group(1).split(",")]
         numbers = [int(a) for a in args if a.isdigit()]
-        words = [a for a in args if a and not a.isdigit()]
-        if len(numbers) < 2:
-            continue
+        words = [a for a in args if a and not a.isdigit() and re.fullmatch(r"[\w.-]{1,40}", a)
+                 and not re.search(r"page|count", a, re.I)]
         if words and len(words) >= 3:
             words = words[1:]  # the newer form starts with the target div id
+        script_words = script_words or words
+        if len(numbers) < 2:
+            continue  # createPageHTML(countPage, currentPage, …): the numbers are variables
         name, ext = (words + ["index", "html"])[:2]
         total, trs = numbers[0], (name, ext, numbers[1])
         break
@@ -165,8 +168,9 @@ def _text_total(text: str, html: str) -> tuple[int | None, tuple[str, str, int] 
             current = re.search(r"\bcurrentPage\s*=\s*(\d{1,5})", html)
             name = re.search(r"\b(?:prePage|pageName)\s*=\s*[\"']([\w-]{1,40})[\"']", html)
             ext = re.search(r"\b(?:pageExt|ext)\s*=\s*[\"'](s?html?)[\"']", html)
-            if name or "createPageHTML" in html:
-                trs = (name.group(1) if name else "index", ext.group(1) if ext else "html",
+            if name or script_words:
+                words = script_words + ["index", "html"]
+                trs = (name.group(1) if name else words[0], ext.group(1) if ext else words[1],
                        int(current.group(1)) if current else 0)
     if total is None:
         for pattern in _TEXT_TOTAL:

@@ -38,14 +38,17 @@ def item_from_page(data: dict, snapshot: str) -> Item | None:
     precision = page.published_at_precision
     if published_at is None and data.get("list_date"):
         published_at, source, precision = data["list_date"], "list", "day"
+    # the item is the page crawled: a canonical link (often to another host) is recorded, never identity
+    canonical = page.canonical_url if page.canonical_url and page.canonical_url != data["url"] else ""
     return Item(
-        target_id=data["target_id"], platform=data["platform"], url=page.canonical_url or data["url"],
+        target_id=data["target_id"], platform=data["platform"], url=data["url"],
         column=data.get("column", ""), title=page.title, published_at=published_at,
         published_at_source=source, published_at_precision=precision if published_at else "",
         source=page.source, author=page.author, text=page.text,
         links=[{k: link.get(k) for k in ("url", "text", "hidden", "area")} for link in page.links],
         attachments=page.attachments, images=page.images,
         meta={"validator": data.get("validator", ""), "encoding": page.encoding,
+              **({"canonical": canonical} if canonical else {}),
               **{k: v for k, v in page.meta.items() if k in ("articletitle", "pubdate", "contentsource",
                                                                "columnname", "siteidcode", "sitename")},
               **({"list_newer_below": data["newer_below"].isoformat()} if data.get("newer_below") else {}),
@@ -295,7 +298,7 @@ class StorePipeline:
         spider.crawl_stats = self.stats
 
     def finish_site(self, target: Target, report: SiteReport, at: datetime) -> None:
-        from scanner.site import change_ratio, check_site, text_sketch
+        from scanner.site import change_ratio, check_site, link_failures, text_sketch
 
         # a link check still pending has no answer: it is never judged dead
         report.link_status = {u: st for u, st in report.link_status.items() if not st.get("pending")}
@@ -308,7 +311,8 @@ class StorePipeline:
         sketch = text_sketch(report.homepage_text) if report.homepage_ok else target.homepage_sketch
         change = change_ratio(target.homepage_sketch, sketch) if report.homepage_ok and target.homepage_sketch else None
         hits = check_site(report, target, thresholds=self.threshold_book.for_target(target), scan=scan,
-                          homepage_change=change, change_history=target.homepage_changes, page_terms=page_terms)
+                          homepage_change=change, change_history=target.homepage_changes, page_terms=page_terms,
+                          registry_hosts=self._registry_hosts())
         defaced = any(h.rule == "site.defaced" for h in hits)
         if defaced:
             # a defaced homepage is no baseline: the next crawl is compared with the page as it was
@@ -325,6 +329,7 @@ class StorePipeline:
             # a defaced homepage says nothing of the site's own page problems: none is closed on it
             produced = {f.id for f in (Finding.from_hit(h, target_id=target.id) for h in hits)}
             self._rectify_gone(target.id, produced, report, at)
+        failures = link_failures(report, target.link_failures, at)
         failed = not report.homepage_ok
         kind = report.errors[0]["kind"] if failed and report.errors else ("http" if failed else "")
         self.store.update_target_state(
@@ -333,10 +338,23 @@ class StorePipeline:
             last_crawl_error=report.homepage_error if failed else "",
             error_kind=kind, consecutive_failures=(target.consecutive_failures + 1) if failed else 0,
             crawl_errors=[{k: e.get(k) for k in ("url", "kind", "status", "error")} for e in report.errors[:50]],
-            homepage_sketch=sketch,
+            homepage_sketch=sketch, link_failures=failures,
             homepage_changes=(target.homepage_changes + [round(change, 3)])[-int(self.thresholds["defaced_history_crawls"]):]
             if change is not None
             else target.homepage_changes)
+
+    def _registry_hosts(self) -> set[str]:
+        """Hosts of every registered target and column: links to them are never dark links."""
+        if getattr(self, "_hosts", None) is None:
+            from urllib.parse import urlsplit
+            hosts = set()
+            for t in self.store.list_targets():
+                for u in [t.url, *(c.url for c in t.columns)]:
+                    host = (urlsplit(u or "").hostname or "").lower()
+                    if host:
+                        hosts.add(host)
+            self._hosts = hosts
+        return self._hosts
 
     def _rectify_gone(self, target_id: str, produced: set[str], report: SiteReport, at: datetime) -> None:
         """Page-based site findings that this crawl no longer sees are proposed as rectified."""

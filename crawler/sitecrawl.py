@@ -146,6 +146,9 @@ _BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*([#\w]+)", re.I)
 _NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "transparent": ""}
 _INTERACTIVE_NAME = re.compile(r"sub|drop|menu|nav|tab|pop|hover|show|qr|ewm|erweima|code|wx|weixin|weibo|slide|toggle", re.I)
 _RULE = re.compile(r"([^{}]{1,400})\{([^{}]{0,2000})\}")
+# @media blocks (a responsive footer hidden on phones, a mobile footer hidden on desktops) say
+# nothing about what a visitor cannot see: they are left out
+_MEDIA = re.compile(r"@media[^{}]{0,400}\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.I)
 _SIMPLE_SELECTOR = re.compile(r"^(?:[a-z]+)?([.#])([\w-]+)$", re.I)
 _NAME_IN_SELECTOR = re.compile(r"[.#]([\w-]+)")
 HIDE_REASONS = (
@@ -173,7 +176,7 @@ class _PageCss:
         self.rules: dict[tuple[str, str], str] = {}
         self.hover_names: set[str] = set()
         for style in root.iter("style"):
-            css = (style.text or "")[:200000]
+            css = _MEDIA.sub(" ", (style.text or "")[:200000])
             for selectors, body in _RULE.findall(css):
                 if ":hover" in selectors or ":focus" in selectors:
                     self.hover_names.update(_NAME_IN_SELECTOR.findall(selectors))

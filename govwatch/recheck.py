@@ -21,6 +21,7 @@ open without being judged again.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -362,7 +363,15 @@ class Rechecker:
         hidden = {link.get("url") for link in links if link.get("hidden")}
         present = {link.get("url") for link in links}
         for f in findings:
-            if f.match in hidden:
+            if f.match == page_url:  # one finding per page: the suspect links are listed in its detail
+                listed = set(re.findall(r"https?://[^\s（）；]+", f.detail)) - {page_url}
+                if listed & hidden:
+                    self._still_there(f, "复查时隐藏链接仍在页面上", evidence)
+                elif listed & present:
+                    self._still_there(f, "复查时该外部链接仍在页面上（已不再隐藏），请人工核实", evidence)
+                else:
+                    self._rectify(f, "复查时隐藏链接已从页面删除", evidence)
+            elif f.match in hidden:
                 self._still_there(f, "复查时隐藏链接仍在页面上", evidence)
             elif f.match in present:
                 self._still_there(f, "复查时该外部链接仍在页面上（已不再隐藏），请人工核实", evidence)

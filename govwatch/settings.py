@@ -57,7 +57,8 @@ TABLE: tuple[Spec, ...] = (
     _S("crawl.obey_robots", True, "开关", "是否遵守 robots.txt"),
     _S("crawl.verify_tls", True, "开关", "是否校验 HTTPS 证书"),
     _S("crawl.max_pages_per_target", 500, "页", "每次采集每个网站最多抓取的页面数"),
-    _S("crawl.list_pages", 3, "页", "每个栏目列表最多翻几页"),
+    _S("crawl.list_pages", 30, "页",
+       "每个栏目列表最多翻几页（识别数字页码、尾页、共 N 页、TRS、大汉 jpage 等翻页方式；再次采集时遇到全部已采集过的列表页即停止）"),
     _S("crawl.user_agent", "Mozilla/5.0 (compatible; govwatch/0.1)", "文本",
        "采集时使用的 User-Agent（只能用 ASCII：HTTP 头是 latin-1）"),
     _S("crawl.subprocess_timeout", 3600, "秒", "一次采集子进程运行超过此时长即终止并记为失败"),
@@ -124,6 +125,8 @@ TABLE: tuple[Spec, ...] = (
     _S("thresholds.slow_ms", 3000, "毫秒", "首页打开用时超过此值即“首页访问慢”"),
     _S("thresholds.tls_expiring_days", 14, "天", "HTTPS 证书在此天数内过期即提醒"),
     _S("thresholds.probe_timeout", 15, "秒", "可用性探测的超时时间"),
+    _S("thresholds.dark_link_blocklist", [], "域名列表",
+       "暗链黑名单：隐藏链接指向这些域名（含子域名）时直接单项否决，否则按链接文字判断（涉赌涉黄或商业推广为否决，其余为严重、待人工核实）"),
     # ------------------------------------------------------------------ thresholds: site pages
     _S("thresholds.defaced_change_floor", 0.7, "比例", "首页内容变化至少达到此比例才可能判为被篡改"),
     _S("thresholds.defaced_sigmas", 3.0, "倍", "首页变化超过以往平均变化加此倍数的标准差才判为被篡改"),

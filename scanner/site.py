@@ -58,31 +58,114 @@ def footer_missing(report: SiteReport) -> list[Hit]:
                  url=report.homepage_url)]
 
 
-def dark_links(report: SiteReport, site_hosts: set[str]) -> list[Hit]:
-    hits, seen = [], set()
-    for link in [*report.links, *report.hidden_links]:
-        url = link.get("url", "")
+# Registration and identity services every government footer links to (ICP/公安 备案, 党政机关网站标识,
+# 政府网站找错, 适老化/无障碍): never dark links, whatever the page's CSS does with them.
+IDENTITY_HOSTS = ("beian.miit.gov.cn", "beian.gov.cn", "conac.cn", "gov.cn", "cyberpolice.cn", "12377.cn",
+                  "cac.gov.cn", "wza.cn", "yunmd.net")
+IDENTITY_TEXT = re.compile(r"备案|网站标识|党政机关|找错|纠错|适老化|无障碍|长者|关怀版|读屏|网站地图|举报")
+# Anchor text that is itself the offence: gambling, adult, commercial spam.
+DARK_TEXT = re.compile(r"博彩|娱乐场|娱乐城|赌场|赌博|百家乐|彩票|时时彩|六合彩|棋牌|真人荷官|老虎机|体育投注|投注|葡京|"
+                       r"威尼斯人|太阳城|色情|成人|约炮|裸聊|援交|代孕|代开发票|发票代开|贷款|网贷|套现|私服|外挂|"
+                       r"代写|刷单|伟哥|壮阳|丰胸|配资|捕鱼|电玩城|开户送|彩金|澳门|娱乐平台|黄页|av", re.I)
+
+
+def _under(host: str, domains) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains if d)
+
+
+def _registrable(host: str) -> str:
+    """www.x.gov.cn → x.gov.cn; news.x.com → x.com (enough to tell a sibling host from an outsider)."""
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[-2] in ("gov", "com", "net", "org", "edu") and len(parts[-1]) == 2:
+        return ".".join(parts[-3:])
+    return ".".join(parts[-2:]) if len(parts) >= 2 else host
+
+
+def dark_links(report: SiteReport, site_hosts: set[str], registry_hosts: set[str] | frozenset = frozenset(),
+               blocklist: tuple | list = (), scan=None) -> list[Hit]:
+    """One finding per page listing every hidden link to outside the jurisdiction, each with the
+    way it is hidden. Veto when a target is blocklisted or an anchor text is gambling, adult or
+    commercial (or a veto-level banned term of the lexicon); otherwise high, for review."""
+    own = {_registrable(h) for h in site_hosts if h} | set(site_hosts)
+    by_page: dict[str, list[tuple[dict, str]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for link in report.hidden_links:
+        url, text = link.get("url", ""), link.get("text", "") or ""
         host = host_of(url)
-        if not link.get("hidden") or not host or host in site_hosts or url in seen:
+        if not host or not link.get("how"):
             continue
-        seen.add(url)
         page = link.get("page") or report.homepage_url
-        hits.append(_hit("site.dark_link", "veto", url, f"页面 {page} 含隐藏的外部链接（{link.get('how', '隐藏')}），疑似被挂暗链",
-                         url=page, snippet=link.get("text", "")[:60]))
+        if (page, url) in seen:
+            continue
+        seen.add((page, url))
+        blocked = _under(host, blocklist)
+        bad_text = bool(DARK_TEXT.search(text)) or bool(
+            scan and any(h.severity == "veto" and h.rule.startswith("banned.") for h in scan(text)))
+        if not (blocked or bad_text):
+            if host in registry_hosts or _under(host, own) or _under(host, IDENTITY_HOSTS) \
+                    or IDENTITY_TEXT.search(text):
+                continue
+        reason = "目标在黑名单中" if blocked else ("链接文字涉赌涉黄或商业推广" if bad_text else "")
+        by_page.setdefault(page, []).append((link, reason))
+    hits = []
+    for page, links in sorted(by_page.items()):
+        veto = any(reason for _, reason in links)
+        listed = "；".join(f"{link['url']}（“{link.get('text', '')[:30]}”，{link['how']}{'，' + reason if reason else ''}）"
+                          for link, reason in links[:20])
+        more = f"等 {len(links)} 个" if len(links) > 20 else f"{len(links)} 个"
+        hits.append(_hit("site.dark_link", "veto" if veto else "high", page,
+                         f"页面 {page} 含{more}隐藏的外部链接，疑似暗链：{listed}",
+                         url=page, snippet=links[0][0].get("text", "")[:60],
+                         suggestion=None if veto else "核实这些隐藏链接的用途；不需要的请删除"))
     return hits
 
 
-def dead_links(report: SiteReport) -> list[Hit]:
-    hits = []
-    for url, st in sorted(report.link_status.items()):
-        status = st.get("status")
-        if not st.get("error") and status is not None and status < 400:
+def _failed(st: dict) -> bool:
+    status = st.get("status")
+    return bool(st.get("error")) or status is None or status >= 400
+
+
+def link_failures(report: SiteReport, previous: dict, at) -> dict:
+    """The failing links to remember after this crawl: checked and failed now (first seen kept);
+    links not checked this time keep their earlier record; links that answered are forgotten."""
+    out = {url: rec for url, rec in (previous or {}).items() if url not in report.link_status}
+    stamp = at.isoformat()
+    for url, st in report.link_status.items():
+        if st.get("pending") or not _failed(st):
             continue
+        prev = (previous or {}).get(url) or {}
+        out[url] = {"status": st.get("status"), "error": st.get("error", ""), "page": st.get("page", ""),
+                    "text": st.get("text", ""), "homepage": bool(st.get("homepage")),
+                    "first_seen": prev.get("first_seen") or stamp, "last_seen": stamp,
+                    "count": int(prev.get("count") or 0) + 1}
+    return out
+
+
+def dead_links(report: SiteReport, previous: dict | None = None) -> list[Hit]:
+    """A link is dead when its check failed in two consecutive crawls, or at once on 404/410.
+    ``previous`` is the target's remembered failures before this crawl (``link_failures``)."""
+    from datetime import datetime
+
+    hits = []
+    previous = previous or {}
+    for url, st in sorted(report.link_status.items()):
+        if st.get("pending") or not _failed(st):
+            continue
+        status = st.get("status")
+        prev = previous.get(url)
+        if status not in (404, 410) and not prev:
+            continue  # one failure may be a blip: wait for the next crawl
         on_home = bool(st.get("homepage"))
         reason = f"HTTP {status}" if status else (st.get("error") or "无法访问")
+        first = prev.get("first_seen") if prev else None
+        first_day = datetime.fromisoformat(first).astimezone(report.fetched_at.tzinfo).strftime("%Y-%m-%d %H:%M") \
+            if first else report.fetched_at.strftime("%Y-%m-%d %H:%M")
+        seen = f"首次发现 {first_day}，最近一次 {report.fetched_at:%Y-%m-%d %H:%M}"
+        times = f"，已连续 {int(prev.get('count') or 0) + 1} 次检查失败" if prev else ""
         page = st.get("page") or report.homepage_url
         hits.append(_hit("site.dead_link", "high" if on_home else "low", url,
-                         f"{'首页' if on_home else '页面'} {page} 上的链接“{st.get('text', '')}”无法打开（{reason}）",
+                         f"{'首页' if on_home else '页面'} {page} 上的链接“{st.get('text', '')}”无法打开"
+                         f"（{reason}；{seen}{times}）",
                          url=page, snippet=st.get("text", "")[:60]))
     return hits
 
@@ -234,12 +317,14 @@ def meta_missing(report: SiteReport) -> list[Hit]:
 
 def check_site(report: SiteReport, target: Target, *, thresholds: dict | None = None, scan=None,
                homepage_change: float | None = None, change_history: list[float] | None = None,
-               page_terms=None) -> list[Hit]:
+               page_terms=None, registry_hosts: set[str] | frozenset = frozenset()) -> list[Hit]:
     """All page-based site checks for one crawl of one website target. ``thresholds``: the target's
     resolved thresholds (``scanner.timeline.ThresholdBook.for_target``; None: the defaults).
     ``homepage_change`` is how much of the homepage changed since the last crawl; ``change_history``
     the usual changes before it. ``page_terms``: the gambling vocabulary of an outside page
-    (``gambling_page_terms`` bound to a lexicon), for friend links taken over."""
+    (``gambling_page_terms`` bound to a lexicon), for friend links taken over. ``registry_hosts``: the
+    hosts of every registered target (never dark links); the target's remembered link failures
+    (``target.link_failures``) make a second failure a dead link."""
     th = {**TH, **(thresholds or {})}
     off = disabled_rules(target)
     site_hosts = {host_of(target.url), host_of(report.homepage_url)} | {
@@ -249,8 +334,8 @@ def check_site(report: SiteReport, target: Target, *, thresholds: dict | None = 
     if report.homepage_ok:
         hits += footer_missing(report)
         hits += slow(report, int(th["slow_ms"]))
-    hits += dark_links(report, site_hosts)
-    hits += dead_links(report)
+    hits += dark_links(report, site_hosts, registry_hosts, th.get("dark_link_blocklist") or (), scan)
+    hits += dead_links(report, target.link_failures)
     if scan is not None or page_terms is not None:
         hits += hijacked_links(report, scan, page_terms, int(th.get("hijacked_gambling_terms", 3)))
     if scan is not None:

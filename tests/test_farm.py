@@ -117,8 +117,8 @@ def test_planted_link_problems(farm):
     dead = planted_by(farm, "dead_link")[0]
     assert dead["url"].replace(farm.base_url, "") in home and get(dead["url"]).status_code == 404
     dark = planted_by(farm, "dark_link")[0]
-    assert re.search(r'<div style="display:none"><a href="' + re.escape(dark["url"]) + '"', home)
-    assert dark["url"].startswith(farm.outside_url) and "博彩" in get(dark["url"]).text
+    assert re.search(r'<div style="display:none"><a href="' + re.escape(dark["link"]) + '"', home)
+    assert dark["link"].startswith(farm.outside_url) and "博彩" in get(dark["link"]).text
     assert "网站标识码" not in home and "ICP备" not in home and "conac" not in home  # footer_missing
     hijacked = planted_by(farm, "hijacked_link")[0]
     assert hijacked["url"] in get(f"{farm.base_url}/s/site-04/").text

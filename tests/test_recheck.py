@@ -169,7 +169,8 @@ def test_dark_and_dead_links(farm, env):
     dark = planted(farm, "site-03", "site.dark_link")
     record_hits(store, [
         (None, "site-03", Hit("site.dead_link", "链接不可用", "high", match=dead["match"], url=dead["parent_url"])),
-        (None, "site-03", Hit("site.dark_link", "暗链（隐藏外链）", "veto", match=dark["match"], url=dark["parent_url"])),
+        (None, "site-03", Hit("site.dark_link", "暗链（隐藏外链）", "veto", match=dark["match"], url=dark["parent_url"],
+                              detail=f"页面 {dark['parent_url']} 含1 个隐藏的外部链接，疑似暗链：{dark['link']}（“澳门葡京娱乐场”，display:none 隐藏）")),
         (None, "site-03", Hit("site.footer_missing", "网站标识缺失", "medium", match="ICP备案号", url=dead["parent_url"])),
     ])
     by_rule = {f.rule: f.id for f in store.list_findings()}
@@ -182,7 +183,7 @@ def test_dark_and_dead_links(farm, env):
     assert (stats.rectified, stats.still_open) == (1, 1)
     got = store.get_finding(by_rule["site.dark_link"])
     assert got.status == "rectified" and got.history[-1]["note"] == "复查时隐藏链接已从页面删除"
-    assert dark["match"] not in decode_html(store.get_snapshot(got.history[-1]["evidence"]["snapshot"]))[0]
+    assert dark["link"] not in decode_html(store.get_snapshot(got.history[-1]["evidence"]["snapshot"]))[0]
 
     farm.set_problem("site-03", "dead_link", on=False)
     stats = recheck(store, settings, target_id="site-03")

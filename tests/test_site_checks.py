@@ -38,22 +38,69 @@ def test_footer_elements_each_named():
 
 
 def test_hidden_outside_link_is_a_dark_link_but_hidden_inside_link_is_not():
-    links = [{"url": "http://casino.example.com/x", "text": "博彩", "hidden": True, "area": "body"},
-             {"url": "http://www.demo.gov.cn/menu", "text": "菜单", "hidden": True, "area": "nav"},
-             {"url": "http://www.gov.cn/", "text": "中国政府网", "hidden": False, "area": "friend"}]
-    hits = check_site(report(links=links), TARGET)
+    home = "http://www.demo.gov.cn/"
+    hidden = [{"url": "http://casino.example.com/x", "text": "博彩", "how": "display:none 隐藏", "page": home},
+              {"url": "http://www.demo.gov.cn/menu", "text": "菜单", "how": "display:none 隐藏", "page": home}]
+    hits = check_site(report(hidden_links=hidden), TARGET)
     assert rules(hits) == ["site.dark_link"] and hits[0].severity == "veto"
-    assert hits[0].match == "http://casino.example.com/x"
+    assert hits[0].match == home and "http://casino.example.com/x" in hits[0].detail
+    assert "display:none" in hits[0].detail and "www.demo.gov.cn/menu" not in hits[0].detail
 
 
-def test_dead_links_weighted_by_homepage():
+def test_registration_identity_gov_and_registry_hosts_are_never_dark_links():
+    home = "http://www.demo.gov.cn/"
+    hidden = [{"url": u, "text": t, "how": "display:none 隐藏", "page": home} for u, t in (
+        ("https://beian.miit.gov.cn/", "浙ICP备12345678号"),
+        ("http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=33010602000001", "浙公网安备 33010602000001号"),
+        ("https://bszs.conac.cn/sitename?method=show&id=ABC", "党政机关"),
+        ("https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=3301000001", "政府网站找错"),
+        ("https://wza.example-service.com/", "无障碍浏览"),
+        ("http://www.zj.gov.cn/", "浙江省人民政府"),
+        ("http://news.demo.gov.cn/", "新闻网"),
+        ("https://partner-portal.example.org/", "合作门户"))]
+    t = Target(id="s", name="示范", url=home)
+    assert check_site(report(hidden_links=hidden), t, registry_hosts={"partner-portal.example.org"}) == []
+
+
+def test_unexplained_hidden_outside_links_are_one_high_finding_per_page():
+    home, art = "http://www.demo.gov.cn/", "http://www.demo.gov.cn/art/1.html"
+    hidden = [{"url": "http://a.example.com/", "text": "链接一", "how": "移出可视区域", "page": home},
+              {"url": "http://b.example.com/", "text": "链接二", "how": "文字颜色与背景相同", "page": home},
+              {"url": "http://c.example.com/", "text": "", "how": "marquee 滚动隐藏", "page": art}]
+    hits = check_site(report(hidden_links=hidden), TARGET)
+    assert [(h.match, h.severity) for h in hits] == [(home, "high"), (art, "high")]
+    assert "移出可视区域" in hits[0].detail and "文字颜色与背景相同" in hits[0].detail and "2 个" in hits[0].detail
+    # a blocklisted target makes it a veto, whatever its text
+    hits = check_site(report(hidden_links=hidden), TARGET, dark_link_blocklist=["b.example.com"])
+    assert [(h.match, h.severity) for h in hits] == [(home, "veto"), (art, "high")]
+
+
+def test_dead_links_weighted_by_homepage_and_confirmed_by_a_second_crawl():
     status = {"http://www.demo.gov.cn/gone": {"status": 404, "homepage": True, "text": "专题"},
               "http://www.demo.gov.cn/ok": {"status": 200, "homepage": True},
+              "http://www.demo.gov.cn/flaky": {"status": 503, "homepage": True, "text": "服务"},
               "http://other.gov.cn/x": {"status": None, "error": "访问超时", "homepage": False,
                                         "page": "http://www.demo.gov.cn/art/1.html"}}
-    hits = check_site(report(link_status=status), TARGET)
+    first = report(link_status=status)
+    hits = check_site(first, TARGET)
+    # 404/410 count at once; a timeout or a 503 only when the next crawl fails it again
+    assert [(h.match, h.severity) for h in hits] == [("http://www.demo.gov.cn/gone", "high")]
+    assert "HTTP 404" in hits[0].detail and "首次发现" in hits[0].detail
+    from scanner.site import link_failures
+    remembered = link_failures(first, {}, NOW)
+    assert set(remembered) == {"http://www.demo.gov.cn/gone", "http://www.demo.gov.cn/flaky", "http://other.gov.cn/x"}
+    from datetime import timedelta
+    later = NOW + timedelta(hours=6)
+    second = report(link_status=status, fetched_at=later)
+    t = Target(id="s", name="示范", url="http://www.demo.gov.cn/", link_failures=remembered)
+    hits = check_site(second, t)
     assert [(h.match, h.severity) for h in hits] == [("http://other.gov.cn/x", "low"),
+                                                     ("http://www.demo.gov.cn/flaky", "high"),
                                                      ("http://www.demo.gov.cn/gone", "high")]
+    assert "HTTP 503" in hits[1].detail and "已连续 2 次" in hits[1].detail
+    # a link that answers again is forgotten
+    healed = report(link_status={**status, "http://www.demo.gov.cn/flaky": {"status": 200}}, fetched_at=later)
+    assert "http://www.demo.gov.cn/flaky" not in link_failures(healed, remembered, later)
 
 
 def test_hijacked_friend_link_uses_the_content_scanner():

@@ -111,8 +111,14 @@ class SiteSpider(scrapy.Spider):
         # the homepage is judged on its links, footer and own text: no article extraction needed
         root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
         links = collect_links(Page(root, response.url)) if root is not None else []
-        report.homepage_text = own_text(root, target.url)
-        report.hidden_links += [{**link, "page": response.url} for link in suspect_links(root, response.url)]
+        suspects = suspect_links(root, response.url)
+        report.hidden_links += [{**link, "page": response.url} for link in suspects]
+        # what a visitor reads: the hidden links' text is the dark-link finding's, not a defacement
+        text = own_text(root, target.url)
+        for link in suspects:
+            if len(link["text"]) >= 2:
+                text = text.replace(link["text"], " ")
+        report.homepage_text = text
         report.footer_text = footer_text(root)
         report.links = links
         report.homepage_snapshot = ""  # filled by the pipeline, which owns the store

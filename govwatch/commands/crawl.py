@@ -79,7 +79,8 @@ def print_crawl_summary(result) -> None:
               f"新发现问题 {s.get('findings_new', 0)} 个。本次未作整改判断、死链判断和网站检查，"
               f"已有问题均保持原状；下次采集时补全。")
         return
-    print(f"\n采集完成：网站 {result.targets} 个，请求页面 {result.pages} 个；"
+    lists = sum(r.list_pages for r in result.reports.values())
+    print(f"\n采集完成：网站 {result.targets} 个，请求页面 {result.pages} 个（其中栏目列表页 {lists} 个）；"
           f"新信息 {s.get('items_new', 0)} 条，修改 {s.get('items_changed', 0)} 条，"
           f"未变 {s.get('items_unchanged', 0)} 条；扫描 {s.get('scanned', 0)} 条；"
           f"新发现问题 {s.get('findings_new', 0)} 个，已整改 {s.get('rectified', 0)} 个；"

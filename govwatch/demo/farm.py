@@ -43,6 +43,7 @@ from govwatch.demo.files import png_bytes
 from govwatch.demo.media import PROBLEMS as ACCOUNT_PROBLEMS, Accounts, build_accounts
 from govwatch.demo.sites import SITE_PROBLEMS, Websites, build_sites
 from govwatch.demo.util import pub_time
+from govwatch.demo.variants import Variants
 from govwatch.demo.web import Response, html, not_found, redirect
 
 UTC = timezone.utc
@@ -60,7 +61,7 @@ class Farm:
     def __init__(self, seed: int = 7, sites: int = 4, now: datetime | None = None, pages: int = 48, *,
                  accounts: int = 0, problems: dict | None = None, defaults: bool = True,
                  timeout_delay: float = 20.0, port: int = 0, record_requests: bool = True,
-                 page_delay: float = 0.0):
+                 page_delay: float = 0.0, variants: bool = False):
         if sites < 1:
             raise ValueError("sites must be at least 1")
         if now is None:
@@ -80,6 +81,8 @@ class Farm:
         self._thread: threading.Thread | None = None
         self.sites = Websites(self, build_sites(seed, sites, pages))
         self.accounts = Accounts(self, build_accounts(seed, accounts))
+        # the pagination / false-alarm variants of issue 12 (govwatch/demo/variants.py), under /v/<id>/
+        self.variants = Variants(self) if variants else None
         self._platform = {s.id: "website" for s in self.sites.specs}
         self._platform.update({a.id: a.platform for a in self.accounts.specs})
         self._problems: dict[str, frozenset] = {}
@@ -139,6 +142,7 @@ class Farm:
     def targets(self) -> list[dict]:
         """Registry rows for every website and account, in govwatch's field names."""
         return ([self.sites.target(s) for s in self.sites.specs]
+                + (self.variants.targets() if self.variants else [])
                 + [self.accounts.target(a) for a in self.accounts.specs])
 
     def planted(self) -> list[dict]:
@@ -157,6 +161,8 @@ class Farm:
         for a in self.accounts.specs:
             if self.problems_of(a.id):
                 out.extend(self.accounts.planted(a))
+        if self.variants:
+            out.extend(self.variants.planted())
         return out
 
     def problems(self, target_id: str) -> set[str]:
@@ -221,6 +227,10 @@ class Farm:
         parts = urlsplit(raw_path)
         path = parts.path
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        if path.startswith("/v/") and self.variants:
+            vid, _, rest = path[3:].partition("/")
+            variant = self.variants.by_id.get(vid)
+            return self.variants.route(variant, rest, query) if variant else not_found()
         if path.startswith("/s/"):
             sid, slash, rest = path[3:].partition("/")
             spec = self.sites.by_id.get(sid)
@@ -314,6 +324,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         farm = self.server.farm
         farm._record(self.command, self.path, dict(self.headers.items()))
+        if head and farm.variants and self.path.startswith("/v/"):
+            # the variants' server, like many government servers, does not implement HEAD
+            self.send_response(501)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
             resp = farm.handle(self.path)
         except Exception:
@@ -391,11 +407,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-delay", type=float, default=0.0, help="每个请求的响应延迟秒数，模拟真实服务器（默认 0）")
     parser.add_argument("--clean", action="store_true", help="不预置任何问题")
     parser.add_argument("--planted", action="store_true", help="在名录之后再输出一行预置问题 JSON")
+    parser.add_argument("--variants", action="store_true", help="加入各类分页方式和误报场景的变体网站（/v/…）")
     args = parser.parse_args(argv)
     now = datetime.fromisoformat(args.now) if args.now else None
     farm = Farm(args.seed, args.sites, now, args.pages, accounts=args.accounts, defaults=not args.clean,
                 timeout_delay=args.timeout_delay, port=args.port, record_requests=False,
-                page_delay=args.page_delay)
+                page_delay=args.page_delay, variants=args.variants)
     farm.start()
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")

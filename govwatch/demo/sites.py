@@ -709,9 +709,9 @@ class Websites:
         home = self.url(self.root(spec))
         out = []
 
-        def add(problem: str, rule: str, url: str, match: str, parent_url: str = "") -> None:
+        def add(problem: str, rule: str, url: str, match: str, parent_url: str = "", **extra) -> None:
             out.append({"target_id": spec.id, "rule": rule, "url": url, "match": match,
-                        "problem": problem, "parent_url": parent_url})
+                        "problem": problem, "parent_url": parent_url, **extra})
 
         def article_url(key: str, k: int) -> str:
             return self.url(self.article_path(spec, spec.column(key), k))
@@ -750,7 +750,8 @@ class Websites:
             url = self.url(self.dead_link_path(spec))
             add("dead_link", "site.dead_link", url, url, home)
         if "dark_link" in problems:
-            add("dark_link", "site.dark_link", self.dark_link_url(spec), self.dark_link_url(spec), home)
+            # one finding per page, listing its hidden links: the finding is on the homepage
+            add("dark_link", "site.dark_link", home, home, home, link=self.dark_link_url(spec))
         if "hijacked_link" in problems:
             add("hijacked_link", "site.link_hijacked", self.friend_url(spec), self.friend_url(spec), home)
         if "footer_missing" in problems:
