@@ -1,7 +1,9 @@
 """Website crawl throughput: the farm (e.g. 50 sites × 200 pages) crawled by `govwatch crawl` with
 extraction, inline scanning and storage on, against `scrapy bench` run for the same duration in the
 same run (Scrapy's own spider on its own local server, doing no work per page: the anchor).
-Prints both pages/s, the crawl's peak RSS, and last ``ratio=X`` (goal: ≥0.5).
+Prints both pages/s, the crawl's peak RSS, and last ``ratio=X`` (goal: ≥0.5). Pagination is on
+(every list page of every column). A second, incremental crawl of the unchanged farm follows and
+prints how many column list pages it fetched against the number of columns (goal: one per column).
 
     python bench/crawl.py [--sites 50] [--pages 200]
 """
@@ -33,7 +35,7 @@ def start_farm(sites: int, pages: int) -> tuple[subprocess.Popen, str, list[dict
     return proc, base, registry
 
 
-def crawl(tmp: Path, sites: int) -> tuple[float, int, float]:
+def crawl(tmp: Path, sites: int) -> tuple[float, int, float, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), GOVWATCH_DB=f"sqlite:///{tmp / 'govwatch.db'}",
                GOVWATCH_VAR_DIR=str(tmp), GOVWATCH_CRAWL__AUTOTHROTTLE="false",
                # every farm site shares one host and port: the per-domain cap would serialise them
@@ -46,8 +48,9 @@ def crawl(tmp: Path, sites: int) -> tuple[float, int, float]:
     if out.returncode != 0:
         sys.exit(out.stderr[-2000:])
     pages = int(re.search(r"请求页面 (\d+) 个", out.stdout).group(1))
+    lists = int(re.search(r"其中栏目列表页 (\d+) 个", out.stdout).group(1))
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return elapsed, pages, rss_mb
+    return elapsed, pages, rss_mb, lists
 
 
 def scrapy_bench(seconds: float) -> float:
@@ -73,14 +76,18 @@ def main() -> None:
             for t in targets:
                 t.rules = {"disabled": ["site.domain"]}
             store.upsert_targets(targets)
-            elapsed, pages, rss = crawl(tmp, len(targets))
+            elapsed, pages, rss, lists = crawl(tmp, len(targets))
             items = store.count_items()
+            columns = sum(len(t.columns) for t in targets)
+            again_wall, again_pages, _, again_lists = crawl(tmp, len(targets))
     finally:
         farm.terminate()
         farm.wait()
     ours = pages / elapsed
     anchor = scrapy_bench(max(5.0, elapsed))
-    print(f"sites={len(targets)} pages_requested={pages} items={items} wall={elapsed:.1f}s")
+    print(f"sites={len(targets)} pages_requested={pages} list_pages={lists} items={items} wall={elapsed:.1f}s")
+    print(f"incremental: pages_requested={again_pages} list_pages={again_lists} columns={columns} "
+          f"list_pages_per_column={again_lists / max(1, columns):.2f} wall={again_wall:.1f}s")
     print(f"govwatch_crawl={ours:.1f} pages/s (extraction, scanning, storage) peak_rss={rss:.0f} MB")
     print(f"scrapy_bench={anchor:.1f} pages/s")
     print(f"ratio={ours / anchor:.2f}")

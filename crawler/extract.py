@@ -245,7 +245,8 @@ class _HiddenRules:
         self.classes: set[str] = set()
         self.ids: set[str] = set()
         for style in root.iter("style"):
-            css = style.text or ""
+            # rules inside @media blocks (a footer hidden on phones only) hide nothing from everyone
+            css = re.sub(r"@media[^{}]{0,400}\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", " ", style.text or "")
             for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
                 if not _STYLE_HIDDEN.search(body):
                     continue

@@ -246,13 +246,20 @@ def paginate(html: str, url: str, root=None) -> Paging:
 
     # the URL pattern: the digit run that moves with the page number, the same way in most links
     votes: dict[tuple[str, int], int] = {}
+    voters: set[str] = set()
     for label, link in numbered:
         if _same_page(link, url):
             continue
         for template, offset, _pos in _templates(link, label):
-            votes[(template, offset)] = votes.get((template, offset), 0) + 1
+            # page N is at N, N−1 (index_1.html is page 2, pageNo=0 is page 1) or N+1 in its URL;
+            # anything else is not a pager
+            if abs(offset) <= 1:
+                votes[(template, offset)] = votes.get((template, offset), 0) + 1
+                voters.add(link)
     best = None
-    if votes:
+    others = len(voters)
+    # a pager's links share one pattern: with two or more numbered links, at least two must agree
+    if votes and (max(votes.values()) >= 2 or others <= 1):
         top = max(votes.values())
         candidates = [k for k, v in votes.items() if v == top]
         # ties (one numbered link): the digit run nearest the end, whose offset is smallest

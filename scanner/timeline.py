@@ -458,7 +458,10 @@ def _judge_site(target: Target, by_column: dict, last, items: int, now: datetime
             detail = "首页未发现注明发布时间的信息（未注明发布时间的视为不更新）"
             reasons.append("首页无注明日期的信息")
         else:
-            detail = f"首页最近一次更新为 {_day(hp_last)}，超过 {hp_limit} 天无新信息（首页不更新，单项否决）"
+            # the evidence: how many dated entries the homepage showed, and the newest date among them
+            seen = f"首页识别出 {hp_items} 条注明日期的信息，最新日期为 {_day(hp_last)}" if hp_items \
+                else f"首页最近一次更新为 {_day(hp_last)}"
+            detail = f"{seen}，超过 {hp_limit} 天无新信息（首页不更新，单项否决）"
             reasons.append(f"首页 {hp_days} 天未更新")
         verdict.add(_hit("site.homepage_stale", "veto", f"首页（最近更新：{_day(hp_last)}）", detail,
                          target.url, "及时在首页发布新信息"), HOMEPAGE_COLUMN)

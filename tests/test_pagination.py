@@ -90,3 +90,8 @@ def test_hidden_links_carry_their_reason_and_menus_are_not_hidden():
     assert got == {"http://a.example/": "display:none 隐藏", "http://b.example/": "移出可视区域",
                    "http://c.example/": "marquee 滚动隐藏", "http://d.example/": "文字颜色与背景相同",
                    "http://e.example/": "尺寸为零"}
+
+
+def test_numbered_links_that_are_not_a_pager_are_ignored():
+    carousel = "".join(f'<a href="/art/2026/11/{d}/art_1234_{5000 + d}.html">{d}</a>' for d in range(1, 5))
+    assert urls(carousel) == []

@@ -160,8 +160,9 @@ class SiteSpider(scrapy.Spider):
 
     # ---------------------------------------------------------------- lists
     def parse_list(self, response):
+        from crawler.attachments import READABLE
         from crawler.encoding import decode_html
-        from crawler.extract import extract_list_page
+        from crawler.extract import attachment_ext, extract_list_page
         from crawler.pagination import paginate
 
         target = self.targets[response.meta["target_id"]]
@@ -194,7 +195,8 @@ class SiteSpider(scrapy.Spider):
         yield from self._follow_articles(target, column, listing, response.url)
 
         known = self.signatures.get(target.id, {})
-        if known and listing and all(e["url"] in known for e in listing) and not self.revalidate:
+        if known and listing and not self.revalidate and all(
+                e["url"] in known or (attachment_ext(e["url"]) not in ("", *READABLE)) for e in listing):
             return  # incremental: everything from here on was seen by an earlier crawl
         cap = int(self._crawl_opt(target, "list_pages") or 1)
         seen = self.list_seen.setdefault((target.id, column), {response.url})
@@ -243,6 +245,9 @@ class SiteSpider(scrapy.Spider):
             entry[0] = max(dates)
 
     def _follow_articles(self, target: Target, column: str, listing: list[dict], parent: str):
+        from crawler.attachments import READABLE
+        from crawler.extract import attachment_ext
+
         known = self.signatures.get(target.id, {})
         limit = int(self._crawl_opt(target, "max_pages_per_target") or 500)
         # the newest date listed below each entry: an entry above later-dated ones was put on top
@@ -255,6 +260,16 @@ class SiteSpider(scrapy.Spider):
         for entry, below in zip(listing, newer_below):
             url = entry["url"]
             stored = known.get(url)
+            ext = attachment_ext(url)
+            if ext:  # a list entry that is a file (政策文件 lists link PDFs): read as an attachment
+                if ext in READABLE and (not stored or self.revalidate) \
+                        and self.reports[target.id].article_pages < limit:
+                    self.reports[target.id].article_pages += 1
+                    yield scrapy.Request(url, callback=self.parse_attachment, errback=self.on_attachment_error,
+                                         meta=self._meta(target, page="attachment", ext=ext, column=column,
+                                                         title=entry.get("title") or url.rsplit("/", 1)[-1],
+                                                         parent=parent, published_at=entry.get("date")))
+                continue
             headers = {}
             if stored:
                 _hash, validator, title = stored
