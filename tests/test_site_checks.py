@@ -71,7 +71,7 @@ def test_unexplained_hidden_outside_links_are_one_high_finding_per_page():
     assert [(h.match, h.severity) for h in hits] == [(home, "high"), (art, "high")]
     assert "移出可视区域" in hits[0].detail and "文字颜色与背景相同" in hits[0].detail and "2 个" in hits[0].detail
     # a blocklisted target makes it a veto, whatever its text
-    hits = check_site(report(hidden_links=hidden), TARGET, dark_link_blocklist=["b.example.com"])
+    hits = check_site(report(hidden_links=hidden), TARGET, thresholds={"dark_link_blocklist": ["b.example.com"]})
     assert [(h.match, h.severity) for h in hits] == [(home, "veto"), (art, "high")]
 
 
@@ -261,7 +261,7 @@ def test_a_dead_link_not_checked_in_this_crawl_stays_open():
     store = pipe.store
     store.upsert_targets([Target(id="s", name="示范", url="http://www.demo.gov.cn/")])
     art = "http://www.demo.gov.cn/art/1.html"
-    dead = {"http://other.gov.cn/x": {"status": None, "error": "访问超时", "homepage": False, "page": art}}
+    dead = {"http://other.gov.cn/x": {"status": 404, "error": "", "homepage": False, "page": art}}
     pipe.finish_site(store.get_target("s"), report(homepage_text=HOME, link_status=dead), NOW)
     f = next(f for f in store.list_findings(FindingFilter(target_id="s")) if f.rule == "site.dead_link")
     # the article was not fetched again: its link was not checked, the finding stays open
