@@ -208,6 +208,20 @@ def _form(root, url: str) -> str | None:
     return None
 
 
+def _parse(html: str):
+    """The page's element tree (lxml, like ``crawler.extract.parse_html``), or None."""
+    import lxml.html
+    from lxml import etree
+
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", "replace"),
+                                             parser=lxml.html.HTMLParser(encoding="utf-8", huge_tree=False))
+    except (etree.ParserError, ValueError):
+        return None
+
+
 def paginate(html: str, url: str, root=None) -> Paging:
     """The other list pages of the column whose page ``url`` is ``html`` (see the module docstring)."""
     html = html[:MAX_HTML]
@@ -215,11 +229,9 @@ def paginate(html: str, url: str, root=None) -> Paging:
     if hanweb is not None:
         return hanweb
     if root is None:
-        from crawler.extract import parse_html
-        root = parse_html(html)
+        root = _parse(html)
     if root is None:
         return Paging()
-    from crawler.extract import element_text
 
     numbered: list[tuple[int, str]] = []
     nexts: list[str] = []
@@ -241,7 +253,8 @@ def paginate(html: str, url: str, root=None) -> Paging:
             nexts.append(absolute)
         elif not is_option and _LAST_TEXT.match(label):
             lasts.append(absolute)
-    text = element_text(root.find("body") if root.find("body") is not None else root)
+    body = root.find("body")
+    text = _clean((body if body is not None else root).text_content())[:MAX_HTML]
     total, trs = _text_total(text, html)
 
     # the URL pattern: the digit run that moves with the page number, the same way in most links
