@@ -1,6 +1,6 @@
 """The console's findings API (问题清单) at 100,000 findings: median latency of one filtered page
 (``GET /api/findings?status=open&severity=high&page=3&per_page=50``) over HTTP from a logged-in
-session against uvicorn on 127.0.0.1, beside the store's own work for the same page (the count and
+session against ``govwatch console`` (uvicorn, its own process) on 127.0.0.1, beside the store's own work for the same page (the count and
 the page query, ``count_findings`` + ``list_findings``) in the same run. The web layer adds the
 session check, the target names of the page, JSON and HTTP. Last line: ``ratio=X`` (API median over
 store median; goal ≤ 2).
@@ -12,22 +12,21 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import os
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
-import uvicorn
 from _util import peak_rss_mb
 
-from govwatch.console.app import create_app
 from govwatch.console.users import add_user
 from govwatch.models import UTC, Finding, Target
-from govwatch.settings import load_settings
 from govwatch.store import FindingFilter
 from govwatch.store.sqlite import SqliteStore
 
@@ -76,13 +75,21 @@ def main() -> None:
         fill(store, args.findings, args.targets)
         print(f"filled {args.findings} findings on {args.targets} targets in {time.perf_counter() - t:.1f}s")
         add_user(store, "duty", "duty", "bench-password-1")
-        settings = load_settings(env={"GOVWATCH_VAR_DIR": str(var)})
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port,
-                                               log_level="warning", access_log=False))
-        threading.Thread(target=server.run, daemon=True).start()
-        while not server.started:
-            time.sleep(0.05)
+        # the console in its own process, as in production (``govwatch console``), on the same database
+        server = subprocess.Popen(
+            [sys.executable, "-m", "govwatch", "console", "--host", "127.0.0.1", "--port", str(port)],
+            env={**os.environ, "GOVWATCH_VAR_DIR": str(var), "GOVWATCH_DB": f"sqlite:///{var / 'govwatch.db'}"},
+            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the console did not start")
+                time.sleep(0.2)
         base = f"http://127.0.0.1:{port}"
         http = requests.Session()
         login = http.get(base + "/login")
@@ -117,7 +124,8 @@ def main() -> None:
             t = time.perf_counter()
             api_page()
             api_ms.append((time.perf_counter() - t) * 1000)
-        server.should_exit = True
+        server.terminate()
+        server.wait(timeout=30)
         store_med, api_med = statistics.median(store_ms), statistics.median(api_ms)
         print(f"page: {total} matching findings, 50 per page, page 3, newest first")
         print(f"store query (count + page): median {store_med:.2f} ms")

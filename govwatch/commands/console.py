@@ -33,7 +33,7 @@ def cmd_console(args) -> int:
     app = create_app(settings, store, bound_host=args.host)
     names = "、".join(allowed_hosts(settings, args.host))
     print(f"值班台已启动：http://{args.host}:{args.port}/ （按 Ctrl+C 退出；接受的主机名：{names}）")
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False, http="httptools",
                             proxy_headers=False, server_header=False, timeout_graceful_shutdown=3)
     try:
         uvicorn.Server(config).run()

@@ -100,6 +100,7 @@ class Console:
         self.cfg = cfg
         self._registry: tuple[float, list[Target]] | None = None
         self._registry_lock = threading.Lock()
+        self._target_cache: dict[str, tuple[float, Target]] = {}
         self.throttle = LoginThrottle(cfg["login_max_failures"], cfg["login_lock_minutes"] * 60)
         # autoescape everything: crawled names, titles and snippets are hostile
         self.templates = Jinja2Templates(env=Environment(
@@ -328,8 +329,25 @@ class Console:
             return self._registry[1]
 
     def targets_by_id(self, ids) -> dict[str, Target]:
+        """The targets a page of findings names, from a short-lived cache (a page names up to 500;
+        decoding their full documents on every request would cost as much as the page query)."""
+        at = time.monotonic()
+        ttl = float(self.cfg["registry_cache_seconds"])
         ids = list(dict.fromkeys(ids))
-        return {t.id: t for t in self.store.get_targets(ids)} if ids else {}
+        out, missing = {}, []
+        for tid in ids:
+            hit = self._target_cache.get(tid)
+            if hit is not None and at - hit[0] < ttl:
+                out[tid] = hit[1]
+            else:
+                missing.append(tid)
+        if missing:
+            if len(self._target_cache) > 20000:
+                self._target_cache.clear()
+            for t in self.store.get_targets(missing):
+                self._target_cache[t.id] = (at, t)
+                out[t.id] = t
+        return out
 
     def finding_or_404(self, ctx: Ctx, fid: str) -> Finding:
         f = self.store.get_finding(fid) if fid and len(fid) <= 64 else None
@@ -788,6 +806,7 @@ class Console:
                         existing = {t.id: t for t in self.store.list_targets()}
                         created, updated = self.store.upsert_targets(targets)
                         self._registry = None
+                        self._target_cache.clear()
                         merged = list({**existing, **{t.id: t for t in targets}}.values())
                         problems = check_registry(merged)
                         if problems:

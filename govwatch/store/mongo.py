@@ -92,6 +92,9 @@ class MongoStore:
         m.findings.create_index([("status", 1), ("severity", 1)])
         m.findings.create_index([("item_id", 1)])
         m.findings.create_index([("first_seen_at", 1)])
+        m.findings.create_index([("first_seen_at", -1), ("_id", -1)])  # pages of a listing, newest first
+        m.findings.create_index([("status", 1), ("severity", 1), ("first_seen_at", -1), ("_id", -1)])
+        m.findings.create_index([("target_id", 1), ("first_seen_at", -1), ("_id", -1)])
         m.checks.create_index([("target_id", 1), ("at", 1)])
         m.alerts.create_index([("status", 1), ("next_attempt_at", 1)])
         m.runs.create_index([("job", 1), ("started_at", -1)])

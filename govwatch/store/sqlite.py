@@ -67,6 +67,10 @@ CREATE INDEX IF NOT EXISTS findings_target ON findings (target_id, status);
 CREATE INDEX IF NOT EXISTS findings_status ON findings (status, severity);
 CREATE INDEX IF NOT EXISTS findings_item ON findings (item_id);
 CREATE INDEX IF NOT EXISTS findings_first_seen ON findings (first_seen_at);
+-- pages of a listing, newest first (the console's 问题清单): read in index order, stop at the page
+CREATE INDEX IF NOT EXISTS findings_seen_order ON findings (first_seen_at, id);
+CREATE INDEX IF NOT EXISTS findings_status_seen ON findings (status, severity, first_seen_at, id);
+CREATE INDEX IF NOT EXISTS findings_target_seen ON findings (target_id, first_seen_at, id);
 CREATE TABLE IF NOT EXISTS checks (
     target_id TEXT NOT NULL, url TEXT, at TEXT NOT NULL, ok INTEGER, http_status INTEGER,
     elapsed_ms INTEGER, error TEXT, tls_expires_at TEXT);
@@ -536,10 +540,14 @@ class SqliteStore:
     def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
         flt = flt or FindingFilter()
         where, args = self._finding_where(flt)
-        sql = "SELECT data FROM findings" + where
-        sql += " ORDER BY first_seen_at DESC, id DESC" if flt.newest_first else " ORDER BY first_seen_at, id"
+        order = " ORDER BY first_seen_at DESC, id DESC" if flt.newest_first else " ORDER BY first_seen_at, id"
         if flt.limit or flt.offset:
-            sql += f" LIMIT {int(flt.limit) if flt.limit else -1} OFFSET {int(flt.offset or 0)}"
+            # a page: pick the rows from the (covering) indexes first, then read only their documents
+            # (sorting whole documents of 60,000 open findings to keep 50 costs a hundred times more)
+            page = f" LIMIT {int(flt.limit) if flt.limit else -1} OFFSET {int(flt.offset or 0)}"
+            sql = f"SELECT data FROM findings WHERE rowid IN (SELECT rowid FROM findings{where}{order}{page}){order}"
+        else:
+            sql = "SELECT data FROM findings" + where + order
         return [Finding.from_dict(json.loads(r[0])) for r in self.db.execute(sql, args)]
 
     def count_findings(self, flt: FindingFilter | None = None) -> int:
