@@ -437,3 +437,25 @@ def test_settings_view_hides_credentials(store, tmp_path):
     app = create_app(settings, store)
     text = login(app, "admin").get("/registry").text
     assert "very-secret-smtp" not in text and "（已隐藏）" in text
+
+
+def test_stats_page_counts_within_scope(console, store):
+    store.upsert_findings([Finding(target_id="dept-wx", rule="account.zombie", category="僵尸账号", severity="high",
+                                   match="超过一年未更新")], at=now())
+    admin = login(console, "admin").get("/stats").text
+    assert "近 12 个月新发现问题 4 条" in admin and "邻县政府办" in admin and "僵尸账号" in admin
+    assert re.search(r"<td>僵尸账号</td><td>1</td><td>0</td><td>\+1</td>", admin)
+    county = login(console, "county").get("/stats").text
+    assert "近 12 个月新发现问题 3 条" in county and "邻县政府办" not in county
+
+
+def test_duty_acknowledges_a_down_site(console, store):
+    duty = login(console, "duty")
+    assert "确认已知晓" in duty.get("/").text
+    assert duty.post("/targets/other-site/ack", data={}).status_code == 403  # no token
+    assert duty.post("/targets/other-site/ack", data={"csrf": duty.csrf}).status_code == 303
+    assert duty.post("/targets/county-site/ack", data={"csrf": duty.csrf}).status_code == 409  # not down
+    page = duty.get("/").text
+    assert "duty 已确认" in page and "确认已知晓" not in page
+    county = login(console, "county")
+    assert county.post("/targets/other-site/ack", data={"csrf": county.csrf}).status_code == 403

@@ -104,6 +104,9 @@ def test_each_role_logs_in_and_the_main_pages_render(chromium, served):
     page.goto("/targets/county-site")
     page.wait_for_function("document.querySelector('#heatmap canvas, #heatmap svg') !== null")  # ECharts drew
     shot(page, "admin-监测对象详情")
+    page.goto("/stats")
+    page.wait_for_function("document.querySelector('#trend canvas, #trend svg') !== null")
+    shot(page, "admin-统计")
     page.goto("/alerts")
     shot(page, "admin-提醒")
     page.goto("/audit")

@@ -121,8 +121,10 @@ class Console:
             Route("/findings/{fid}", self.finding_page),
             Route("/findings/{fid}/status", self.finding_status_form, methods=["POST"]),
             Route("/findings/{fid}/snapshot", self.finding_snapshot),
+            Route("/stats", self.stats_page),
             Route("/targets", self.targets_page),
             Route("/targets/{tid}", self.target_page),
+            Route("/targets/{tid}/ack", self.target_ack, methods=["POST"]),
             Route("/alerts", self.alerts_page),
             Route("/alerts/release", self.alerts_release, methods=["POST"]),
             Route("/exports", self.exports_page, methods=["GET"]),
@@ -519,8 +521,33 @@ class Console:
         fresh.sort(key=lambda f: SEVERITY_RANK[f.effective_severity])
         late = [] if ids == [] else overdue(self.store, at, target_ids=ids)[:200]
         failing = sorted((t for t in targets if t.consecutive_failures), key=lambda t: -t.consecutive_failures)
+        acks = self.down_acks(down)
         return self.render(request, "duty.html", ctx, at=at, down=down, fresh=fresh, late=late, failing=failing,
-                           targets=by_id, hours=self.cfg["new_hours"], mask=self._masker(ctx))
+                           targets=by_id, hours=self.cfg["new_hours"], mask=self._masker(ctx), acks=acks)
+
+    def down_acks(self, down: list[Target]) -> dict[str, dict]:
+        """Who acknowledged each outage (this outage: the same down_since), from the audit trail."""
+        wanted = {t.id: _iso(t.down_since) for t in down}
+        acks: dict[str, dict] = {}
+        if not wanted:
+            return acks
+        for e in self.store.list_audit(limit=2000):
+            tid = e.get("target_id")
+            if e.get("action") == "ack_down" and tid in wanted and e.get("down_since") == wanted[tid] \
+                    and tid not in acks:
+                acks[tid] = e
+        return acks
+
+    async def target_ack(self, request: Request) -> Response:
+        """The duty officer acknowledges an outage: recorded (who, when), shown on the duty page."""
+        ctx = self.page_ctx(request, roles=("admin", "duty"))
+        form = await request.form()
+        self.check_csrf(request, ctx, form)
+        t = self.target_or_404(ctx, request.path_params["tid"])
+        if t.down_since is None:
+            raise HTTPException(409, "该网站当前可以访问")
+        self.audit(ctx, "ack_down", request, target_id=t.id, down_since=_iso(t.down_since))
+        return RedirectResponse("/", status_code=303)
 
     def _masker(self, ctx: Ctx):
         return mask_personal if ctx.is_office else (lambda s: s)
@@ -646,6 +673,51 @@ class Console:
         return Response(text.encode("utf-8"), media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": SNAPSHOT_CSP, "X-Frame-Options": "SAMEORIGIN",
                                  "Cache-Control": "no-store"})
+
+    # ------------------------------------------------------------------ 统计
+    async def stats_page(self, request: Request) -> Response:
+        """Trends per month by problem category and by unit, open and overdue by unit, and the zombie
+        and stale findings of this month against last month (within the user's scope)."""
+        ctx = self.page_ctx(request)
+        at = now()
+        local = at.astimezone(TZ)
+        months = []
+        y, m = local.year, local.month
+        for _ in range(12):
+            months.append(f"{y:04d}-{m:02d}")
+            y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        months.reverse()
+        start = datetime(int(months[0][:4]), int(months[0][5:]), 1, tzinfo=TZ)
+        ids = None if ctx.scope is None else sorted(ctx.scope)
+        found = [] if ids == [] else self.store.list_findings(FindingFilter(since=start, target_ids=ids))
+        owner = {t.id: t.owner or "（未填写主办单位）" for t in self.registry()}
+        family: dict[str, dict[str, int]] = {}
+        units: dict[str, dict[str, int]] = {}
+        for f in found:
+            month = f.first_seen_at.astimezone(TZ).strftime("%Y-%m")
+            per = family.setdefault(f.category or f.rule, dict.fromkeys(months, 0))
+            if month in per:
+                per[month] += 1
+            u = units.setdefault(owner.get(f.target_id, f.target_id), {"new": 0, "open": 0, "overdue": 0, "done": 0})
+            u["new"] += 1
+            u["open"] += f.status in OPEN_STATUSES
+            u["overdue"] += is_overdue(f, at)
+            u["done"] += f.status in ("rectified", "closed")
+        this_month, last_month = months[-1], months[-2]
+
+        def count(prefixes: tuple[str, ...], month: str) -> int:
+            return sum(1 for f in found if f.rule.startswith(prefixes)
+                       and f.first_seen_at.astimezone(TZ).strftime("%Y-%m") == month)
+
+        kinds = {"僵尸账号": ("account.zombie",), "账号不更新": ("account.stale",),
+                 "网站栏目不更新": ("site.column_stale", "site.homepage_stale")}
+        compare = [{"kind": k, "this": count(p, this_month), "last": count(p, last_month)} for k, p in kinds.items()]
+        chart = {"months": months, "series": [{"name": k, "data": [v[m] for m in months]}
+                                              for k, v in sorted(family.items())]}
+        unit_rows = sorted(units.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["open"], kv[0]))
+        return self.render(request, "stats.html", ctx, chart=chart, months=months, family=sorted(family.items()),
+                           units=unit_rows, compare=compare, this_month=this_month, last_month=last_month,
+                           total=len(found))
 
     # ------------------------------------------------------------------ targets
     async def targets_page(self, request: Request) -> Response:

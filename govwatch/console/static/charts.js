@@ -27,3 +27,19 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
+
+// 统计: new findings per month, stacked by rule family
+document.addEventListener("DOMContentLoaded", function () {
+  var block = document.getElementById("stats-data");
+  var box = document.getElementById("trend");
+  if (!block || !box || typeof window.echarts === "undefined") return;
+  var data = JSON.parse(block.textContent);
+  echarts.init(box).setOption({
+    tooltip: {trigger: "axis"},
+    legend: {type: "scroll", top: 0},
+    grid: {left: 40, right: 10, top: 30, bottom: 30},
+    xAxis: {type: "category", data: data.months},
+    yAxis: {type: "value", minInterval: 1},
+    series: data.series.map(function (s) { return {name: s.name, type: "bar", stack: "all", data: s.data}; })
+  });
+});
