@@ -235,7 +235,6 @@ LOOKALIKES = {
     "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ζ": "z", "ϳ": "j",
 }
 _DOUBLE_RE = re.compile(r"([a-z])\1")
-_LATIN_WORD_RE = re.compile(r"[a-z]{3,}")
 _REPEAT_RE = re.compile(r"([a-z])\1+")
 WORD_GLUE = set("0123456789./:@_-=?&%#\\")
 
@@ -352,13 +351,20 @@ def normalize(text: str) -> Normalized:
 def _collapse_latin(n: Normalized) -> Normalized:
     """Fold runs of one repeated letter in Latin words of the normalised text (``fuuuck``)."""
     t = n.text
-    if not _DOUBLE_RE.search(t):
-        return n
     edits = []
-    for m in _LATIN_WORD_RE.finditer(t):
-        s, e = m.start(), m.end()
-        if (s > 0 and t[s - 1] in WORD_GLUE) or (e < len(t) and t[e] in WORD_GLUE):
-            continue  # part of a URL, an address, a file name or a code
+    done = -1  # end of the last word looked at
+    # Start from the doubled letters (a fast scan; most text has a few, in www. and the like).
+    for d in _DOUBLE_RE.finditer(t):
+        if d.start() < done:
+            continue
+        s, e = d.start(), d.end()
+        while s > 0 and "a" <= t[s - 1] <= "z":
+            s -= 1
+        while e < len(t) and "a" <= t[e] <= "z":
+            e += 1
+        done = e
+        if e - s < 3 or (s > 0 and t[s - 1] in WORD_GLUE) or (e < len(t) and t[e] in WORD_GLUE):
+            continue  # too short to be a disguise, or part of a URL, an address, a file name or a code
         for r in _REPEAT_RE.finditer(t, s, e):
             edits.append((r.start(), r.end()))
     if not edits:
