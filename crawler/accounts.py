@@ -271,12 +271,12 @@ class _Applier:
 
 
 def crawl_accounts(settings, store, accounts: list[Target], *, lexicon=None, on_findings=None, ignore=None,
-                   now: datetime | None = None, http: Http | None = None) -> AccountsReport:
+                   now: datetime | None = None, http: Http | None = None, on_account=None) -> AccountsReport:
     """Collect every account in ``accounts`` into ``store`` and update their state.
 
     Returns an :class:`AccountsReport`; ``str(report)`` is the Chinese summary. ``now`` fixes the
     clock (relative dates such as 昨天 are read against it); ``http`` lets a caller share or inspect
-    the client.
+    the client. ``on_account(target, result)`` is called after each account is stored (progress).
     """
     t0 = time.monotonic()
     at = now or utc_now()
@@ -303,6 +303,8 @@ def crawl_accounts(settings, store, accounts: list[Target], *, lexicon=None, on_
                 result = future.result()
                 applier.apply(result, report)
                 applied += 1
+                if on_account is not None:
+                    on_account(result.target, result)
                 result.snapshots.clear()  # stored: let the bytes go while other accounts are collected
                 result.items.clear()
     except Interrupted as exc:

@@ -13,7 +13,6 @@ error in the spider or the pipeline is treated like an interrupted one (``spider
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from datetime import datetime
 
@@ -414,23 +413,73 @@ class QuietLogFormatter(LogFormatter):
 
 
 class Progress:
-    """Prints a one-line Chinese progress display to stderr while a crawl runs."""
+    """Progress of a website crawl (a Scrapy extension): on a terminal a live line with sites done,
+    the site being fetched and pages so far; otherwise one line per finished site (logs).
 
-    def __init__(self, crawler, interval: float = 2.0):
+    A site is finished when none of its requests is waiting or in flight for a moment (its pages'
+    callbacks may still schedule more): this is display only, never a judgement."""
+
+    SETTLE_SECONDS = 1.0
+
+    def __init__(self, crawler):
         self.crawler = crawler
-        self.interval = interval
-        self.last = 0.0
-        self.enabled = crawler.settings.getbool("GOVWATCH_PROGRESS", False) and sys.stderr.isatty()
-        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        self.enabled = crawler.settings.getbool("GOVWATCH_PROGRESS", False)
+        if not self.enabled:
+            return
+        from collections import Counter
+
+        from govwatch.progress import Progress as Display
+
+        total = crawler.settings.getint("GOVWATCH_PROGRESS_TOTAL", 0) or None
+        self.display = Display(total, "采集网站", unit="个")
+        self.outstanding: Counter = Counter()  # requests waiting or in flight, per target
+        self.finished: set[str] = set()
+        self.pages = 0
+        self.over = False
+        for signal, handler in ((signals.request_scheduled, self.scheduled), (signals.request_dropped, self.left),
+                                (signals.request_left_downloader, self.left),
+                                (signals.response_received, self.response), (signals.spider_closed, self.closed)):
+            crawler.signals.connect(handler, signal=signal)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def response_received(self, response, request, spider):
-        if not self.enabled or time.monotonic() - self.last < self.interval:
+    def _name(self, spider, target_id: str) -> str:
+        target = getattr(spider, "targets", {}).get(target_id)
+        return target.name if target else target_id
+
+    def scheduled(self, request, spider):
+        target_id = request.meta.get("target_id")
+        if target_id:
+            self.outstanding[target_id] += 1
+
+    def left(self, request, spider):
+        from twisted.internet import reactor
+
+        target_id = request.meta.get("target_id")
+        if not target_id:
             return
-        self.last = time.monotonic()
-        stats = self.crawler.stats
-        print(f"\r采集中：已请求 {stats.get_value('downloader/request_count', 0)} 个页面，"
-              f"已响应 {stats.get_value('downloader/response_count', 0)} 个", end="", file=sys.stderr)
+        self.outstanding[target_id] -= 1
+        if self.outstanding[target_id] <= 0:
+            reactor.callLater(self.SETTLE_SECONDS, self._settle, target_id, spider)
+
+    def _settle(self, target_id: str, spider) -> None:
+        if not self.over and self.outstanding[target_id] <= 0 and target_id not in self.finished:
+            self.finished.add(target_id)
+            self.display.step(f"{self._name(spider, target_id)}（本次累计请求 {self.pages} 个页面）")
+
+    def response(self, response, request, spider):
+        self.pages += 1
+        if self.display.bar is not None and self.pages % 20 == 0:
+            target_id = request.meta.get("target_id", "")
+            self.display.bar.set_postfix_str(f"当前：{self._name(spider, target_id)}，已请求 {self.pages} 个页面")
+
+    def closed(self, spider, reason):
+        if reason == "finished":  # sites whose last requests ended just now
+            for target_id in getattr(spider, "targets", {}):
+                if target_id not in self.finished:
+                    self.finished.add(target_id)
+                    self.display.step(f"{self._name(spider, target_id)}（本次累计请求 {self.pages} 个页面）")
+        self.over = True  # late settle timers print nothing
+        self.display.close()

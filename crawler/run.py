@@ -91,6 +91,7 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level,
                            trusted=sorted(policy.trusted))
     opts["GOVWATCH_PROGRESS"] = progress
+    opts["GOVWATCH_PROGRESS_TOTAL"] = len(sites)
     # Scrapy's own (English) log goes to a file; the console is for the Chinese progress and summary
     log_dir = settings.var_path / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -335,8 +335,10 @@ class Sink(Protocol):
 
 
 class PackageSink:
-    def __init__(self, store: Store, folder: Path):
+    def __init__(self, store: Store, folder: Path, progress=None):
         from openpyxl import Workbook
+
+        self.progress = progress  # govwatch.progress.Progress, counted per finding written
 
         self.store = store
         self.folder = folder
@@ -399,6 +401,8 @@ class PackageSink:
 
     def finding(self, record: dict) -> None:
         self._jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if self.progress is not None:
+            self.progress.step(str(record.get("target_name") or record.get("target_id") or ""), line=False)
 
     def close(self) -> None:
         self._jsonl.close()
@@ -808,7 +812,7 @@ manifest.json      本目录每个文件的 SHA-256 校验值
 
 
 def export_month(store: Store, settings, month: str, out_dir: str | os.PathLike | None = None,
-                 owner: str | None = None) -> Path:
+                 owner: str | None = None, progress=None) -> Path:
     """Write the month's evidence package and return the path of its zip (see the module docstring)."""
     start, end = month_bounds(month)
     month = f"{start.year:04d}-{start.month:02d}"
@@ -821,7 +825,7 @@ def export_month(store: Store, settings, month: str, out_dir: str | os.PathLike 
     work.mkdir()
     generated = now()
     try:
-        sink = PackageSink(store, work)
+        sink = PackageSink(store, work, progress)
         try:
             stats = build(store, settings, month, sink, owner=owner)
         finally:
@@ -829,6 +833,8 @@ def export_month(store: Store, settings, month: str, out_dir: str | os.PathLike 
         stats.snapshots = sum(1 for v in sink.written.values() if v)
         stats.missing_snapshots = sum(1 for v in sink.written.values() if not v)
         stats.rows = dict(sink.rows)
+        if progress is not None:
+            progress.note(f"已整理问题 {stats.findings} 个、快照 {stats.snapshots} 个，正在计算哈希并打包……")
         (work / "说明.txt").write_text(README.format(
             month=month, owner=f"，主办单位：{owner}" if owner else "", generated=fmt_local(generated)),
             encoding="utf-8")

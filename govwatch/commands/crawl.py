@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from govwatch.cli import CliError
+from govwatch.progress import Progress
 from govwatch.commands._common import (  # noqa: F401  (crawl_hooks, select_targets: shared with scan and probe)
     crawl_hooks, print_table, select_targets, settings_from, store_from,
 )
@@ -61,8 +62,10 @@ def cmd_crawl(args) -> int:
             print("账号采集尚未安装。", file=sys.stderr)
             return 2
         accounts = [t for t in targets if t.platform != "website"]
-        summary = crawl_accounts(settings, store, accounts, lexicon=lexicon, on_findings=on_findings,
-                                 ignore=ignore)
+        with Progress(len(accounts), "采集账号", unit="个") as bar:
+            summary = crawl_accounts(settings, store, accounts, lexicon=lexicon, on_findings=on_findings,
+                                     ignore=ignore, on_account=lambda target, result: bar.step(
+                                         f"{target.name}（{'失败' if result.failed else '完成'}）"))
         print(summary)
     return code
 

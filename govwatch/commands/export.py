@@ -1,6 +1,7 @@
 """govwatch export --month YYYY-MM [--owner NAME] [--out DIR]: the monthly inspection evidence."""
 from __future__ import annotations
 
+from govwatch.progress import Progress
 from govwatch.commands._common import settings_from, store_from
 
 
@@ -20,7 +21,8 @@ def cmd_export(args) -> int:
     store = store_from(args, settings)
     month = args.month or previous_month()
     try:
-        zip_path = export_month(store, settings, month, args.out, owner=args.owner)
+        with Progress(None, f"导出 {month} 检查材料", unit="个问题") as progress:
+            zip_path = export_month(store, settings, month, args.out, owner=args.owner, progress=progress)
     except ExportError as exc:
         raise CliError(str(exc)) from exc
     import json

@@ -1,9 +1,8 @@
 """govwatch probe: one availability probe round over the websites."""
 from __future__ import annotations
 
-import sys
-
 from govwatch.commands._common import print_table, select_targets, settings_from, store_from
+from govwatch.progress import Progress
 
 
 def register(sub) -> None:
@@ -19,21 +18,21 @@ def cmd_probe(args) -> int:
     settings = settings_from(args)
     store = store_from(args, settings)
     targets = [t for t in select_targets(store, args.target) if t.platform == "website"]
-    done = [0]
+    names = {t.id: t.name for t in targets}
+    bar = Progress(len(targets), "探测网站", unit="个")
 
     def progress(check):
-        done[0] += 1
-        if sys.stderr.isatty():
-            print(f"\r探测中：{done[0]}/{len(targets)}", end="", file=sys.stderr)
+        bar.step(f"{names.get(check.target_id, check.target_id)}（{'正常' if check.ok else '失败'}）")
 
     from govwatch.alerts import availability_notice
 
     def notify(store_, target, event, at):
         availability_notice(store_, target, event, at, settings=settings)
 
-    result = run_probe(store, settings, targets, on_done=progress, notify=notify)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    try:
+        result = run_probe(store, settings, targets, on_done=progress, notify=notify)
+    finally:
+        bar.close()
     checks = {c.target_id: c for t in targets for c in store.list_checks(t.id)[-1:]}
     rows = [[t.id, t.name, "正常" if checks[t.id].ok else "失败",
              checks[t.id].http_status or "", f"{checks[t.id].elapsed_ms or 0} ms", checks[t.id].error,

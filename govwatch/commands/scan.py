@@ -1,8 +1,8 @@
 """govwatch scan: scan stored items that the current lexicon has not seen."""
 from __future__ import annotations
 
-import sys
 
+from govwatch.progress import Progress
 from govwatch.commands._common import crawl_hooks, settings_from, store_from
 
 BATCH = 200
@@ -34,21 +34,19 @@ def cmd_scan(args) -> int:
         total.add(part)
         if on_findings and part.new_findings:
             on_findings(store, part.new_findings)
+        bar.step(batch[-1].title[:30] if batch else "", n=len(batch))
         batch.clear()
-        if sys.stderr.isatty():
-            print(f"\r已扫描 {total.scanned} 条", end="", file=sys.stderr)
 
     # Collect ids first: scanning marks items, which would shift a live keyset cursor.
     todo = [i.id for i in store.iter_items(target_id=args.target, not_scanned_with=lexicon.version)
             if args.rescan or not i.scanned_with]
-    for item_id in todo:
-        batch.append(store.get_item(item_id))
-        if len(batch) >= BATCH:
+    with Progress(len(todo), "扫描信息", unit="条") as bar:
+        for item_id in todo:
+            batch.append(store.get_item(item_id))
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     print(f"扫描完成（词库版本 {lexicon.version}）：扫描 {total.scanned} 条，新发现问题 {total.findings_new} 个，"
           f"再次发现 {total.findings_seen} 个。")
     return 0
