@@ -6,6 +6,8 @@ address policy allows, every redirect hop included. ``fetch`` refuses other sche
 a plain session handed in by a caller still never reads ``file://``."""
 from __future__ import annotations
 
+from crawler.neterrors import network_reason
+
 from dataclasses import dataclass, field
 
 GONE_STATUSES = (404, 410)
@@ -71,8 +73,8 @@ def fetch(session, url: str, *, timeout: float, max_bytes: int, verify: bool = T
     except requests.Timeout:
         return Fetched(url, None, error_kind="network", error="访问超时")
     except requests.exceptions.SSLError as exc:
-        return Fetched(url, None, error_kind="network", error=f"证书或 TLS 错误：{str(exc)[:120]}")
+        return Fetched(url, None, error_kind="network", error=network_reason(exc, "证书或 TLS 错误："))
     except requests.ConnectionError as exc:
-        return Fetched(url, None, error_kind="network", error=f"连接失败：{str(exc)[:120]}")
+        return Fetched(url, None, error_kind="network", error=network_reason(exc, "连接失败："))
     except requests.RequestException as exc:
-        return Fetched(url, None, error_kind="network", error=f"网络错误：{str(exc)[:120]}")
+        return Fetched(url, None, error_kind="network", error=network_reason(exc))

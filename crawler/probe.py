@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from crawler.neterrors import network_reason
 from crawler.http import header_value
 from crawler.netguard import ALLOWED_SCHEMES, AddressPolicy, RefusedRequest, guarded_session
 from govwatch.models import Check, Target, fmt_local, now
@@ -70,16 +71,16 @@ def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | No
         if expires is not None and expires <= at:
             error = f"证书已过期（{fmt_local(expires)} 过期）"
         else:
-            error = f"证书或 TLS 错误：{str(exc)[:120]}"
+            error = network_reason(exc, "证书或 TLS 错误：")
         return Check(target.id, target.url, at, False, None, int((time.monotonic() - t0) * 1000), error, expires)
     except requests.exceptions.Timeout:
         error = "访问超时"
     except requests.exceptions.TooManyRedirects:
         error = "重定向次数过多"
     except requests.exceptions.ConnectionError as exc:
-        error = f"无法连接：{str(exc)[:120]}"
+        error = network_reason(exc, "无法连接：")
     except requests.exceptions.RequestException as exc:
-        error = f"请求失败：{str(exc)[:120]}"
+        error = network_reason(exc, "请求失败：")
     return Check(target.id, target.url, at, False, None, int((time.monotonic() - t0) * 1000), error)
 
 

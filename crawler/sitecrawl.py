@@ -79,6 +79,7 @@ def error_kind(failure) -> tuple[str, str]:
     from scrapy.exceptions import IgnoreRequest
 
     from crawler.netguard import refused_failure
+    from crawler.neterrors import network_reason
 
     value = failure.value
     names = " ".join(cls.__name__ for cls in type(value).__mro__)
@@ -94,14 +95,14 @@ def error_kind(failure) -> tuple[str, str]:
     if "ConnectionRefused" in names:
         return "network", "连接被拒绝"
     if "SSL" in names or "ssl" in low or "certificate" in low or "tls" in low:
-        return "tls", f"证书或 TLS 错误：{text[:120]}"
+        return "tls", network_reason(text, "证书或 TLS 错误：")
     if isinstance(value, IgnoreRequest) and "redirect" in low:
         return "redirect_loop", "重定向次数过多（可能是重定向循环）"
     if "maxsize" in low or "Cancelling download" in text or "DownloadCancelled" in names:
         return "too_large", "页面超过大小上限"
     if "ResponseFailed" in names or "DataLoss" in names or "ConnectionLost" in names:
         return "network", "连接中断"
-    return "network", f"网络错误：{text[:120]}"
+    return "network", network_reason(text)
 
 
 UNANSWERED = re.compile(r"未回复|待回复|未答复|待答复|未办结|办理中|处理中|待处理|未受理|待受理")
