@@ -175,7 +175,7 @@ RULES_LIST: tuple[Rule, ...] = (
          judge="scanner.site:footer_missing", test=_SITE),
     Rule("site.dark_link", "暗链（隐藏外链）", "veto",
          f"{S19}单项否决：页面含指向外部网站的隐藏链接（疑似挂马、篡改）", "立即删除隐藏链接并排查网站是否被入侵",
-         judge="scanner.site:dark_links", test=_SITE, case_row=True),
+         thresholds=(_T + "dark_link_blocklist",), judge="scanner.site:dark_links", test=_SITE, case_row=True),
     Rule("site.dead_link", "链接不可用", "low", f"{G47}：链接或附件无法打开（首页上的为严重问题）",
          "修复或删除失效链接", judge="scanner.site:dead_links", test=_SITE),
     Rule("site.link_hijacked", "外链被劫持", "veto", f"{S19}单项否决：链接的外部网站已变为赌博、色情等违法内容",
