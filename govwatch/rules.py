@@ -332,6 +332,8 @@ def format_threshold(key: str, value) -> str:
     """A threshold value with its unit from the settings table: 180 天, 5%, 3 秒."""
     spec = SPECS.get(key)
     unit = spec.unit if spec else ""
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value) if value else "（无）"
     if unit == "比例":
         return f"{float(value):.0%}"
     if unit == "毫秒":
