@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Callable, Iterable
 
+from govwatch.models import units_below
 from govwatch.models import (
     FINDING_STATUS_LABELS, FINDING_STATUSES, FINDING_TRANSITIONS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK,
     TZ,
@@ -92,8 +93,11 @@ def overdue(store: Store, at: datetime | None = None, *, target_ids: Iterable[st
 # ---------------------------------------------------------------------------- listing
 
 def target_ids_of_owner(store: Store, owner: str) -> list[str]:
-    """Targets whose 主办单位 is exactly ``owner``."""
-    return [t.id for t in store.list_targets() if t.owner == owner]
+    """Targets of ``owner`` and of every unit below it in the roll-up (a county's office sees its
+    departments), as the console and the monthly export count them."""
+    targets = store.list_targets()
+    units = units_below(targets, [owner])
+    return [t.id for t in targets if t.owner in units]
 
 
 def list_findings(store: Store, *, status: Iterable[str] | str | None = None,

@@ -5,6 +5,8 @@ Every datetime is timezone-aware. Day boundaries and display use Asia/Shanghai (
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
 import functools
 import gc
 import hashlib
@@ -507,3 +509,20 @@ class SiteReport(Record):
     interaction: list[dict] = field(default_factory=list)  # 政务咨询 messages: url, title, asked_at, answered, column
 
     _datetime_fields = frozenset({"fetched_at"})
+
+
+def units_below(targets: Iterable[Target], units: Iterable[str]) -> set[str]:
+    """``units`` and every unit under them in the roll-up (a unit's parent is its targets' ``parent``)."""
+    children: dict[str, set[str]] = defaultdict(set)
+    for t in targets:
+        if t.owner and t.parent and t.parent != t.owner:
+            children[t.parent].add(t.owner)
+    found: set[str] = set()
+    todo = [u for u in units if u]
+    while todo:  # a visited set cuts cycles
+        unit = todo.pop()
+        if unit in found:
+            continue
+        found.add(unit)
+        todo.extend(children.get(unit, ()))
+    return found

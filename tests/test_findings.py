@@ -257,3 +257,20 @@ def test_cli_ignore_rules(capsys, cli_store):
     assert code == 0 and store.list_ignore_rules() == []
     code, _, err = cli(capsys, "findings", "unignore", rules[0]["id"])
     assert code == 2 and "不存在" in err
+
+
+def test_owner_filter_includes_the_units_below(store):
+    """`findings list --owner 县政府办` shows the county's departments too, as the console and the
+    monthly export count them."""
+    from govwatch.findings import list_findings
+    from govwatch.models import Finding, Target
+
+    store.upsert_targets([
+        Target(id="county", name="示范县政府网站", platform="website", url="http://www.sfx.gov.cn/", owner="示范县政府办"),
+        Target(id="edu", name="示范县教育局网站", platform="website", url="http://jyj.sfx.gov.cn/", owner="示范县教育局",
+               parent="示范县政府办"),
+        Target(id="other", name="邻县网站", platform="website", url="http://www.lx.gov.cn/", owner="邻县政府办"),
+    ])
+    store.upsert_findings([Finding(target_id=t, rule="site.footer_missing", match=t) for t in ("county", "edu", "other")])
+    assert {f.target_id for f in list_findings(store, owner="示范县政府办")} == {"county", "edu"}
+    assert {f.target_id for f in list_findings(store, owner="示范县教育局")} == {"edu"}

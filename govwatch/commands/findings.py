@@ -25,7 +25,7 @@ def register(sub) -> None:
                          "“未完成”表示待处理、已确认和整改中")
     ls.add_argument("--severity", action="append", help="级别（可重复）：单项否决、严重、一般、轻微、提示，或 veto、high …")
     ls.add_argument("--target", help="监测对象编号")
-    ls.add_argument("--owner", help="主办单位名称（只列出该单位的监测对象）")
+    ls.add_argument("--owner", help="主办单位名称（列出该单位及其下级单位的监测对象的问题）")
     ls.add_argument("--since", help="首次发现不早于此日期（YYYY-MM-DD）")
     ls.add_argument("--rule", help="检查规则或规则前缀，如 privacy. 或 site.dead_link")
     ls.add_argument("--limit", type=int, help="最多列出多少条")
@@ -72,7 +72,7 @@ def register(sub) -> None:
     ud.set_defaults(func=cmd_unignore)
 
     od = fsub.add_parser("overdue", help="列出超过整改时限仍未整改的问题")
-    od.add_argument("--owner", help="主办单位名称")
+    od.add_argument("--owner", help="主办单位名称（含下级单位）")
     od.add_argument("--format", choices=["table", "json"], default="table")
     od.set_defaults(func=cmd_overdue)
 

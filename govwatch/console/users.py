@@ -10,12 +10,12 @@ Imports the models and the store only (no web framework), so the ``users`` comma
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from govwatch.models import units_below  # noqa: F401 (re-exported for the console)
 from govwatch.models import Target, now
 from govwatch.store import Store
 
@@ -96,23 +96,7 @@ def authenticate(store: Store, name: str, password: str) -> dict | None:
 
 
 # ---------------------------------------------------------------------------- scoping
-
-def units_below(targets: Iterable[Target], units: Iterable[str]) -> set[str]:
-    """``units`` and every unit under them in the roll-up (a unit's parent is its targets' ``parent``)."""
-    children: dict[str, set[str]] = defaultdict(set)
-    for t in targets:
-        if t.owner and t.parent and t.parent != t.owner:
-            children[t.parent].add(t.owner)
-    found: set[str] = set()
-    todo = [u for u in units if u]
-    while todo:  # a visited set cuts cycles
-        unit = todo.pop()
-        if unit in found:
-            continue
-        found.add(unit)
-        todo.extend(children.get(unit, ()))
-    return found
-
+# units_below (the roll-up of units under their 上级单位) lives in govwatch.models: findings use it too.
 
 def visible_target_ids(store: Store, user: dict, targets: list[Target] | None = None) -> set[str] | None:
     """None when the user sees every target (admin, duty); else the ids of the office's targets."""
