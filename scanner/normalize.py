@@ -13,7 +13,9 @@
 - runs of separators and symbols between two Chinese characters are dropped, however long:
   spaces, ``*@+-_.·|/\\~#&^=`` and their full-width forms, brackets (``【】[]（）〔〕「」``),
   arrows, box drawing, geometric shapes, dingbats and emoji (``法【】轮``, ``法😀😀😀😀轮``),
-  with at most one line break among them (``法轮\n功``; a blank line still separates);
+  with at most one line break among them (``法轮\n功``; a blank line still separates); between
+  two Latin letters, runs of symbols that never join the parts of an address (``f*u*c*k``,
+  ``f★u★c★k``; not ``. - _ / : @ = & ? % #``);
 - Cyrillic and Greek letters that look like Latin ones become those (``сука`` → ``cyka``);
 - a run of one repeated Latin letter in a Latin word becomes one letter (``fuuuck`` → ``fuck``,
   ``aallll`` → ``al``; the same folding applies to lexicon terms, so ``all`` matches both);
@@ -66,6 +68,13 @@ def _run_re(extra: str = "") -> re.Pattern:
 # Two patterns: astral characters in a class make sre slow, so emoji join only when present.
 _SEP_RE = _run_re()
 _SEP_ASTRAL_RE = _run_re(ASTRAL_SYMBOLS)
+# Between two Latin letters only symbols that never join the parts of an address (f*u*c*k,
+# f★u★c★k): not . - _ / : @ = & ? % #, so URLs, e-mail addresses and file names stay intact.
+LATIN_SYMBOLS = "*~^|+!$＊～＾｜＋！＄\u203b\u2190-\u23ff\u2500-\u27bf\u2900-\u2bff"
+_LATIN_SEP_RE = re.compile(f"[{LATIN_SYMBOLS}](?<=[A-Za-z][{LATIN_SYMBOLS}])[{LATIN_SYMBOLS}]*(?=[A-Za-z])")
+_LATIN_SEP_ASTRAL_RE = re.compile(
+    f"[{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}](?<=[A-Za-z][{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}])"
+    f"[{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}]*(?=[A-Za-z])")
 _COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 _ZW_CHARS = None
@@ -309,6 +318,8 @@ def normalize(text: str) -> Normalized:
     # events: (start, end, replacement, one_to_one)
     events = [(m.start(), m.end(), "", False) for m in (_SEP_ASTRAL_RE if astral else _SEP_RE).finditer(text)
               if m.group().count("\n") < 2]
+    events += [(m.start(), m.end(), "", False)
+               for m in (_LATIN_SEP_ASTRAL_RE if astral else _LATIN_SEP_RE).finditer(text)]
     specials = [(m.start(), m.end(), m.group()) for m in _special_re().finditer(text)]
     if astral:
         specials += [(m.start(), m.end(), m.group()) for m in _ASTRAL_RE.finditer(text) if m.group() in table]

@@ -99,13 +99,16 @@ def test_leader_near_miss_needs_the_leaders_title(lex):
     ("fυсk", "fυсk"),  # Greek upsilon, Cyrillic es
     ("ⓕⓤⓒⓚ", "ⓕⓤⓒⓚ"),
     ("⒡⒰⒞⒦", "⒡⒰⒞⒦"),
+    ("what the f*u*c*k", "f*u*c*k"),
+    ("f★u★c★k 了", "f★u★c★k"),
 ])
 def test_evasion_forms_found_at_original_offsets(user_lex, text, match):
     hits = pick(scan_document(user_lex, text=text), "banned.test")
     assert [(h.match, text[h.start:h.end]) for h in hits] == [(match, match)]
 
 
-@pytest.mark.parametrize("text", ["本次测试，违禁词清单", "测试：违禁", "违禁\n\n词", "full stop", "www.fuuuck.example.com"])
+@pytest.mark.parametrize("text", ["本次测试，违禁词清单", "测试：违禁", "违禁\n\n词", "full stop", "www.fuuuck.example.com",
+                                  "fu.ck", "fu-ck", "mail fu@ck.cn", "a?fu=ck"])
 def test_separate_words_not_joined(user_lex, text):
     hits = pick(scan_document(user_lex, text=text), "banned.test")
     assert [h.match for h in hits if h.match not in ("违禁词",)] == []
