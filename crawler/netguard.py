@@ -36,8 +36,10 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
 ALLOWED_SCHEMES = ("http", "https")
-SETTING = "GOVWATCH_TRUSTED_ADDRESSES"
-RESOLVE_WORKERS = 32  # concurrent lookups when trusting a registry's hosts  # Scrapy setting: the internal addresses registry entries are on
+SETTING = "GOVWATCH_TRUSTED_ADDRESSES"  # Scrapy setting: the internal addresses registry entries are on
+SETTING_BY_TARGET = "GOVWATCH_TRUSTED_BY_TARGET"  # target id -> the internal addresses its entry is on
+SETTING_COMMON = "GOVWATCH_TRUSTED_COMMON"  # trusted for every target (crawl.trusted_hosts, proxies)
+RESOLVE_WORKERS = 32  # concurrent lookups when trusting a registry's hosts
 
 Resolver = Callable[[str], list[str]]
 
@@ -95,6 +97,8 @@ class AddressPolicy:
     def __init__(self, trusted: Iterable[str] = (), resolver: Resolver | None = None):
         self.trusted = {str(_ip(a)) for a in trusted if _ip(a) is not None}
         self.resolver = resolver or _system_resolve
+        self.common: set[str] = set(self.trusted)  # trusted for every target
+        self.by_target: dict[str, set[str]] = {}  # target id -> internal addresses its entry is on
 
     @classmethod
     def for_targets(cls, targets, resolver: Resolver | None = None, extra: Iterable[str] = ()) -> "AddressPolicy":
@@ -104,25 +108,39 @@ class AddressPolicy:
     def trust(self, targets, extra: Iterable[str] = ()) -> "AddressPolicy":
         """Trust the internal addresses that the registry's own entries are on (site URL, feed URL,
         column URLs, listed article URLs); ``extra`` adds addresses or host names (the
-        ``crawl.trusted_hosts`` setting, for intranet mirrors)."""
-        hosts: set[str] = set()
+        ``crawl.trusted_hosts`` setting, for intranet mirrors). ``by_target`` keeps which target
+        each address belongs to (``for_target``); ``common`` what every target may reach."""
+        own: dict[str, set[str]] = {}
         for t in targets:
             urls = [getattr(t, "url", ""), getattr(t, "feed_url", "")]
             urls += [getattr(c, "url", "") for c in getattr(t, "columns", None) or []]
             listed = (getattr(t, "crawl", None) or {}).get("urls") or []
             urls += [u for u in listed if isinstance(u, str)]
-            hosts |= {host_of(u) for u in urls if u}
-        hosts |= {str(h).lower() for h in extra if h}
-        hosts |= proxy_hosts()  # a configured HTTP proxy is usually on the intranet
-        names = sorted(h for h in hosts if h and _ip(h) is None)
-        literals = [h for h in hosts if h and _ip(h) is not None]
+            own[getattr(t, "id", "")] = {host_of(u) for u in urls if u} - {""}
+        shared = {str(h).lower() for h in extra if h} | proxy_hosts()  # a proxy is usually on the intranet
+        hosts = set().union(shared, *own.values())
+        names = sorted(h for h in hosts if _ip(h) is None)
         # thousands of registry hosts: resolved concurrently, so a round does not wait on DNS one by one
         with ThreadPoolExecutor(max_workers=max(1, min(RESOLVE_WORKERS, len(names)))) as pool:
-            resolved = [a for addresses in pool.map(self.resolver, names) for a in addresses]
-        for address in literals + resolved:
-            if _ip(address) is not None and is_internal(address):
-                self.trusted.add(str(_ip(address)))
+            resolved = dict(zip(names, pool.map(self.resolver, names)))
+
+        def internal(host_set) -> set[str]:
+            addresses = [a for h in host_set for a in ([h] if _ip(h) is not None else resolved.get(h, []))]
+            return {str(_ip(a)) for a in addresses if _ip(a) is not None and is_internal(a)}
+
+        self.common |= internal(shared)
+        for target_id, host_set in own.items():
+            self.by_target.setdefault(target_id, set()).update(internal(host_set))
+        self.trusted |= self.common.union(*self.by_target.values())
         return self
+
+    def for_target(self, target_id: str | None) -> "AddressPolicy":
+        """The policy of one target's requests: only the internal addresses its own registry entry is
+        on (and the shared ones); the whole policy when the target is unknown."""
+        if not target_id or target_id not in self.by_target:
+            return self
+        narrow = AddressPolicy(self.common | self.by_target[target_id], self.resolver)
+        return narrow
 
     # ------------------------------------------------------------------ checks
     def check_scheme(self, url: str) -> None:
@@ -276,19 +294,36 @@ class GuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(AddressPolicy(crawler.settings.getlist(SETTING)))
+        policy = AddressPolicy(crawler.settings.getlist(SETTING))
+        by_target = crawler.settings.getdict(SETTING_BY_TARGET) or {}
+        policy.common = set(crawler.settings.getlist(SETTING_COMMON) or [])
+        policy.by_target = {k: set(v) for k, v in by_target.items()}
+        return cls(policy)
 
     def process_request(self, request, spider=None):
         try:
             self.policy.check_scheme(request.url)
             literal = self.policy.literal_address(request.url)
             if literal:
-                self.policy.check_address(literal)
+                # an IP literal is checked against what this request's own target is on: a public
+                # site redirecting to another target's intranet address is refused
+                self.policy.for_target(request.meta.get("target_id")).check_address(literal)
             elif not host_of(request.url):
                 raise RefusedURL("拒绝访问：链接没有主机名")
         except RefusedURL as exc:
             raise RefusedAddress(str(exc)) from None
         return None
+
+    def process_response(self, request, response, spider=None):
+        """The address the response actually came from, checked against the request's own target:
+        a name another target's intranet address answers for gives this target nothing."""
+        ip = getattr(response, "ip_address", None)
+        if ip is not None:
+            try:
+                self.policy.for_target(request.meta.get("target_id")).check_address(str(ip), host_of(request.url))
+            except RefusedURL as exc:
+                raise RefusedAddress(str(exc)) from None
+        return response
 
 
 class GuardedResolver(CachingThreadedResolver):

@@ -89,7 +89,8 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     signatures = {t.id: store.item_signatures(t.id) for t in sites}
     policy = AddressPolicy.for_targets(sites, extra=settings.crawl.get("trusted_hosts") or ())
     opts = scrapy_settings(settings.crawl, settings.db, str(settings.var_path), log_level=log_level,
-                           trusted=sorted(policy.trusted))
+                           trusted=sorted(policy.trusted), trusted_by_target=policy.by_target,
+                           trusted_common=policy.common)
     opts["GOVWATCH_PROGRESS"] = progress
     opts["GOVWATCH_PROGRESS_TOTAL"] = len(sites)
     # Scrapy's own (English) log goes to a file; the console is for the Chinese progress and summary

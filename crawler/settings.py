@@ -15,7 +15,8 @@ _RESOLVER_SETTING = "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED
 
 
 def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNING",
-                    trusted: tuple[str, ...] | list[str] = ()) -> dict:
+                    trusted: tuple[str, ...] | list[str] = (), trusted_by_target: dict | None = None,
+                    trusted_common=()) -> dict:
     """Scrapy settings from the ``[crawl]`` section of govwatch settings. ``trusted``: the internal
     addresses the crawled registry entries are on (``AddressPolicy.for_targets``)."""
     return {
@@ -44,9 +45,12 @@ def scrapy_settings(crawl: dict, db: str, var_dir: str, log_level: str = "WARNIN
         # only http(s): Scrapy's file, s3, ftp and data handlers are off (a page linking
         # file:///proc/self/environ must never be read); addresses are checked by crawler.netguard
         "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
-        "DOWNLOADER_MIDDLEWARES": {"crawler.netguard.GuardMiddleware": 50},
+        # next to the downloader: requests are checked last, responses first (before redirects are followed)
+        "DOWNLOADER_MIDDLEWARES": {"crawler.netguard.GuardMiddleware": 950},
         _RESOLVER_SETTING: "crawler.netguard.GuardedResolver",
         "GOVWATCH_TRUSTED_ADDRESSES": list(trusted),
+        "GOVWATCH_TRUSTED_BY_TARGET": {k: sorted(v) for k, v in (trusted_by_target or {}).items()},
+        "GOVWATCH_TRUSTED_COMMON": sorted(trusted_common or ()),
         "EXTENSIONS": {"crawler.pipelines.Progress": 500},
         "LOG_FORMATTER": "crawler.pipelines.QuietLogFormatter",  # items never dumped into logs
         "GOVWATCH_DB": db,

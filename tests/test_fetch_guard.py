@@ -289,3 +289,24 @@ def test_a_name_resolving_differently_at_connection_time_is_refused(hostile):
     with pytest.raises(RefusedRequest, match="拒绝访问"):
         session.get(f"http://localhost:{port}/admin/", timeout=5)
     assert internal.hits == []
+
+
+def test_another_targets_intranet_address_is_not_trusted_for_a_public_site(tmp_path, hostile):
+    """A second registry entry sits on 127.0.0.1 (an intranet site): its address is trusted for its own
+    crawl, not for the hostile site's redirects and links to it."""
+    site, internal = hostile
+    store = _store(tmp_path)
+    store.upsert_targets([Target.from_dict(site.target()),
+                          Target(id="intranet", name="内网门户", url=internal.url + "/",
+                                 rules={"disabled": ["site.domain"]})])
+    store.close()
+    proc = _crawl(tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "/" in internal.hits  # the intranet entry itself is crawled
+    leaked = {"/admin/secret.html", "/files/secret.txt", "/home-link", "/admin/"}
+    assert not leaked & set(internal.hits), internal.hits
+    # by name ("localhost"), the connection reaches the trusted intranet address, but the answer is
+    # refused for the hostile target: nothing of it is kept
+    store = _store(tmp_path)
+    assert all(SECRET not in i.text for i in store.iter_items(target_id="hostile")), [(i.url, i.title, i.text[:80]) for i in store.iter_items(target_id="hostile") if SECRET in i.text]
+    store.close()
