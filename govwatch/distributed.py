@@ -119,28 +119,18 @@ def mask_url(url: str) -> str:
 
 # --- keys ------------------------------------------------------------------------------------------
 
+def redis_key(*parts: str) -> str:
+    """A Redis key of distributed crawling: lock/<target>, queued/<target>, host/<host>,
+    round/<round>[/done|/started]."""
+    return ":".join(("govwatch", "crawl", *parts))
+
+
 def lock_key(target_id: str) -> str:
-    return f"govwatch:crawl:lock:{target_id}"
+    return redis_key("lock", target_id)
 
 
-def queued_key(target_id: str) -> str:
-    return f"govwatch:crawl:queued:{target_id}"
-
-
-def host_key(host: str) -> str:
-    return f"govwatch:crawl:host:{host}"
-
-
-def round_key(round_id: str) -> str:
-    return f"govwatch:crawl:round:{round_id}"
-
-
-def done_key(round_id: str) -> str:
-    return f"govwatch:crawl:round:{round_id}:done"
-
-
-def started_key(round_id: str) -> str:
-    return f"govwatch:crawl:round:{round_id}:started"
+def round_key(round_id: str, part: str = "") -> str:
+    return redis_key("round", round_id, *((part,) if part else ()))
 
 
 # Release only what we hold (another holder may have taken an expired lock meanwhile).
@@ -179,7 +169,7 @@ def enqueue_round(settings, kind: str, target_ids: list[str], *, at: datetime | 
     at = at or datetime.now(UTC)
     round_id = f"{kind}-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     marker_ttl = 2 * int(settings.crawl["visibility_timeout"])
-    fresh = [t for t in target_ids if client.set(queued_key(t), round_id, nx=True, ex=marker_ttl)]
+    fresh = [t for t in target_ids if client.set(redis_key("queued", t), round_id, nx=True, ex=marker_ttl)]
     client.hset(round_key(round_id), mapping={"kind": kind, "total": len(fresh), "started_at": at.isoformat()})
     client.expire(round_key(round_id), 7 * 86400)
     for target_id in fresh:
@@ -190,54 +180,55 @@ def enqueue_round(settings, kind: str, target_ids: list[str], *, at: datetime | 
 # --- the task (the worker's side) ------------------------------------------------------------------
 
 @contextmanager
-def held_lock(client, key: str, ttl: int):
-    """A Redis lock renewed every ttl/3 seconds while the body runs; yields False if taken."""
-    token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-    if not client.set(key, token, nx=True, ex=ttl):
-        yield False
-        return
+def _kept_alive(renew, ttl: int):
+    """Run ``renew()`` every ttl/3 seconds while the body runs: a holder that dies stops renewing,
+    and what it held expires."""
     stop = threading.Event()
 
-    def renew():
+    def loop():
         while not stop.wait(max(1.0, ttl / 3)):
-            client.eval(_RENEW, 1, key, token, ttl)
+            renew()
 
-    keeper = threading.Thread(target=renew, name="govwatch-lock-renew", daemon=True)
+    keeper = threading.Thread(target=loop, name="govwatch-renew", daemon=True)
     keeper.start()
     try:
-        yield True
+        yield
     finally:
         stop.set()
         keeper.join(timeout=5)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@contextmanager
+def held_lock(client, key: str, ttl: int):
+    """A Redis lock renewed while the body runs; yields False if another holder has it."""
+    token = _holder()
+    if not client.set(key, token, nx=True, ex=ttl):
+        yield False
+        return
+    try:
+        with _kept_alive(lambda: client.eval(_RENEW, 1, key, token, ttl), ttl):
+            yield True
+    finally:
         client.eval(_RELEASE, 1, key, token)
 
 
 @contextmanager
 def host_slot(client, host: str, cap: int, ttl: int):
     """One of ``cap`` crawl slots for ``host`` across all machines; yields False when all are taken."""
-    key, member = host_key(host), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-    stop = threading.Event()
-
-    def acquire() -> bool:
-        now = time.time()
-        return bool(client.eval(_ACQUIRE_SLOT, 1, key, now, cap, now + ttl, member, ttl * 2))
-
-    if not acquire():
+    slot_key, member = redis_key("host", host), _holder()
+    now = time.time()
+    if not client.eval(_ACQUIRE_SLOT, 1, slot_key, now, cap, now + ttl, member, ttl * 2):
         yield False
         return
-
-    def renew():
-        while not stop.wait(max(1.0, ttl / 3)):
-            client.zadd(key, {member: time.time() + ttl}, xx=True)
-
-    keeper = threading.Thread(target=renew, name="govwatch-slot-renew", daemon=True)
-    keeper.start()
     try:
-        yield True
+        with _kept_alive(lambda: client.zadd(slot_key, {member: time.time() + ttl}, xx=True), ttl):
+            yield True
     finally:
-        stop.set()
-        keeper.join(timeout=5)
-        client.zrem(key, member)
+        client.zrem(slot_key, member)
 
 
 def crawl_command(kind: str, target_id: str) -> list[str]:
@@ -293,10 +284,10 @@ def _finish_round(settings, client, round_id: str) -> None:
 
 def _settle(settings, client, kind: str, target_id: str, round_id: str, outcome: str) -> None:
     if outcome == "done":
-        client.sadd(done_key(round_id), target_id)
-        client.expire(done_key(round_id), 7 * 86400)
+        client.sadd(round_key(round_id, "done"), target_id)
+        client.expire(round_key(round_id, "done"), 7 * 86400)
     client.hincrby(round_key(round_id), outcome, 1)
-    client.delete(queued_key(target_id))
+    client.delete(redis_key("queued", target_id))
     _finish_round(settings, client, round_id)
 
 
@@ -307,11 +298,11 @@ def crawl_target(self, kind: str, target_id: str, round_id: str) -> str:
     settings = load_settings()
     crawl = settings.crawl
     client = connect(settings)
-    if client.sismember(done_key(round_id), target_id):
+    if client.sismember(round_key(round_id, "done"), target_id):
         return "already-done"  # a redelivered copy of a task that completed
-    if self.request.retries == 0 and not client.sadd(started_key(round_id), target_id):
+    if self.request.retries == 0 and not client.sadd(round_key(round_id, "started"), target_id):
         client.hincrby(round_key(round_id), "redelivered", 1)
-    client.expire(started_key(round_id), 7 * 86400)
+    client.expire(round_key(round_id, "started"), 7 * 86400)
     wait = float(crawl["lock_retry_seconds"])
     lock_ttl = int(crawl["lock_seconds"])
     with held_lock(client, lock_key(target_id), lock_ttl) as locked:
