@@ -174,9 +174,12 @@ RULES_LIST: tuple[Rule, ...] = (
          "按《政府网站发展指引》在页脚标注网站标识码、ICP备案号、公安机关备案号和党政机关网站标识",
          judge="scanner.site:footer_missing", test=_SITE),
     Rule("site.dark_link", "暗链（隐藏外链）", "veto",
-         f"{S19}单项否决：页面含指向外部网站的隐藏链接（疑似挂马、篡改）", "立即删除隐藏链接并排查网站是否被入侵",
-         thresholds=(_T + "dark_link_blocklist",), judge="scanner.site:dark_links", test=_SITE, case_row=True),
-    Rule("site.dead_link", "链接不可用", "low", f"{G47}：链接或附件无法打开（首页上的为严重问题）",
+         f"{S19}单项否决：页面含指向外部网站的隐藏链接（疑似挂马、篡改）；目标在黑名单中或链接文字涉赌涉黄、"
+         "商业推广的为单项否决，其余为严重问题待人工核实（备案、党政机关标识、无障碍等链接和 .gov.cn 网站除外）",
+         "立即删除隐藏链接并排查网站是否被入侵", thresholds=(_T + "dark_link_blocklist",),
+         judge="scanner.site:dark_links", test=_SITE, case_row=True),
+    Rule("site.dead_link", "链接不可用", "low", f"{G47}：链接或附件无法打开（连续两次采集均失败，404/410 立即认定；"
+         "首页上的为严重问题）",
          "修复或删除失效链接", judge="scanner.site:dead_links", test=_SITE),
     Rule("site.link_hijacked", "外链被劫持", "veto", f"{S19}单项否决：链接的外部网站已变为赌博、色情等违法内容",
          "立即删除该链接", thresholds=(_T + "hijacked_gambling_terms",), judge="scanner.site:hijacked_links",
@@ -332,8 +335,6 @@ def format_threshold(key: str, value) -> str:
     """A threshold value with its unit from the settings table: 180 天, 5%, 3 秒."""
     spec = SPECS.get(key)
     unit = spec.unit if spec else ""
-    if isinstance(value, (list, tuple)):
-        return "、".join(str(v) for v in value) if value else "（无）"
     if unit == "比例":
         return f"{float(value):.0%}"
     if unit == "毫秒":
