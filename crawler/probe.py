@@ -5,7 +5,6 @@ when the homepage does not answer within 15 seconds or answers with an error.
 """
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -22,17 +21,15 @@ READ_LIMIT = 256 * 1024  # enough to know the page answers; never read a huge bo
 
 
 class _Sessions:
-    """One guarded session per worker thread (crawler.netguard: http(s) only, allowed addresses only)."""
+    """Guarded sessions for probes (crawler.netguard: http(s) only, allowed addresses only)."""
 
     def __init__(self, policy: AddressPolicy, user_agent: str):
         self.policy, self.user_agent = policy, user_agent
-        self.local = threading.local()
 
-    def get(self) -> requests.Session:
-        s = getattr(self.local, "session", None)
-        if s is None:
-            s = self.local.session = guarded_session(self.policy, header_value(self.user_agent))
-        return s
+    def get(self, target_id: str | None = None) -> requests.Session:
+        """A session for one probe of ``target_id``: it trusts only what that target's entry is on
+        (one request per target and round: nothing to reuse; the caller closes it)."""
+        return guarded_session(self.policy.for_target(target_id), header_value(self.user_agent))
 
 
 def tls_expiry(url: str, timeout: float) -> datetime | None:
@@ -51,8 +48,8 @@ def probe_one(target: Target, timeout: float, user_agent: str, at: datetime | No
     try:
         if urlsplit(target.url).scheme.lower() not in ALLOWED_SCHEMES:
             raise RefusedRequest(f"拒绝访问：只采集 http/https 链接（{target.url[:40]}）")
-        with sessions.get().get(target.url, timeout=timeout, verify=verify, stream=True,
-                                      allow_redirects=True) as resp:
+        with sessions.get(target.id) as session, session.get(target.url, timeout=timeout, verify=verify,
+                                                             stream=True, allow_redirects=True) as resp:
             deadline = t0 + timeout
             read = 0
             for chunk in resp.iter_content(16384):

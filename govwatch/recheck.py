@@ -442,5 +442,8 @@ def recheck(store: Store, settings, *, target_id: str | None = None, at: datetim
     except Exception as exc:
         store.finish_run(run, ok=False, error=f"{exc.__class__.__name__}: {exc}")
         raise
+    finally:
+        if checker is not None and session is None:  # ours, not a caller's
+            checker.fetcher.session.close()
     store.finish_run(run, ok=True, stats={"status": "completed", **stats.as_dict()})
     return stats
