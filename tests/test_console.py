@@ -172,6 +172,10 @@ def test_office_reports_rectification_and_duty_confirms(console, store):
     assert [(h["by"], h["to"]) for h in f.history[1:]] == [("county", "rectified"), ("duty", "closed")]
     bad = duty.post(f"/api/findings/{fid}/status", json={"status": "confirmed"}, headers={"X-CSRF-Token": duty.csrf})
     assert bad.status_code == 409  # closed → confirmed is not a transition
+    from datetime import datetime
+    from govwatch.models import fmt_local
+    shown = fmt_local(datetime.fromisoformat(f.history[-1]["at"]))  # Asia/Shanghai, like every time shown
+    assert f"<td>{shown}</td><td>duty</td>" in duty.get(f"/findings/{fid}").text
     triage = [e for e in store.list_audit() if e["action"] == "triage"]
     assert [(e["user"], e["to"]) for e in triage] == [("duty", "closed"), ("county", "rectified")]
 

@@ -109,7 +109,8 @@ class Console:
         env.globals.update(SEVERITY_LABELS=SEVERITY_LABELS, STATUS_LABELS=FINDING_STATUS_LABELS,
                            PLATFORM_LABELS=PLATFORM_LABELS, ROLE_LABELS=ROLE_LABELS, SEVERITIES=SEVERITIES,
                            ALERT_STATUS_LABELS=ALERT_STATUS_LABELS, TARGET_STATUS_LABELS=TARGET_STATUS_LABELS, has_echarts=(HERE / "static" / "echarts.min.js").exists())
-        env.filters.update(local=fmt_local, day=lambda d: fmt_local(d, with_time=False), link=safe_link)
+        env.filters.update(local=fmt_local, day=lambda d: fmt_local(d, with_time=False), link=safe_link,
+                           iso_local=_iso_local)
         routes = [
             Route("/login", self.login_page, methods=["GET"]),
             Route("/login", self.login_submit, methods=["POST"]),
@@ -971,6 +972,16 @@ def _redacted(data):
     if isinstance(data, list):
         return [_redacted(v) for v in data]
     return data
+
+
+def _iso_local(value) -> str:
+    """A stored ISO time (history, audit, alert log) shown like every other time: Asia/Shanghai."""
+    if isinstance(value, datetime):
+        return fmt_local(aware(value))
+    try:
+        return fmt_local(aware(datetime.fromisoformat(str(value)))) if value else ""
+    except ValueError:
+        return str(value)
 
 
 def _iso(dt: datetime | None) -> str | None:
