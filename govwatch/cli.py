@@ -14,7 +14,8 @@ from govwatch.store.base import StoreError, storage_error_message
 
 # Command modules under govwatch/commands/, in the order --help lists them.
 COMMANDS = ["demo", "targets", "crawl", "scan", "check", "extract", "lexicon", "findings", "zombies",
-            "probe", "recheck", "export", "alerts", "run", "jobs", "console", "settings", "users", "rules"]
+            "probe", "recheck", "export", "alerts", "run", "jobs", "console", "settings", "users", "rules",
+            "periods"]
 
 
 class CliError(UserError):

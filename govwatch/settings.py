@@ -168,6 +168,11 @@ TABLE: tuple[Spec, ...] = (
     _S("schedule.heartbeat_seconds", 30, "秒", "单实例锁的刷新间隔"),
     _S("schedule.lock_ttl_seconds", 90, "秒", "服务停止后其锁超过此时长即可被接管"),
     _S("schedule.shutdown_grace_seconds", 20, "秒", "收到停止信号后给运行中采集子进程的时间"),
+    # ------------------------------------------------------------------ periods (govwatch/periods.py)
+    _S("periods.probe_minutes", 10, "分钟",
+       "敏感时期内探测全部网站可用性的间隔（声明时用 --probe-minutes 可为单个时期另定；不会长于 schedule.probe_minutes）"),
+    _S("periods.urgent_severities", ["veto"], "级别列表",
+       "敏感时期内这些级别的问题一律立即提醒：不进每日汇总，不受联系人提醒时段限制"),
     # ------------------------------------------------------------------ smtp
     _S("smtp.host", "127.0.0.1", "主机", "邮件服务器", example="smtp.example.gov.cn"),
     _S("smtp.port", 25, "端口", "邮件服务器端口", example=465),
@@ -247,6 +252,7 @@ SECTION_HELP = {
     "thresholds": "判定阈值（可按平台、内容类型覆盖，名录中单个对象的 rules 最后覆盖）",
     "deadlines_days": "各级别问题的整改期限",
     "schedule": "调度",
+    "periods": "敏感时期（govwatch periods add 声明的日期范围内，按北京时间整天生效）",
     "smtp": "邮件",
     "alerts": "提醒",
     "console": "网页值班台",
@@ -269,6 +275,7 @@ class Settings:
     data: dict = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
     source: str = ""
     sources: dict = field(default_factory=dict)  # dotted key -> "file" | "environment" (absent: default)
+    active_periods: list = field(default_factory=list)  # sensitive periods in force (govwatch.periods)
 
     def __getattr__(self, name: str):
         data = self.__dict__.get("data", {})

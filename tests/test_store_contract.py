@@ -370,3 +370,22 @@ def test_ocr_cache_and_backlog(store):
     taken = store.take_ocr_backlog("site-a", limit=10)
     assert sorted(e["url"] for e in taken) == ["http://a/1.png", "http://a/2.png"]
     assert store.take_ocr_backlog("site-a") == [] and len(store.take_ocr_backlog("site-b")) == 1
+
+
+def test_sensitive_periods_kept_by_name(store):
+    from govwatch.periods import make_period
+
+    congress = make_period("全国两会", "2027-03-03", "2027-03-12", probe_minutes=5,
+                           sets=["thresholds.homepage_stale_days=3"], created_by="王五", at=T0)
+    flood = make_period("防汛", "2027-01-05", "2027-01-06", created_by="李四", at=T0)
+    assert store.put_period(congress.to_dict())
+    assert store.put_period(flood.to_dict())
+    # a name is declared once: a second declaration under the same name stores nothing
+    assert not store.put_period(make_period("全国两会", "2027-04-01", "2027-04-02", at=T0).to_dict())
+    assert [p["name"] for p in store.list_periods()] == ["防汛", "全国两会"]  # by start day
+    got = store.get_period("全国两会")
+    assert got == congress.to_dict()
+    assert got["overrides"] == {"thresholds.homepage_stale_days": 3} and got["end"] == "2027-03-12"
+    assert store.get_period("没有") is None
+    assert store.delete_period("防汛") and not store.delete_period("防汛")
+    assert [p["name"] for p in store.list_periods()] == ["全国两会"]

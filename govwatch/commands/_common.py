@@ -65,6 +65,17 @@ def store_from(args, settings=None):
     return context(args).open_store(settings)
 
 
+def in_force(settings, store):
+    """The settings in force now: with a sensitive period active, its thresholds, extra lexicon
+    directories and probe interval (govwatch.periods.effective_settings); one line says so."""
+    from govwatch.periods import settings_at
+
+    effective = settings_at(settings, store)
+    for p in effective.active_periods:
+        print(p.line + "，按敏感时期设置运行", file=sys.stderr)
+    return effective
+
+
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 

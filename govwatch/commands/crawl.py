@@ -6,7 +6,7 @@ import sys
 from govwatch.cli import CliError
 from govwatch.progress import Progress
 from govwatch.commands._common import (  # noqa: F401  (crawl_hooks, select_targets: shared with scan and probe)
-    crawl_hooks, print_table, select_targets, settings_from, store_from,
+    crawl_hooks, in_force, print_table, select_targets, settings_from, store_from,
 )
 from govwatch.interrupt import EXIT_CODE as INTERRUPTED  # the scheduler records the job as failed
 
@@ -40,6 +40,7 @@ def cmd_crawl(args) -> int:
     if args.lexicon_dir:
         settings.data["lexicon_dirs"] = [*settings.lexicon_dirs, *args.lexicon_dir]
     store = store_from(args, settings)
+    settings = in_force(settings, store)
     targets = select_targets(store, args.target)
     if args.enqueue:
         return enqueue_targets(settings, targets, args.kind)

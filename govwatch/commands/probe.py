@@ -1,7 +1,7 @@
 """govwatch probe: one availability probe round over the websites."""
 from __future__ import annotations
 
-from govwatch.commands._common import print_table, select_targets, settings_from, store_from
+from govwatch.commands._common import in_force, print_table, select_targets, settings_from, store_from
 from govwatch.progress import Progress
 
 
@@ -17,6 +17,7 @@ def cmd_probe(args) -> int:
 
     settings = settings_from(args)
     store = store_from(args, settings)
+    settings = in_force(settings, store)
     targets = [t for t in select_targets(store, args.target) if t.platform == "website"]
     names = {t.id: t.name for t in targets}
     bar = Progress(len(targets), "探测网站", unit="个")

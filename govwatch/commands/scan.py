@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from govwatch.progress import Progress
-from govwatch.commands._common import crawl_hooks, settings_from, store_from
+from govwatch.commands._common import crawl_hooks, in_force, settings_from, store_from
 
 BATCH = 200
 
@@ -23,8 +23,9 @@ def cmd_scan(args) -> int:
     settings = settings_from(args)
     if args.lexicon_dir:
         settings.data["lexicon_dirs"] = [*settings.lexicon_dirs, *args.lexicon_dir]
-    lexicon, ignore, on_findings = crawl_hooks(settings)
     store = store_from(args, settings)
+    settings = in_force(settings, store)
+    lexicon, ignore, on_findings = crawl_hooks(settings)
     ingestor = Ingestor(store, lexicon, settings.deadlines_days, ignore=ignore, thresholds=settings.thresholds)
     total = IngestStats()
     batch = []

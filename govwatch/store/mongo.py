@@ -418,6 +418,25 @@ class MongoStore:
         docs = self.mdb.alert_log.find().sort([("at", -1), ("_id", -1)]).limit(limit)
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
 
+    # sensitive periods -------------------------------------------------------------
+    def put_period(self, period: dict) -> bool:
+        """Store a period under its name; False (nothing stored) when the name is taken."""
+        from pymongo.errors import DuplicateKeyError
+        try:
+            self.mdb.periods.insert_one({**period, "_id": period["name"]})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def get_period(self, name: str) -> dict | None:
+        return self._plain(self.mdb.periods.find_one({"_id": name}))
+
+    def list_periods(self) -> list[dict]:
+        return [self._plain(d) for d in self.mdb.periods.find().sort([("start", 1), ("_id", 1)])]
+
+    def delete_period(self, name: str) -> bool:
+        return self.mdb.periods.delete_one({"_id": name}).deleted_count > 0
+
     # single-instance locks ---------------------------------------------------------
     def try_lock(self, name: str, holder: str, ttl_seconds: int, at: datetime | None = None) -> bool:
         """Take or refresh a lock; an expired lock (its holder died) can be taken over."""

@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS ignore_rules (id TEXT PRIMARY KEY, created_at TEXT, d
 CREATE TABLE IF NOT EXISTS alert_log (at TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS alert_log_at ON alert_log (at);
 CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, holder TEXT, expires_at TEXT);
+CREATE TABLE IF NOT EXISTS periods (name TEXT PRIMARY KEY, start TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, user TEXT NOT NULL, expires_at TEXT NOT NULL, data TEXT NOT NULL);
@@ -694,6 +695,24 @@ class SqliteStore:
     def list_alert_log(self, limit: int = 200) -> list[dict]:
         rows = self.db.execute("SELECT data FROM alert_log ORDER BY at DESC, rowid DESC LIMIT ?", (limit,))
         return [json.loads(r[0]) for r in rows]
+
+    # sensitive periods -------------------------------------------------------------
+    def put_period(self, period: dict) -> bool:
+        """Store a period under its name; False (nothing stored) when the name is taken."""
+        with self._tx() as db:
+            return db.execute("INSERT OR IGNORE INTO periods VALUES (?,?,?)",
+                              (period["name"], period["start"], _dumps(period))).rowcount > 0
+
+    def get_period(self, name: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM periods WHERE name=?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def list_periods(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self.db.execute("SELECT data FROM periods ORDER BY start, name")]
+
+    def delete_period(self, name: str) -> bool:
+        with self._tx() as db:
+            return db.execute("DELETE FROM periods WHERE name=?", (name,)).rowcount > 0
 
     # single-instance locks ---------------------------------------------------------
     # text read from images (OCR): once per image, by SHA-256; images left for the next round
