@@ -173,8 +173,12 @@ def _subprocess_timeout(ctx: JobContext) -> float:
 
 
 def do_probe(ctx: JobContext) -> dict:
-    """Probe every website (the probe records checks and calls govwatch.alerts.availability_alerts)."""
-    timeout = min(_subprocess_timeout(ctx), max(60.0, ctx.settings.schedule["probe_minutes"] * 60 * 0.9))
+    """Probe every website (the probe records checks and calls govwatch.alerts.availability_alerts).
+    Within the interval in force: a sensitive period shortens it (govwatch/periods.py)."""
+    from govwatch.periods import settings_at
+
+    minutes = settings_at(ctx.settings, ctx.store, ctx.clock()).schedule["probe_minutes"]
+    timeout = min(_subprocess_timeout(ctx), max(60.0, minutes * 60 * 0.9))
     return run_subprocess(ctx, "probe", govwatch_argv("probe"), timeout)
 
 

@@ -10,6 +10,9 @@
 - Single instance: lock ``scheduler`` in the store, refreshed by a heartbeat; a second
   ``govwatch run`` on the same store refuses (exit 1). A service that cannot refresh its lock (it
   was suspended past the lock's lifetime and another took over) stops.
+- Sensitive periods (govwatch/periods.py): the timetable comes from the settings in force, so during
+  a period the probe runs every ``periods.probe_minutes`` (or the period's own interval); the
+  service loop looks again after each heartbeat and reschedules when a period starts or ends.
 - SIGTERM/SIGINT: stop taking jobs, terminate crawl subprocesses (SIGTERM, then SIGKILL after
   ``schedule.shutdown_grace_seconds``), wait for running jobs, release the lock, exit 0.
 """
@@ -136,6 +139,7 @@ class SchedulerService:
         self.scheduler = scheduler
         self._locked = False
         self._built = False
+        self._synced_schedule: dict | None = None  # the schedule settings the stored jobs follow
 
     # the lock ---------------------------------------------------------------------------------
     @property
@@ -182,13 +186,39 @@ class SchedulerService:
         else:
             log.warning("job skipped: still running", extra={"job": event.job_id})
 
-    def sync_jobs(self) -> dict:
-        """Make the stored jobs match the registry and the settings, keeping unchanged ones as stored."""
-        grace = int(self.settings.schedule["misfire_grace_seconds"])
+    def in_force(self):
+        """The settings in force now: those of an active sensitive period, if any. A store that
+        cannot be read leaves the configured timetable in place (logged)."""
+        from govwatch.periods import settings_at
+
+        try:
+            return settings_at(self.settings, self.store, self.clock())
+        except Exception:
+            log.exception("sensitive periods unreadable; configured schedule kept")
+            return self.settings
+
+    def follow_periods(self) -> dict | None:
+        """Reschedule when a sensitive period started or ended since the last sync; the changes,
+        or None when the timetable in force is the one the jobs follow."""
+        settings = self.in_force()
+        if self._synced_schedule == settings.schedule:
+            return None
+        changes = self.sync_jobs(settings)
+        log.info("schedule follows sensitive periods", extra={
+            "periods": [p.name for p in settings.active_periods], "probe_minutes": settings.schedule["probe_minutes"],
+            "rescheduled": changes["rescheduled"]})
+        return changes
+
+    def sync_jobs(self, settings=None) -> dict:
+        """Make the stored jobs match the registry and the settings in force, keeping unchanged ones
+        as stored."""
+        settings = settings or self.in_force()
+        grace = int(settings.schedule["misfire_grace_seconds"])
         start = self.clock()
         changes = {"added": [], "rescheduled": [], "kept": [], "removed": []}
+        self._synced_schedule = dict(settings.schedule)
         for name, spec in self.registry.items():
-            trigger = build_trigger(spec, self.settings, start)
+            trigger = build_trigger(spec, settings, start)
             job = self.scheduler.get_job(name)
             if job is None:
                 self.scheduler.add_job(spec.textual_ref, trigger=trigger, id=name, name=spec.label,
@@ -257,6 +287,7 @@ class SchedulerService:
                     print("单实例锁已被其他实例接管，本实例停止。", file=sys.stderr)
                     status = 1
                     break
+                self.follow_periods()
         finally:
             log.info("scheduler stopping")
             self.stop()

@@ -274,3 +274,50 @@ def test_second_govwatch_run_on_one_store_refuses(tmp_path):
     events = [json.loads(line)["msg"] for line in lines]
     assert "scheduler started" in events and "scheduler stopped" in events
     store.close()
+
+
+def test_probe_follows_sensitive_periods(db, clock, monkeypatch):
+    """Probing every periods.probe_minutes from Beijing midnight of a period's first day to the end
+    of its last day; the configured interval before and after, and at a restart inside the period."""
+    from govwatch.periods import make_period
+
+    settings = load_settings()
+    db.put_period(make_period("全国两会", "2026-11-04", "2026-11-05").to_dict())
+    probe = Calls(clock)
+    svc = service(settings, db, clock, registry_with(probe=probe), monkeypatch)
+    svc.start()  # 3 November 01:00 Beijing: no period yet
+    assert svc.follow_periods() is None
+    assert svc.scheduler.get_job("probe").trigger.interval == timedelta(minutes=30)
+    clock.t = datetime(2026, 11, 3, 23, 59, 30, tzinfo=TZ)
+    assert svc.follow_periods() is None  # the eve: still the configured interval
+    clock.t = datetime(2026, 11, 4, 0, 0, 10, tzinfo=TZ)
+    assert svc.follow_periods()["rescheduled"] == ["probe"]
+    assert svc.scheduler.get_job("probe").trigger.interval == timedelta(minutes=10)
+    assert svc.follow_periods() is None  # nothing changes within the period
+    clock.advance(minutes=1)
+    svc.scheduler.run_pending()
+    assert probe.at == [clock()]
+    assert svc.scheduler.get_job("probe").next_run_time == clock() + timedelta(minutes=10)
+    svc.stop()
+    # a restart inside the period keeps the period's timetable
+    clock.t = datetime(2026, 11, 5, 23, 0, tzinfo=TZ)
+    svc = service(settings, db, clock, registry_with(probe=probe), monkeypatch)
+    assert svc.start()["kept"] == ["probe"]
+    assert svc.scheduler.get_job("probe").trigger.interval == timedelta(minutes=10)
+    # the day after the last day: back to every 30 minutes
+    clock.t = datetime(2026, 11, 6, 0, 0, 5, tzinfo=TZ)
+    assert svc.follow_periods()["rescheduled"] == ["probe"]
+    assert svc.scheduler.get_job("probe").trigger.interval == timedelta(minutes=30)
+    svc.stop()
+
+
+def test_probe_job_timeout_follows_the_period(db, clock, monkeypatch):
+    from govwatch.periods import make_period
+
+    seen = []
+    monkeypatch.setattr(jobs, "run_subprocess", lambda ctx, job, argv, timeout: seen.append(timeout) or {})
+    ctx = jobs.JobContext(settings=load_settings(), store=db, clock=clock)
+    jobs.do_probe(ctx)
+    db.put_period(make_period("抗洪", "2026-11-03", "2026-11-03", probe_minutes=5).to_dict())
+    jobs.do_probe(ctx)
+    assert seen == [30 * 60 * 0.9, 60 * 5 * 0.9]

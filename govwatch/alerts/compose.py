@@ -167,10 +167,19 @@ def _rows_html(rows: list[tuple[str, str]]) -> str:
     return '<table style="border-collapse:collapse;margin-bottom:12px">' + "".join(cells) + "</table>"
 
 
+def _notes_text(notes: list[str] | None) -> str:
+    return "".join(f"{one_line(n, 120)}\n" for n in notes or ())
+
+
+def _notes_html(notes: list[str] | None) -> str:
+    return "".join(f"<p><strong>{esc(one_line(n, 120))}</strong></p>" for n in notes or ())
+
+
 def finding_message(target: Target, findings: list[Finding], console_url: str = "", duty: bool = False,
-                    thresholds: dict | None = None) -> Message:
+                    thresholds: dict | None = None, notes: list[str] | None = None) -> Message:
     """Immediate alert about findings of one target (usually one page and one rule). ``duty``: the
-    duty officer's copy, addressed to the duty officer and naming the responsible unit."""
+    duty officer's copy, addressed to the duty officer and naming the responsible unit. ``notes``:
+    lines shown right after the greeting (the sensitive period in force, "敏感时期：…")."""
     findings = list({f.id: f for f in findings}.values())  # one finding is one problem
     worst = min(findings, key=lambda f: SEVERITY_RANK.get(f.effective_severity, 9))
     sev = SEVERITY_LABELS.get(worst.effective_severity, worst.effective_severity)
@@ -180,9 +189,9 @@ def finding_message(target: Target, findings: list[Finding], console_url: str = 
     hello = DUTY_GREETING if duty else greeting(target)
     ask = "请督促其核实并在整改时限前完成整改。" if duty else "请核实并在整改时限前完成整改。"
     whose = responsible(target, duty)
-    intro = f"{hello}：\n\n{whose}负责的{target_label(target)}发现以下问题，{ask}\n"
-    parts_text, parts_html = [intro], [f"<p>{esc(hello)}：</p><p>{esc(whose)}负责的{esc(target_label(target))}"
-                                       f"发现以下问题，{ask}</p>"]
+    intro = f"{hello}：\n\n" + _notes_text(notes) + f"{whose}负责的{target_label(target)}发现以下问题，{ask}\n"
+    parts_text, parts_html = [intro], [f"<p>{esc(hello)}：</p>" + _notes_html(notes)
+                                       + f"<p>{esc(whose)}负责的{esc(target_label(target))}发现以下问题，{ask}</p>"]
     for n, f in enumerate(findings, 1):
         rows = _evidence_lines(f, target, thresholds)
         parts_text.append(f"\n{n}.\n" + _rows_text(rows))
@@ -198,14 +207,15 @@ def finding_message(target: Target, findings: list[Finding], console_url: str = 
 
 
 def availability_message(target: Target, kind: str, at: datetime, down_since: datetime | None,
-                         detail: str = "", duty: bool = False, thresholds: dict | None = None) -> Message:
+                         detail: str = "", duty: bool = False, thresholds: dict | None = None,
+                         notes: list[str] | None = None) -> Message:
     """kind: 'down' (网站无法访问) or 'recovery' (恢复连通). ``duty``: the duty officer's copy."""
     name = one_line(target.name, 40)
     hello = DUTY_GREETING if duty else greeting(target)
     whose = responsible(target, duty)
     if kind == "down":
         subject = header_safe(f"【网站无法访问】{name}")
-        lines = [f"{hello}：", "",
+        lines = [f"{hello}：", "", *(one_line(n, 120) for n in notes or ()),
                  f"{whose}负责的{target_label(target)}自 {fmt_local(down_since or at)} 起连续探测失败，当前无法访问。",
                  f"网址：{one_line(target.url, 300)}"]
         if detail:
@@ -215,7 +225,7 @@ def availability_message(target: Target, kind: str, at: datetime, down_since: da
                   "请立即排查；恢复后系统将发送“恢复连通”通知。"]
     else:
         subject = header_safe(f"【恢复连通】{name}")
-        lines = [f"{hello}：", "", f"{whose}负责的{target_label(target)}已于 {fmt_local(at)} 恢复访问。",
+        lines = [f"{hello}：", "", *(one_line(n, 120) for n in notes or ()), f"{whose}负责的{target_label(target)}已于 {fmt_local(at)} 恢复访问。",
                  f"网址：{one_line(target.url, 300)}"]
         if down_since:
             minutes = max(0, int((at - down_since).total_seconds() // 60))
@@ -228,16 +238,16 @@ def availability_message(target: Target, kind: str, at: datetime, down_since: da
 
 
 def digest_message(groups: dict[str, tuple[Target, list[Finding]]], day: str, console_url: str = "",
-                   max_items: int = 300, thresholds: dict | None = None) -> Message:
+                   max_items: int = 300, thresholds: dict | None = None, notes: list[str] | None = None) -> Message:
     """The daily digest for one recipient: by target, then by severity (most serious first).
     At most ``max_items`` findings are detailed (a first digest after a long backlog stays readable);
     the count of the rest is given."""
     offices = sorted({greeting(t) for t, _ in groups.values()})
     total = sum(len(fs) for _, fs in groups.values())
     subject = header_safe(f"【每日汇总】{'、'.join(offices)[:40]}：{total} 个待整改问题（{day}）")
-    text = [f"{'、'.join(offices)}：", "", f"截至 {day}，您单位负责的 {len(groups)} 个网站或账号有 {total} 个新发现的问题，"
+    text = [f"{'、'.join(offices)}：", "", *(one_line(n, 120) for n in notes or ()), f"截至 {day}，您单位负责的 {len(groups)} 个网站或账号有 {total} 个新发现的问题，"
             "请在整改时限前完成整改。", ""]
-    body = [f"<p>{esc('、'.join(offices))}：</p><p>截至 {esc(day)}，您单位负责的 {len(groups)} 个网站或账号有 "
+    body = [f"<p>{esc('、'.join(offices))}：</p>" + _notes_html(notes) + f"<p>截至 {esc(day)}，您单位负责的 {len(groups)} 个网站或账号有 "
             f"{total} 个新发现的问题，请在整改时限前完成整改。</p>"]
     shown = 0
     for tid in sorted(groups, key=lambda k: one_line(groups[k][0].name)):

@@ -25,6 +25,11 @@ Suppressions, each written to the alert log:
 - review-before-send (``alerts.review_before_send``): alerts to offices and contacts are stored as
   ``held`` until ``govwatch alerts release``; duty officers and admins get theirs at once.
 
+Sensitive periods (govwatch/periods.py): while one is active, the policy works with the settings in
+force (the period's thresholds quoted in the texts), findings of ``periods.urgent_severities``
+(veto) are immediate whatever ``alerts.immediate_severities`` says, never wait for the digest and
+ignore sending hours, and every alert text carries the line "敏感时期：名称（起止日期）".
+
 ``Finding.alerted_at`` records that alerting was decided for a finding (queued, muted or silenced):
 a finding is never considered twice, and the outbox dedup key makes a repeat enqueue a no-op.
 """
@@ -39,6 +44,7 @@ from govwatch.alerts.outbox import enqueue, shown_to
 from govwatch.alerts.roster import RosterError, on_duty
 from govwatch.alerts.webhook import display
 from govwatch.models import SEVERITY_RANK, TZ, Alert, Finding, Target, fmt_local, now, stable_id
+from govwatch.periods import effective_settings, periods_at, urgent_severities
 from govwatch.store import FindingFilter
 
 OPEN_STATUSES = lifecycle.OPEN_STATUSES
@@ -123,9 +129,12 @@ def next_send_time(hours: str, at: datetime) -> datetime:
 class Policy:
     def __init__(self, store, settings, at: datetime | None = None):
         self.store = store
-        self.settings = settings
-        self.cfg = settings.alerts
         self.at = at or now()
+        self.periods = periods_at(store, self.at)  # sensitive periods active now
+        self.settings = effective_settings(settings, self.periods)
+        self.cfg = self.settings.alerts
+        self.urgent = urgent_severities(self.settings, self.periods)  # empty outside a period
+        self.notes = [p.line for p in self.periods]  # the line every alert text carries
         self._targets: dict[str, Target | None] = {}
         self._siblings: dict[tuple[str, str], dict[str, list]] = {}
         self._duty: list[Recipient] | None = None
@@ -141,7 +150,7 @@ class Policy:
         if f.rule in ADMIN_RULES or f.rule.startswith("collector."):
             return "admin"
         sev = f.effective_severity
-        if sev in self.cfg["immediate_severities"] or f.rule in IMMEDIATE_RULES:
+        if sev in self.cfg["immediate_severities"] or f.rule in IMMEDIATE_RULES or sev in self.urgent:
             return "immediate"
         if sev in self.cfg["digest_severities"]:
             return "digest"
@@ -216,7 +225,8 @@ class Policy:
                     finding_ids: list[str], veto: bool, outcome: Outcome,
                     duty_msg: compose.Message | None = None) -> list[Alert]:
         """One alert per recipient; the duty officer gets ``duty_msg`` (addressed to the duty
-        officer, not to the office) when given."""
+        officer, not to the office) when given. ``veto``: sent at once, whatever the recipient's
+        sending hours (veto findings, and the urgent severities of a sensitive period)."""
         review = bool(self.cfg.get("review_before_send"))
         seen: set[tuple[str, str]] = set()
         alerts = []
@@ -327,9 +337,10 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
                 out.suppressed += 1
                 pol.mark(fs, muted)
                 continue
-            msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), thresholds=pol.settings.thresholds)
+            msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), thresholds=pol.settings.thresholds,
+                                          notes=pol.notes)
             duty_msg = compose.finding_message(target, fs, pol.cfg.get("console_url", ""), duty=True,
-                                               thresholds=pol.settings.thresholds)
+                                               thresholds=pol.settings.thresholds, notes=pol.notes)
             recipients = pol.office_recipients(target, _worst(fs)) + pol.duty_recipients()
             if not recipients:
                 recipients = pol.admin_recipients()
@@ -343,7 +354,8 @@ def enqueue_for_findings(store, settings, findings: list[Finding], at: datetime 
             key = collector_key(target)
         else:
             key = f"finding:{ids[0]}" if len(ids) == 1 else f"findings:{stable_id(*ids, length=24)}"
-        alerts = pol.make_alerts(key, recipients, msg, ids, veto=_worst(fs) == "veto", outcome=out,
+        worst = _worst(fs)
+        alerts = pol.make_alerts(key, recipients, msg, ids, veto=worst == "veto" or worst in pol.urgent, outcome=out,
                                  duty_msg=duty_msg if kind != "admin" else None)
         pol.enqueue(alerts, out, **fields)
         pol.mark(fs, pol.at)
@@ -376,9 +388,10 @@ def availability_alerts(store, settings, target: Target, was_down: bool, is_down
                                      f"{'无法访问' if kind == 'down' else '恢复连通'}提醒", **fields)
         out.suppressed += 1
         return out
-    msg = compose.availability_message(target, kind, pol.at, since, detail, thresholds=pol.settings.thresholds)
+    msg = compose.availability_message(target, kind, pol.at, since, detail, thresholds=pol.settings.thresholds,
+                                       notes=pol.notes)
     duty_msg = compose.availability_message(target, kind, pol.at, since, detail, duty=True,
-                                            thresholds=pol.settings.thresholds)
+                                            thresholds=pol.settings.thresholds, notes=pol.notes)
     recipients = pol.office_recipients(target, "high") + pol.duty_recipients() or pol.admin_recipients()
     if not recipients:
         pol.log("suppressed", reason="没有可用的收件人", **fields)
@@ -460,7 +473,8 @@ def enqueue_digests(store, settings, at: datetime | None = None) -> Outcome:
     for (channel, _), (r, groups) in buckets.items():
         ids = sorted({f.id for _, fs in groups.values() for f in fs})
         out.groups += 1
-        msg = compose.digest_message(groups, day, pol.cfg.get("console_url", ""), thresholds=pol.settings.thresholds)
+        msg = compose.digest_message(groups, day, pol.cfg.get("console_url", ""), thresholds=pol.settings.thresholds,
+                                     notes=pol.notes)
         key = f"digest:{day}:{stable_id(*ids, length=24)}"
         pol.enqueue(pol.make_alerts(key, [r], msg, ids, veto=False, outcome=out), out,
                     finding_ids=ids, target_id=",".join(sorted(groups)))
@@ -499,7 +513,10 @@ def sweep(store, settings, at: datetime | None = None) -> Outcome:
     does not call the hook) are enqueued now."""
     at = at or now()
     since = at - timedelta(days=int(settings.alerts.get("sweep_days") or 3))
-    flt = FindingFilter(status=OPEN_STATUSES, severity=settings.alerts["immediate_severities"], since=since)
+    # during a sensitive period its urgent severities are immediate too
+    urgent = urgent_severities(settings, periods_at(store, at))
+    severities = sorted(set(settings.alerts["immediate_severities"]) | urgent)
+    flt = FindingFilter(status=OPEN_STATUSES, severity=severities, since=since)
     pending = {f.id: f for f in store.list_findings(flt) if f.alerted_at is None}
     for rule in sorted(IMMEDIATE_RULES | ADMIN_RULES):
         for f in store.list_findings(FindingFilter(status=OPEN_STATUSES, rule_prefix=rule, since=since)):
