@@ -229,8 +229,11 @@ def main(argv=None) -> int:
               f"automaton {auto_mb:.1f} MB (pyahocorasick stats)")
         draft = tmp / "draft.txt"
         draft.write_text(DRAFT, encoding="utf-8")
-        t_shipped = check_wall(draft, tmp / "var", [], args.repeat)
-        t_big = check_wall(draft, tmp / "var", [big], args.repeat)
+        # new processes vary more than in-process loops: best of at least five, interleaved
+        t_shipped = t_big = float("inf")
+        for _ in range(max(args.repeat, 5) // 2 + 1):
+            t_shipped = min(t_shipped, check_wall(draft, tmp / "var", [], 2))
+            t_big = min(t_big, check_wall(draft, tmp / "var", [big], 2))
         print(f"govwatch check, one-page draft: shipped lexicon {t_shipped:.2f} s, "
               f"with the 100,000-term lexicon {t_big:.2f} s")
     print(f"ratio_vs_bare_pass={mbps['scanner'] / mbps['bare']:.2f} ratio_vs_jieba={mbps['scanner'] / mbps['jieba']:.1f} "
