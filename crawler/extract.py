@@ -14,6 +14,7 @@ WeChat article pages are routed to :func:`crawler.wechat.parse_wechat`.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from crawler import bounds
 from crawler.dates import DateMatch, date_from_url, find_dates, parse_date_match, url_date_match
 from crawler.encoding import decode_html
 from govwatch.models import TZ
@@ -124,7 +126,7 @@ _BOILERPLATE_LINE = re.compile(
     r"正文已结束.*|返回.{0,8}首页\s*>*|图集|\+1|来源\s*[:：]?|作者\s*[:：]?)\s*[】\])）>》]?$"
 )
 _EDIT_NOTE = re.compile(r"本帖最后由\s*\S{1,30}\s*于\s*[\d\-/: ]{8,20}\s*编辑$")  # Discuz! edit stamp
-_TRAILING_FURNITURE = re.compile(r"\s*(?:返回.{0,8}首页\s*>+|【\s*纠错\s*】|\[\s*打印\s*\]|\[\s*关闭\s*\])\s*$")
+_TRAILING_FURNITURE = re.compile(r"(?:返回.{0,8}首页\s*>+|【\s*纠错\s*】|\[\s*打印\s*\]|\[\s*关闭\s*\])\s*$")
 
 _DELETED_PHRASES = ("该内容已被发布者删除", "此内容因违规无法查看", "该信息已删除", "信息已被删除",
                     "文章已被删除", "您访问的页面不存在", "页面不存在", "页面已删除", "页面找不到",
@@ -183,13 +185,26 @@ def clean_text(value: str | None) -> str:
     return _WS.sub(" ", value or "").strip()
 
 
+_HTML_PARSERS = threading.local()
+
+
 def parse_html(text: str):
-    """An lxml document for ``text``, or None when there is nothing to parse."""
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text or "")
+    """An lxml document for ``text``, or None when there is nothing to parse.
+
+    Bounded (crawler.bounds): at most ``parse.max_html_chars`` characters are parsed, and elements
+    nested deeper than ``parse.max_html_depth`` are flattened first, so that libxml2 never reaches
+    its own depth limit (where it silently drops the rest of the page)."""
+    limits = bounds.limits()
+    text = (text or "")[:limits.max_html_chars]
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         return None
+    text, _ = bounds.limit_depth(text, limits.max_html_depth)
+    parser = getattr(_HTML_PARSERS, "parser", None)
+    if parser is None:
+        parser = _HTML_PARSERS.parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         return None
 
@@ -232,10 +247,39 @@ def read_meta(root) -> dict[str, str]:
 _STYLE_HIDDEN = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|"
     r"(?:^|[;\s])(?:left|top|margin-left|margin-top|text-indent|right)\s*:\s*-\s*\d{3,}|"
-    r"(?:^|[;\s])(?:width|height|font-size|max-height|max-width)\s*:\s*0(?:px|em|pt|%)?\s*(?:!important)?\s*(?:;|$)|"
+    r"(?:^|[;\s])(?:width|height|font-size|max-height|max-width)\s*:\s*0(?:px|em|pt|%)?\s*(?:!important\s*)?(?:;|$)|"
     r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$)",
     re.I,
 )
+
+
+_BRACE = re.compile(r"[{}]")
+
+
+def _css_rules(css: str):
+    """``(selectors, declarations)`` of each innermost ``selectors { declarations }`` in ``css``
+    (as ``([^{}]+)\\{([^{}]*)\\}`` would find them), except the rules inside ``@media`` blocks
+    (a footer hidden on phones only hides nothing from everyone).  One linear pass over the
+    braces: that pattern retries from every character of a brace-less run, quadratic on a hostile
+    ``<style>``, and so did matching whole ``@media`` blocks with a pattern."""
+    depth, media_depth = 0, None
+    last, open_at, prelude = 0, None, ""
+    for m in _BRACE.finditer(css):
+        pos = m.start()
+        if m.group() == "{":
+            prelude = css[last:pos]
+            if media_depth is None and "@media" in prelude.lower():
+                media_depth = depth
+            depth += 1
+            open_at = pos
+        else:
+            if open_at is not None and media_depth is None and prelude:
+                yield prelude, css[open_at + 1:pos]
+            open_at = None
+            depth = max(0, depth - 1)
+            if media_depth is not None and depth <= media_depth:
+                media_depth = None
+        last = pos + 1
 
 
 class _HiddenRules:
@@ -245,9 +289,8 @@ class _HiddenRules:
         self.classes: set[str] = set()
         self.ids: set[str] = set()
         for style in root.iter("style"):
-            # rules inside @media blocks (a footer hidden on phones only) hide nothing from everyone
-            css = re.sub(r"@media[^{}]{0,400}\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", " ", style.text or "")
-            for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+            css = style.text or ""
+            for selectors, body in _css_rules(css):
                 if not _STYLE_HIDDEN.search(body):
                     continue
                 for selector in selectors.split(","):
@@ -493,12 +536,13 @@ def collect_images(page: Page, scope) -> list[dict]:
 
 # --------------------------------------------------------------------------- title
 
-_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|——|—|–|\s-\s|\s·\s|::)\s*")
+# No leading \s*: a pattern that starts with one retries a whole space run from each of its spaces.
+_TITLE_SEPARATORS = re.compile(r"_|\||｜|--|——|—|–|\s-\s|\s·\s|::")
 
 
 def _split_head_title(head: str) -> str:
     """The article part of a ``<title>`` such as ``标题_栏目_站点`` or ``标题 - 站点``."""
-    parts = [p for p in _TITLE_SEPARATORS.split(head) if p.strip()]
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(head) if p.strip()]
     if not parts:
         return head
     title = max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0]
@@ -1245,7 +1289,7 @@ def clean_body(text: str, title: str = "") -> str:
             continue
         if not kept and len(line) < 100 and re.search(r"(?:发布时间|发布日期|来源|作者|浏览次数|点击)\s*[:：]", line):
             continue
-        line = _TRAILING_FURNITURE.sub("", line)
+        line = _TRAILING_FURNITURE.sub("", line).rstrip()
         if line:
             kept.append(line)
     return "\n".join(kept)

@@ -30,7 +30,12 @@ def host_of(url: str) -> str:
     return host.rstrip(".").lower()
 
 
+MAX_HOST = 253  # longest DNS name; a longer "host" is text (http://a.a.a.…), not a domain
+
+
 def _in(host: str, domains) -> str:
+    if len(host) > MAX_HOST:  # only a suffix can be listed: joining every suffix is quadratic
+        host = host[-MAX_HOST:].partition(".")[2]
     parts = host.split(".")
     for i in range(len(parts)):
         cand = ".".join(parts[i:])
@@ -64,7 +69,8 @@ def classify(lexicon, host: str):
         return severity, label, f"域名 {commercial} 是商业网站"
     if IP_RE.match(host):
         return severity, label, "链接使用 IP 地址，请核实"
-    return severity, label, f"链接至非政府网站 {host}，请核实是否为商业链接"
+    shown = host if len(host) <= MAX_HOST else host[:60] + "…"
+    return severity, label, f"链接至非政府网站 {shown}，请核实是否为商业链接"
 
 
 def _url_spans(text: str, norm=None):

@@ -5,7 +5,6 @@ Exit status: 0 when nothing is at high or veto, 1 otherwise, 2 when an input can
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -36,6 +35,9 @@ class Unreadable(Exception):
 
 
 # --- reading drafts ------------------------------------------------------------------------
+DETECT_SAMPLE_BYTES = 65536  # charset detection looks at this much of an undecodable draft
+
+
 def decode_bytes(data: bytes) -> str:
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -44,10 +46,28 @@ def decode_bytes(data: bytes) -> str:
             continue
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    best = from_bytes(data[:DETECT_SAMPLE_BYTES]).best()
     if best is None:
         raise UnicodeDecodeError("unknown", data, 0, len(data), "无法识别的文字编码")
-    return str(best)
+    return data.decode(best.encoding, errors="replace")
+
+
+def collapse_blank_lines(text: str) -> str:
+    """Runs of blank lines become one line break (trailing spaces before them go too).
+
+    Line by line: the pattern it replaces, ``[ \\t\\u00a0]*\\n[\\s\\u00a0]*\\n+``, retried a whole
+    space run from each of its characters (quadratic on a draft of spaces)."""
+    out: list[str] = []
+    blank = False
+    for line in text.split("\n"):
+        if not line or line.isspace():
+            blank = True
+            continue
+        if out and blank:
+            out[-1] = out[-1].rstrip(" \t\u00a0")
+        out.append(line)
+        blank = False
+    return "\n".join(out).strip()
 
 
 def read_docx(data: bytes) -> str:
@@ -80,9 +100,12 @@ BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", 
 
 def read_html(data: bytes) -> tuple[str, str, list]:
     """``(title, text, links)`` of an HTML draft."""
-    import lxml.html
+    from crawler.encoding import decode_html
+    from crawler.extract import parse_html
 
-    doc = lxml.html.document_fromstring(decode_bytes(data))
+    doc = parse_html(decode_html(data)[0])  # bounded like a crawled page: size and nesting
+    if doc is None:
+        return "", "", []
     for bad in doc.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     title = ""
@@ -99,7 +122,7 @@ def read_html(data: bytes) -> tuple[str, str, list]:
             el.tail = "\n" + (el.tail or "")
     body = doc.find("body")
     text = (body if body is not None else doc).text_content()
-    text = re.sub(r"[ \t\u00a0]*\n[\s\u00a0]*\n+", "\n", text).strip()
+    text = collapse_blank_lines(text)
     if title and text.startswith(title):
         text = text[len(title):].lstrip()
     return title, text, links

@@ -1,0 +1,156 @@
+"""Hostile crawled inputs (issue 19, items 4 and 5): each is built at test time, large enough to
+stall a quadratic pattern or an unbounded parser, and checked for what it must still yield.
+
+No timing assertions here: bench/hostile.py measures time and memory against benign inputs."""
+from __future__ import annotations
+
+from crawler import bounds
+from crawler.encoding import decode_html
+from crawler.extract import _css_rules, _HiddenRules, clean_body, extract_page, parse_html
+
+ID = "110101199003074514"
+PARA = "<p>为进一步做好民生保障工作，现将有关事项通知如下，请各单位认真贯彻落实。</p>"
+
+
+def article(body: str, head: str = "") -> str:
+    return (f"<html><head><title>关于做好民生保障工作的通知</title>{head}</head>"
+            f"<body><div id='zoom'>{PARA}{body}{PARA}</div></body></html>")
+
+
+# --------------------------------------------------------------------------- encodings
+
+def test_utf8_page_declaring_utf16_in_meta_is_read_as_utf8():
+    html = article(f"<p>公示名单：张三，身份证号{ID}，法轮功。</p>", head='<meta charset="utf-16">')
+    text, codec = decode_html(html.encode("utf-8"))
+    assert codec == "utf-8" and ID in text and "法轮功" in text
+    page = extract_page(html.encode("utf-8"), "http://www.example.gov.cn/a/1.html")
+    assert ID in page.text and "法轮功" in page.text
+    # the http-equiv form, and an all-ASCII page: the same rule
+    html2 = '<meta http-equiv="Content-Type" content="text/html; charset=UTF-16LE"><p>plain</p>'
+    assert decode_html(html2.encode("ascii")) == (html2, "utf-8")
+
+
+def test_utf8_page_declaring_utf16_is_scanned(tmp_path):
+    from scanner.content import scan_document
+    from scanner.lexicon import load_lexicon
+
+    html = article(f"<p>公示名单：张三，身份证号{ID}。</p>", head='<meta charset="utf-16">')
+    page = extract_page(html.encode("utf-8"), "http://www.example.gov.cn/a/1.html")
+    hits = scan_document(load_lexicon([]), title=page.title, text=page.text)
+    assert any(h.rule.startswith("privacy.") and h.match.replace(" ", "") == ID for h in hits)
+
+
+def test_bom_wins_and_http_utf16_is_honoured():
+    body = "<p>标题 政府</p>".encode("utf-16-le")
+    assert decode_html(b"\xff\xfe" + body)[0] == "<p>标题 政府</p>"
+    assert decode_html(body, "text/html; charset=utf-16le") == ("<p>标题 政府</p>", "utf-16-le")
+    # a UTF-8 BOM beats a header that says otherwise
+    assert decode_html(b"\xef\xbb\xbf" + "政府".encode(), "text/html; charset=gbk") == ("政府", "utf-8")
+
+
+def test_meta_prescan_then_strict_utf8_then_declared():
+    gbk = ('<html><head><meta charset="gb2312"></head><body>政府信息公开</body></html>').encode("gbk")
+    assert decode_html(gbk) == (gbk.decode("gbk"), "gb18030")
+
+
+def test_invalid_bytes_decode_to_something_of_the_right_size():
+    body = b"<html><body><p>" + b"\xff\xfe\x80" * 140_000 + "政府信息".encode() + b"</p></body></html>"
+    text, codec = decode_html(body)
+    assert codec and len(text) >= 140_000  # every byte becomes a character, nothing is dropped wholesale
+    page = extract_page(body, "http://www.example.gov.cn/a/1.html")
+    assert page.state == "live"
+
+
+# --------------------------------------------------------------------------- HTML nesting and size
+
+def test_content_after_nesting_deeper_than_libxml2_limit_is_kept():
+    for depth, tag in ((300, "div"), (3000, "div"), (20_000, "span"), (5000, "b")):
+        deep = f"<{tag}>" * depth + PARA + f"</{tag}>" * depth
+        html = article(deep + f"<p>公示名单：张三，身份证号{ID}，特此公示。</p>")
+        page = extract_page(html.encode(), "http://www.example.gov.cn/a/1.html")
+        assert ID in page.text, (depth, tag)
+        assert page.text.count("民生保障") == 3
+
+
+def test_depth_guard_leaves_ordinary_pages_alone():
+    html = article("<table>" + "<tr><td>一<td>二<td>三" * 400 + "</table>" + "<p>段落" * 600)
+    assert bounds.limit_depth(html, 512) == (html, 0)
+    nested = "<div>" * 600 + "x" + "</div>" * 600
+    flat, dropped = bounds.limit_depth(nested, 512)
+    assert dropped == 2 * 88 and flat.count("<div>") == 512 and "x" in flat
+
+
+def test_depth_guard_does_not_trust_misplaced_end_tags():
+    # </b> cannot close a <div> in libxml2: these levels must still be counted
+    html = "<body>" + "<b><div></b>" * 1500 + PARA + f"<p>{ID}</p>" + "</div>" * 1500 + "</body>"
+    root = parse_html(html)
+    assert ID in root.text_content()
+
+
+def test_html_is_cut_at_the_configured_size():
+    old = bounds.limits()
+    try:
+        bounds.configure({"max_html_chars": 100_000})
+        root = parse_html("<html><body><p>" + "政" * 300_000 + "</p></body></html>")
+        assert len(root.text_content()) <= 100_000
+    finally:
+        bounds.configure(old)
+
+
+# --------------------------------------------------------------------------- linear patterns
+
+def test_style_without_braces_and_hidden_rules():
+    css = "a" * 60_000 + " .hid { display : none } #x{visibility:hidden} .ok{color:red} " + "b{" * 20_000
+    assert [s.strip() for s, _ in _css_rules(css)] == ["a" * 60_000 + " .hid", "#x", ".ok"]
+    root = parse_html(f"<html><head><style>.w{{width:0{' ' * 60_000}x}} .h{{display:none}}</style>"
+                      f"<style>{'a' * 60_000}</style></head><body><p class=h>x</p></body></html>")
+    rules = _HiddenRules(root)
+    assert rules.classes == {"h"}
+    page = extract_page(article("<p class=h>隐藏的内容</p>", head="<style>.h{display:none}" + "a" * 60_000 + "</style>"),
+                        "http://www.example.gov.cn/a/1.html")
+    assert "民生保障" in page.text
+
+
+def test_long_space_runs_in_lines_and_titles():
+    line = "文" + " " * 100_000 + "内容 返回首页>>"
+    assert clean_body(line + "\n第二行 [打印]") == "文" + " " * 100_000 + "内容\n第二行"
+    from crawler.extract import _split_head_title
+    assert _split_head_title("通知标题" + " " * 100_000 + "x_某某市人民政府") == "通知标题" + " " * 100_000 + "x"
+
+
+def test_link_pattern_on_a_hundred_kilobytes_of_labels():
+    from scanner.content import scan_document
+    from scanner.lexicon import load_lexicon
+
+    text = "请访问 http://" + "a." * 50_000 + "com 了解详情。另见 http://www.taobao.com/x 。"
+    hits = [h for h in scan_document(load_lexicon([]), text=text) if h.rule == "link.commercial"]
+    assert len(hits) == 2
+    assert hits[0].start == text.index("http://a.") and len(hits[0].detail) < 200
+    assert "taobao.com" in hits[1].detail
+
+
+# --------------------------------------------------------------------------- govwatch check
+
+def test_check_collapses_blank_lines_line_by_line():
+    from govwatch.commands.check import collapse_blank_lines
+
+    assert collapse_blank_lines("标题  \n \n\u00a0\n\n  正文\n下一行 \n结尾") == "标题\n  正文\n下一行 \n结尾"
+    spaces = " " * 200_000
+    assert collapse_blank_lines(spaces + "正文" + spaces) == "正文"
+    assert collapse_blank_lines("a" + spaces + "\n" + spaces + "\nb") == "a\nb"
+
+
+def test_check_reads_a_spaced_out_html_draft_with_a_long_fake_url(tmp_path, capsys):
+    import json
+
+    from govwatch.cli import main
+
+    draft = tmp_path / "draft.html"
+    body = ("<html><head><title>关于开展专项整治的通知</title></head><body><p>正文" + " " * 200_000
+            + f"</p><p>联系人身份证号{ID}</p><p>http://" + "a." * 50_000 + "com</p></body></html>")
+    draft.write_text(body, encoding="utf-8")
+    rc = main(["check", "--format", "json", str(draft)])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 1 and out["title"] == "关于开展专项整治的通知"
+    rules = {f["rule"] for f in out["findings"]}
+    assert any(r.startswith("privacy.") for r in rules) and "link.commercial" in rules
