@@ -1,98 +1,475 @@
-"""Text of attachments (pure): 公示 spreadsheets and PDFs are where ID numbers most often leak.
+"""Text of attachments: 公示 spreadsheets and PDFs are where ID numbers most often leak.
 
-PDF through pypdf, DOCX through its XML (zipfile + lxml), XLSX through openpyxl in read-only mode,
-XLS and WPS's ET spreadsheets through xlrd. Old binary Word (.doc) and WPS text (.wps) have no
-well-kept pure-Python reader; they are recorded as unreadable rather than guessed at.
+``attachment_text`` reads one file in this process, within the ``[parse]`` limits
+(crawler.bounds); ``read_attachment`` does the same in a worker process with a time and memory
+limit, so that one hostile file costs that file (an ``AttachmentError`` with a Chinese reason), not
+the crawl.  The crawler, recheck and ``govwatch check`` use ``read_attachment``.
+
+- PDF through pypdf: at most ``max_pdf_pages`` pages; a page whose content stream is larger than
+  ``max_pdf_page_bytes`` or inflates more than ``max_pdf_inflation`` times is skipped, and pages
+  sharing a content stream are read once.
+- DOCX and XLSX are zip files: at most ``max_zip_entries`` members, ``max_zip_bytes`` declared
+  uncompressed in all, no member inflating more than ``max_zip_ratio`` times (zip bombs); their XML
+  is pull-parsed in chunks (at most ``max_xml_bytes`` of it), elements freed as soon as read.  An
+  XLSX is read cell by cell from its XML, never by its declared ``<dimension>``: at most
+  ``max_sheet_rows`` rows, ``max_sheet_cols`` columns and ``max_sheet_cells`` cells.
+- XLS and WPS's ET spreadsheets through xlrd, within the same row, column and cell limits.
+- Old binary Word (.doc) and WPS text (.wps) have no well-kept pure-Python reader; they are
+  recorded as unreadable rather than guessed at.
 """
 from __future__ import annotations
 
+import atexit
 import io
+import os
+import pickle
+import re
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
 import zipfile
 
+from crawler import bounds
+from crawler.bounds import ParseLimits
+
 READABLE = ("pdf", "docx", "xlsx", "xls", "et", "txt", "csv")
-MAX_CHARS = 2_000_000  # a scanned 公示 rarely exceeds this; beyond it we stop reading
+MAX_CHARS = bounds.ParseLimits().max_attachment_chars  # kept for callers that read the default
+PDF_INFLATION_FLOOR = 16384  # a content stream this small is read whatever its compression
+ZIP_RATIO_FLOOR = 1024 * 1024  # a zip member this small is read whatever its compression ratio
+_CHUNK = 65536
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 class AttachmentError(Exception):
     """The attachment could not be read (Chinese message)."""
 
 
-def attachment_text(body: bytes, ext: str) -> str:
+def attachment_text(body: bytes, ext: str, limits: ParseLimits | None = None) -> str:
+    """The text of one attachment, read in this process within ``limits``."""
+    lim = limits or bounds.limits()
     ext = ext.lower().lstrip(".")
     try:
         if ext == "pdf":
-            return _pdf(body)
+            return _pdf(body, lim)
         if ext == "docx":
-            return _docx(body)
+            return docx_text(body, lim)
         if ext == "xlsx":
-            return _xlsx(body)
+            return _xlsx(body, lim)
         if ext in ("xls", "et"):
-            return _xls(body)
+            return _xls(body, lim)
         if ext in ("txt", "csv"):
             from crawler.encoding import decode_html
-            return decode_html(body)[0][:MAX_CHARS]
+            return decode_html(body)[0][:lim.max_attachment_chars]
     except AttachmentError:
         raise
+    except MemoryError:
+        raise AttachmentError(f"无法读取 {ext} 附件：内存超出上限（{lim.worker_memory_mb} MB）") from None
     except Exception as exc:  # a damaged file from a hostile server must not stop the crawl
         raise AttachmentError(f"无法读取 {ext} 附件：{type(exc).__name__}: {str(exc)[:100]}") from exc
     raise AttachmentError(f"暂不支持读取 .{ext} 附件")
 
 
-def _pdf(body: bytes) -> str:
+# ----------------------------------------------------------------------------- PDF
+
+def _pdf(body: bytes, lim: ParseLimits) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(body))
-    parts, size = [], 0
-    for page in reader.pages:
+    parts, size, seen = [], 0, set()
+    for number, page in enumerate(reader.pages):
+        if number >= lim.max_pdf_pages:
+            break
+        key = _content_key(page)
+        if key is not None:
+            if key in seen:
+                continue  # the same content stream as an earlier page: the same text
+            seen.add(key)
+        if not _page_content_ok(page, lim):
+            continue
         text = page.extract_text() or ""
         parts.append(text)
         size += len(text)
-        if size > MAX_CHARS:
+        if size > lim.max_attachment_chars:
             break
-    return "\n".join(parts)[:MAX_CHARS]
+    return "\n".join(parts)[:lim.max_attachment_chars]
 
 
-def _docx(body: bytes) -> str:
+def _streams(page) -> list:
+    contents = page.get("/Contents")
+    if contents is None:
+        return []
+    obj = contents.get_object()
+    return [item.get_object() for item in obj] if isinstance(obj, list) else [obj]
+
+
+def _content_key(page):
+    refs = []
+    contents = page.get("/Contents")
+    if contents is None:
+        return None
+    items = contents.get_object() if not hasattr(contents, "idnum") else [contents]
+    if not isinstance(items, list):
+        return None
+    for item in items:
+        if not hasattr(item, "idnum"):
+            return None
+        refs.append((item.idnum, item.generation))
+    return tuple(refs)
+
+
+def _page_content_ok(page, lim: ParseLimits) -> bool:
+    """A page's content streams within the byte and inflation limits (decoded one by one, each
+    stream stopping the check as soon as the page is over its limit)."""
+    decoded = encoded = 0
+    for stream in _streams(page):
+        raw = getattr(stream, "_data", b"") or b""
+        encoded += len(raw)
+        decoded += len(stream.get_data())
+        if decoded > lim.max_pdf_page_bytes:
+            return False
+    return decoded <= PDF_INFLATION_FLOOR or decoded <= lim.max_pdf_inflation * max(encoded, 1)
+
+
+# ----------------------------------------------------------------------------- zip formats
+
+def open_zip(body: bytes, lim: ParseLimits) -> zipfile.ZipFile:
+    """A zip file whose directory is within the limits (entries, declared size, ratio)."""
+    zf = zipfile.ZipFile(io.BytesIO(body))
+    infos = zf.infolist()
+    if len(infos) > lim.max_zip_entries:
+        raise AttachmentError(f"压缩包内文件过多（{len(infos)} 个，上限 {lim.max_zip_entries}），疑似恶意文件，未读取")
+    total = sum(i.file_size for i in infos)
+    if total > lim.max_zip_bytes:
+        raise AttachmentError(f"解压后过大（{total // 1048576} MB，上限 {lim.max_zip_bytes // 1048576} MB），未读取")
+    for info in infos:
+        if info.file_size > ZIP_RATIO_FLOOR and info.file_size > lim.max_zip_ratio * max(info.compress_size, 1):
+            raise AttachmentError(f"{info.filename} 压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍，"
+                                  f"上限 {lim.max_zip_ratio} 倍），疑似压缩炸弹，未读取")
+    return zf
+
+
+def _prune(root) -> None:
+    """Drop every finished element: only the path of last children (where the parser is) stays."""
+    node = root
+    while node is not None and len(node):
+        if len(node) > 1:
+            del node[:-1]
+        node = node[-1]
+
+
+def _pull(zf: zipfile.ZipFile, name: str, lim: ParseLimits, root_tag: str, tags: tuple[str, ...]):
+    """Elements ``tags`` of member ``name`` as each ends, from a pull parser fed in chunks (at
+    most ``max_xml_bytes`` of XML).  After each chunk every finished element is dropped from the
+    tree, so memory stays that of one chunk however many elements the part has; the caller reads
+    what it needs from each element when it is yielded."""
     from lxml import etree
 
-    with zipfile.ZipFile(io.BytesIO(body)) as zf:
-        info = zf.getinfo("word/document.xml")
-        if info.file_size > 50 * MAX_CHARS:  # zip bomb guard
-            raise AttachmentError("DOCX 附件过大")
-        root = etree.fromstring(zf.read(info), parser=etree.XMLParser(resolve_entities=False, huge_tree=False))
-    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    paragraphs = ["".join(t.text or "" for t in p.iter(f"{ns}t")) for p in root.iter(f"{ns}p")]
-    return "\n".join(p for p in paragraphs if p)[:MAX_CHARS]
+    parser = etree.XMLPullParser(events=("start", "end"), tag=(root_tag, *tags), resolve_entities=False,
+                                 no_network=True, huge_tree=False, remove_comments=True, remove_pis=True)
+    root = None
+    read = 0
+    with zf.open(name) as fh:
+        while read < lim.max_xml_bytes:
+            chunk = fh.read(min(_CHUNK, lim.max_xml_bytes - read))
+            if not chunk:
+                break
+            read += len(chunk)
+            parser.feed(chunk)
+            for event, el in parser.read_events():
+                if event == "end":
+                    yield el
+                elif root is None:
+                    root = el.getroottree().getroot()
+            if root is not None:
+                _prune(root)
+        else:
+            return  # the part is longer than max_xml_bytes: what was read is the text
+    parser.close()
+    for event, el in parser.read_events():
+        if event == "end":
+            yield el
 
 
-def _xlsx(body: bytes) -> str:
-    from openpyxl import load_workbook
+def docx_text(body: bytes, lim: ParseLimits | None = None) -> str:
+    """Paragraph text of a .docx (word/document.xml), one paragraph per line (tabs and breaks kept).
 
-    wb = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    lines, size = [], 0
+    Streamed: text, tab and break elements are read as they end and finished elements are freed
+    after each chunk, so a paragraph of millions of empty runs holds no more memory than a short one."""
+    lim = lim or bounds.limits()
+    zf = open_zip(body, lim)
     try:
-        for ws in wb.worksheets:
-            for row in ws.iter_rows(values_only=True):
-                cells = ["" if v is None else str(v) for v in row]
-                if any(cells):
-                    line = "\t".join(cells).rstrip()
+        zf.getinfo("word/document.xml")
+    except KeyError:
+        raise AttachmentError("不是有效的 Word 文档（缺少 word/document.xml）") from None
+    lines, parts, size = [], [], 0
+    tags = (f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}p")
+    for el in _pull(zf, "word/document.xml", lim, f"{W}document", tags):
+        tag = el.tag
+        if tag == f"{W}t":
+            parts.append(el.text or "")
+        elif tag == f"{W}tab":
+            parts.append("\t")
+        elif tag in (f"{W}br", f"{W}cr"):
+            parts.append("\n")
+        elif tag == f"{W}p":
+            line = "".join(parts)
+            parts = []
+            if line:
+                lines.append(line)
+                size += len(line) + 1
+                if size > lim.max_attachment_chars:
+                    break
+    return "\n".join(lines)[:lim.max_attachment_chars]
+
+
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _shared_strings(zf: zipfile.ZipFile, lim: ParseLimits) -> list[str]:
+    try:
+        zf.getinfo("xl/sharedStrings.xml")
+    except KeyError:
+        return []
+    out, size = [], 0
+    for si in _pull(zf, "xl/sharedStrings.xml", lim, f"{S}sst", (f"{S}si",)):
+        # the text runs, without phonetic guides (rPh)
+        text = "".join(t.text or "" for t in si.iter(f"{S}t") if t.getparent().tag != f"{S}rPh")
+        out.append(text)
+        size += len(text)
+        if len(out) >= lim.max_sheet_cells or size > 4 * lim.max_attachment_chars:
+            break
+    return out
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> list[str]:
+    names = [n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
+    return sorted(names, key=lambda n: (int(m.group()) if (m := re.search(r"[0-9]+", n.rsplit("/", 1)[1])) else 0, n))
+
+
+def _xlsx(body: bytes, lim: ParseLimits) -> str:
+    zf = open_zip(body, lim)
+    shared = _shared_strings(zf, lim)
+    lines, size, cells = [], 0, 0
+    for name in _sheet_names(zf):
+        values: dict[int, str] = {}
+        position = 0
+        for el in _pull(zf, name, lim, f"{S}worksheet", (f"{S}c", f"{S}row")):
+            if el.tag == f"{S}c":
+                cells += 1
+                position += 1
+                m = _CELL_REF.fullmatch(el.get("r") or "")
+                if m:
+                    position = _col_number(m.group(1))
+                    if int(m.group(2)) > lim.max_sheet_rows:
+                        break  # rows come in order: the rest of the sheet is beyond the bound
+                if position <= lim.max_sheet_cols:
+                    values[position] = _cell_value(el, shared)
+                if cells >= lim.max_sheet_cells:
+                    break
+                continue
+            r = el.get("r")
+            if r and r.isdigit() and int(r) > lim.max_sheet_rows:
+                break
+            if values:
+                line = "\t".join(values.get(i, "") for i in range(1, max(values) + 1)).rstrip()
+                if line.strip():
                     lines.append(line)
-                    size += len(line)
-                    if size > MAX_CHARS:
-                        return "\n".join(lines)[:MAX_CHARS]
-    finally:
-        wb.close()
-    return "\n".join(lines)
+                    size += len(line) + 1
+            values, position = {}, 0
+            if size > lim.max_attachment_chars:
+                break
+        if values:
+            line = "\t".join(values.get(i, "") for i in range(1, max(values) + 1)).rstrip()
+            if line.strip():
+                lines.append(line)
+                size += len(line) + 1
+        if size > lim.max_attachment_chars or cells >= lim.max_sheet_cells:
+            break
+    return "\n".join(lines)[:lim.max_attachment_chars]
 
 
-def _xls(body: bytes) -> str:
+def _cell_value(c, shared: list[str]) -> str:
+    kind = c.get("t", "n")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in c.iter(f"{S}t"))
+    v = c.find(f"{S}v")
+    raw = (v.text or "") if v is not None else ""
+    if kind == "s":
+        try:
+            return shared[int(raw)]
+        except (ValueError, IndexError):
+            return ""
+    if kind == "b":
+        return "TRUE" if raw == "1" else "FALSE"
+    if kind == "n" and raw.endswith(".0"):
+        return raw[:-2]
+    return raw
+
+
+# ----------------------------------------------------------------------------- XLS
+
+def _xls(body: bytes, lim: ParseLimits) -> str:
     import xlrd
 
     book = xlrd.open_workbook(file_contents=body, on_demand=True)
-    lines = []
+    lines, size, cells = [], 0, 0
     for sheet in book.sheets():
-        for r in range(sheet.nrows):
-            cells = [str(v) if v not in (None, "") else "" for v in sheet.row_values(r)]
-            if any(cells):
-                lines.append("\t".join(cells).rstrip())
-    return "\n".join(lines)[:MAX_CHARS]
+        for r in range(min(sheet.nrows, lim.max_sheet_rows)):
+            row = sheet.row_values(r, 0, min(sheet.ncols, lim.max_sheet_cols))
+            cells += len(row)
+            values = [str(v) if v not in (None, "") else "" for v in row]
+            if any(values):
+                line = "\t".join(values).rstrip()
+                lines.append(line)
+                size += len(line) + 1
+            if size > lim.max_attachment_chars or cells >= lim.max_sheet_cells:
+                return "\n".join(lines)[:lim.max_attachment_chars]
+    return "\n".join(lines)[:lim.max_attachment_chars]
+
+
+# ----------------------------------------------------------------------------- the worker
+#
+# The worker is a separate interpreter (``python -m crawler.attachments``), not a fork: forking
+# the crawler would copy its threads' locks and its address space (which a memory limit would then
+# count), and multiprocessing's spawn re-imports the parent's main script.  Messages are pickles
+# with an 8-byte length in front, over the child's stdin and stdout; the child limits its own
+# address space before reading anything.
+
+def _send(fh, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(struct.pack("!Q", len(data)) + data)
+    fh.flush()
+
+
+def _recv_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    chunks, left = [], n
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _worker_loop(memory_mb: int) -> None:  # pragma: no cover - runs in the child process
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
+    stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer
+    while True:
+        try:
+            (size,) = struct.unpack("!Q", _recv_exact(stdin, 8, None))
+            body, ext, limits = pickle.loads(_recv_exact(stdin, size, None))
+        except (EOFError, OSError):
+            return
+        try:
+            _send(stdout, ("ok", attachment_text(body, ext, ParseLimits(**limits))))
+        except AttachmentError as exc:
+            _send(stdout, ("error", str(exc)))
+        except MemoryError:
+            del body
+            _send(stdout, ("error", f"无法读取 {ext} 附件：内存超出上限（{memory_mb} MB）"))
+            return  # start afresh: the heap may be fragmented
+        body = None
+
+
+class _Worker:
+    """One worker process, started on first use and replaced after a timeout or a crash."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen | None = None
+        self.memory_mb = 0
+
+    def _start(self, memory_mb: int) -> None:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-m", "crawler.attachments", str(memory_mb)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env, close_fds=True)
+        self.memory_mb = memory_mb
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a killed process always ends
+            pass
+        for fh in (proc.stdin, proc.stdout):
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+    def run(self, body: bytes, ext: str, lim: ParseLimits) -> str:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None or self.memory_mb != lim.worker_memory_mb:
+                self.stop()
+                self._start(lim.worker_memory_mb)
+            deadline = time.monotonic() + lim.worker_timeout
+            try:
+                _send(self.proc.stdin, (bytes(body), ext, lim.as_dict()))
+                fd = self.proc.stdout.fileno()
+                (size,) = struct.unpack("!Q", _recv_exact(fd, 8, deadline))
+                status, value = pickle.loads(_recv_exact(fd, size, deadline))
+            except TimeoutError:
+                self.stop()
+                raise AttachmentError(f"读取 .{ext} 附件超时（超过 {lim.worker_timeout:g} 秒），已跳过") from None
+            except (EOFError, OSError, pickle.UnpicklingError, struct.error):
+                self.stop()
+                raise AttachmentError(f"读取 .{ext} 附件时读取进程异常退出（可能超出内存上限 "
+                                      f"{lim.worker_memory_mb} MB），已跳过") from None
+        if status == "ok":
+            return value
+        raise AttachmentError(value)
+
+
+_WORKER = _Worker()
+
+
+def read_attachment(body: bytes, ext: str, limits: ParseLimits | None = None) -> str:
+    """``attachment_text`` in the worker process, within ``parse.worker_timeout`` seconds and
+    ``parse.worker_memory_mb`` of memory; raises AttachmentError (Chinese) when it cannot."""
+    lim = limits or bounds.limits()
+    ext = ext.lower().lstrip(".")
+    if ext not in READABLE:
+        raise AttachmentError(f"暂不支持读取 .{ext} 附件")
+    return _WORKER.run(body, ext, lim)
+
+
+def stop_worker() -> None:
+    """Stop the worker process (it is restarted on the next read)."""
+    with _WORKER.lock:
+        _WORKER.stop()
+
+
+atexit.register(stop_worker)
+
+if __name__ == "__main__":  # pragma: no cover - the worker process
+    _worker_loop(int(sys.argv[1]) if len(sys.argv) > 1 else bounds.ParseLimits().worker_memory_mb)

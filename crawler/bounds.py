@@ -11,26 +11,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 
+from govwatch.settings import DEFAULTS
+
 LIBXML2_HUGE_DEPTH = 2048  # libxml2's nesting limit with XML_PARSE_HUGE (lxml's huge_tree)
+
+
+_D = DEFAULTS["parse"]
 
 
 @dataclass(frozen=True)
 class ParseLimits:
-    """Defaults match ``govwatch.settings.DEFAULTS["parse"]`` (documented there)."""
-    max_html_chars: int = 8_000_000
-    max_html_depth: int = 512
-    max_scan_chars: int = 2_000_000
-    max_attachment_chars: int = 2_000_000
-    max_zip_bytes: int = 200 * 1024 * 1024
-    max_zip_entries: int = 10_000
-    max_xml_bytes: int = 64 * 1024 * 1024
-    max_sheet_rows: int = 100_000
-    max_sheet_cols: int = 1_000
-    max_sheet_cells: int = 2_000_000
-    max_pdf_pages: int = 500
-    max_pdf_page_bytes: int = 4 * 1024 * 1024
-    worker_timeout: float = 60.0
-    worker_memory_mb: int = 1024
+    """The ``[parse]`` settings (declared, with units and help, in govwatch.settings)."""
+    max_html_chars: int = _D["max_html_chars"]
+    max_html_depth: int = _D["max_html_depth"]
+    max_scan_chars: int = _D["max_scan_chars"]
+    max_attachment_chars: int = _D["max_attachment_chars"]
+    max_zip_entries: int = _D["max_zip_entries"]
+    max_zip_bytes: int = _D["max_zip_bytes"]
+    max_zip_ratio: int = _D["max_zip_ratio"]
+    max_xml_bytes: int = _D["max_xml_bytes"]
+    max_sheet_rows: int = _D["max_sheet_rows"]
+    max_sheet_cols: int = _D["max_sheet_cols"]
+    max_sheet_cells: int = _D["max_sheet_cells"]
+    max_pdf_pages: int = _D["max_pdf_pages"]
+    max_pdf_page_bytes: int = _D["max_pdf_page_bytes"]
+    max_pdf_inflation: int = _D["max_pdf_inflation"]
+    worker_timeout: float = _D["worker_timeout"]
+    worker_memory_mb: int = _D["worker_memory_mb"]
 
     @classmethod
     def from_settings(cls, section: dict | None) -> ParseLimits:

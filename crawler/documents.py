@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler import ocr
-from crawler.attachments import AttachmentError, attachment_text
+from crawler.attachments import AttachmentError, read_attachment
 
 LEGACY_WORD = ("doc", "wps")
 OCR_SOURCE = "ocr"
@@ -148,7 +148,7 @@ def read_document(body: bytes, ext: str, cfg: dict, cache: OcrCache | None = Non
             raise AttachmentError(str(exc)) from exc
     if ext in LEGACY_WORD:
         return read_legacy_word(body, cfg)
-    text = attachment_text(body, ext)
+    text = read_attachment(body, ext)  # the worker process: time and memory limits
     if ext == "pdf":
         try:
             scanned = read_scanned_pdf(body, cfg, cache)

@@ -35,11 +35,12 @@ class Ingestor:
         self.ignore = ignore  # optional callable(finding) -> bool, from people's ignore rules
 
     def scan_item(self, item: Item) -> list[Hit]:
+        from crawler import bounds
         from scanner.content import scan_document
 
         return scan_document(self.lexicon, title=item.title, text=item.text, source=item.source,
                              links=body_links(item), url=item.url, thresholds=self.thresholds,
-                             images=item.images or ())
+                             images=item.images or (), max_chars=bounds.limits().max_scan_chars)
 
     def ingest(self, items: list[Item], at: datetime | None = None) -> IngestStats:
         at = at or now()

@@ -80,6 +80,9 @@ def run_crawl(settings, store, targets: list[Target], *, lexicon=None, on_findin
     The crawl is recorded as a run; ``result.outcome`` says whether it completed."""
     from crawler.spiders.site import SiteSpider
 
+    from crawler import bounds
+
+    bounds.configure(settings.data.get("parse"))
     sites = [t for t in targets if t.platform in WEBSITE_PLATFORMS and t.url]
     result = CrawlResult(targets=len(sites))
     if not sites:

@@ -253,11 +253,11 @@ class Rechecker:
         self._judge(item, findings, self._refreshed_item(item, page, evidence["snapshot"]), evidence)
 
     def _content_attachment(self, item: Item, findings: list[Finding], fetched: Fetched, ext: str) -> None:
-        from crawler.attachments import AttachmentError, attachment_text
+        from crawler.attachments import AttachmentError, read_attachment
 
         evidence = self._evidence(fetched)
         try:
-            text = attachment_text(fetched.body, ext)
+            text = read_attachment(fetched.body, ext)
         except AttachmentError as exc:
             self._error(findings, f"复查时附件无法读取（{exc}）", evidence)
             return

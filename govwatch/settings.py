@@ -225,6 +225,25 @@ TABLE: tuple[Spec, ...] = (
     _S("ocr.max_seconds_per_crawl", 600, "秒", "每次采集每个网站用于文字识别的时间上限，其余留到下一轮"),
     _S("ocr.doc_timeout", 30, "秒", "读取 .doc / .wps 附件（catdoc、antiword）的超时时间"),
     _S("ocr.doc_max_bytes", 20 * 1024 * 1024, "字节", "超过此字节数的 .doc / .wps 附件不读取"),
+    # ------------------------------------------------------------------ parse
+    _S("parse.max_html_chars", 8_000_000, "字符", "单个网页最多解析的字符数，超出部分不解析"),
+    _S("parse.max_html_depth", 512, "层",
+       "网页标签嵌套的最大层数，更深的标签被展平（文字保留），避免解析器丢弃其后的全部内容（16–2031）"),
+    _S("parse.max_scan_chars", 2_000_000, "字符", "一次内容扫描最多检查的正文字符数，超出部分不扫描"),
+    _S("parse.max_attachment_chars", 2_000_000, "字符", "每个附件最多读取的文字数"),
+    _S("parse.max_zip_entries", 10_000, "个", "DOCX、XLSX（zip 格式）内最多的文件数，超出则不读取"),
+    _S("parse.max_zip_bytes", 200 * 1024 * 1024, "字节", "DOCX、XLSX 解压后（声明大小）合计的上限，超出则不读取"),
+    _S("parse.max_zip_ratio", 100, "倍", "DOCX、XLSX 内单个文件的最大压缩比（大于 1 MB 时），超出视为压缩炸弹"),
+    _S("parse.max_xml_bytes", 64 * 1024 * 1024, "字节", "DOCX、XLSX 内单个 XML 最多读取的字节数"),
+    _S("parse.max_sheet_rows", 100_000, "行", "表格每个工作表最多读取的行（按行号，不看声明的范围）"),
+    _S("parse.max_sheet_cols", 1_000, "列", "表格最多读取的列"),
+    _S("parse.max_sheet_cells", 2_000_000, "个", "每个表格文件最多读取的单元格数"),
+    _S("parse.max_pdf_pages", 500, "页", "PDF 最多读取的页数"),
+    _S("parse.max_pdf_page_bytes", 2 * 1024 * 1024, "字节", "PDF 单页内容流（解压后）的上限，超出的页不读取"),
+    _S("parse.max_pdf_inflation", 40, "倍",
+       "PDF 单页内容流解压后与压缩前之比的上限（超过 16 KB 时），超出的页视为异常不读取"),
+    _S("parse.worker_timeout", 60, "秒", "读取一个附件或草稿的子进程限时，超时则该文件记为无法读取"),
+    _S("parse.worker_memory_mb", 1024, "MB", "读取附件的子进程内存上限，超出则该文件记为无法读取"),
     # ------------------------------------------------------------------ logging
     _S("logging.level", "INFO", "文本", "日志级别：DEBUG、INFO、WARNING、ERROR"),
     _S("logging.file", "logs/govwatch.log", "文件", "日志文件（位于 var_dir 下，按大小轮转）"),
@@ -257,6 +276,7 @@ SECTION_HELP = {
     "alerts": "提醒",
     "console": "网页值班台",
     "ocr": "图片和扫描件文字识别，旧版 Word/WPS 附件",
+    "parse": "解析上限：网页、附件和草稿的大小、层数、页数和读取进程的时间与内存",
     "logging": "日志",
 }
 

@@ -160,18 +160,19 @@ def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple
 
 def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: str = "", links=(),
                   url: str = "", is_reprint: bool | None = None, ignore_terms=(),
-                  thresholds: dict | None = None, images=()) -> list[Hit]:
+                  thresholds: dict | None = None, images=(), max_chars: int | None = None) -> list[Hit]:
     """Every content finding of one document.
 
     Offsets are relative to the field named in ``Hit.field`` ("title", "text" or "source";
     "url" for a link given in ``links`` that the text does not contain).  ``ignore_terms``
     suppresses hits whose matched text (normalised) is one of them, e.g. confirmed false
-    positives.  ``thresholds``: the settings' thresholds (None: the defaults).  ``images``
-    (``{"url", "alt"}`` as the extractor gives them) are looked at for maps.  Identical input
+                  thresholds: dict | None = None, images=(), max_chars: int | None = None) -> list[Hit]:
     gives identical output, in a deterministic order.
     """
     limits = DEFAULTS["thresholds"] if thresholds is None else {**DEFAULTS["thresholds"], **thresholds}
-    title, text, source = title or "", text or "", source or ""
+    # each field is scanned up to parse.max_scan_chars characters (the rest of a hostile text is not)
+    cap = DEFAULTS["parse"]["max_scan_chars"] if max_chars is None else max_chars
+    title, text, source = (title or "")[:cap], (text or "")[:cap], (source or "")[:cap]
     hits: list[Hit] = []
     text_triggers: set = set()
     text_norm = None

@@ -154,3 +154,87 @@ def test_check_reads_a_spaced_out_html_draft_with_a_long_fake_url(tmp_path, caps
     assert rc == 1 and out["title"] == "关于开展专项整治的通知"
     rules = {f["rule"] for f in out["findings"]}
     assert any(r.startswith("privacy.") for r in rules) and "link.commercial" in rules
+
+
+# --------------------------------------------------------------------------- attachments
+
+def test_xlsx_declaring_the_whole_sheet_reads_only_its_cells():
+    from crawler.attachments import attachment_text
+    from govwatch.demo.hostile import xlsx_bytes
+
+    data = xlsx_bytes([["姓名", "身份证号"], ["张三", ID]], dimension="A1:XFD1048576", far_cell="XFD1048576")
+    assert len(data) < 5000
+    lines = attachment_text(data, "xlsx").splitlines()
+    assert lines == ["姓名\t身份证号", f"张三\t{ID}"]  # the far cell is beyond rows and columns read
+    near = xlsx_bytes([["张三", ID]], dimension="A1:XFD1048576", far_cell="C900")
+    assert attachment_text(near, "xlsx").splitlines() == [f"张三\t{ID}", "\t\t末尾"]
+    few = bounds.ParseLimits(max_sheet_cols=1)
+    assert attachment_text(near, "xlsx", few).splitlines() == ["张三"]
+
+
+def test_pdf_pages_sharing_one_huge_content_stream_are_skipped_not_read():
+    from crawler.attachments import attachment_text
+    from govwatch.demo.hostile import pdf_bytes
+
+    data = pdf_bytes(shared_stream_bytes=1_000_000, page_count=10)
+    assert len(data) < 6000
+    assert attachment_text(data, "pdf") == ""
+    # the same stream within the limits is read once for the ten pages that share it
+    loose = bounds.ParseLimits(max_pdf_inflation=1000)
+    small = pdf_bytes(shared_stream_bytes=3_000, page_count=10)
+    assert attachment_text(small, "pdf", loose).count("a") == attachment_text(pdf_bytes(
+        shared_stream_bytes=3_000, page_count=1), "pdf", loose).count("a") > 50
+    ordinary = pdf_bytes([f"Name Zhang San ID {ID}", "page two"] * 3)
+    text = attachment_text(ordinary, "pdf", bounds.ParseLimits(max_pdf_pages=2))
+    assert ID in text and "page two" in text and text.count(ID) == 1
+
+
+def test_docx_bomb_is_refused_and_a_large_docx_is_streamed():
+    import pytest
+
+    from crawler.attachments import AttachmentError, read_attachment
+    from govwatch.demo.hostile import docx_bytes
+
+    bomb = docx_bytes([f"身份证号{ID}"], filler_runs=16_500_000)  # document.xml of 99 MB
+    with pytest.raises(AttachmentError, match="压缩炸弹"):
+        read_attachment(bomb, "docx")
+    # allowed through the ratio guard, 30 MB of XML is read in a 250 MB worker: streamed, not built
+    # as a tree (five million runs in one paragraph take over 500 MB as a tree)
+    big = docx_bytes([f"身份证号{ID}"], filler_runs=5_000_000)
+    loose = bounds.ParseLimits(max_zip_ratio=10_000, worker_memory_mb=250)
+    assert read_attachment(big, "docx", loose) == f"身份证号{ID}"
+    # and cut at max_xml_bytes: what comes after is not read
+    cut = bounds.ParseLimits(max_zip_ratio=10_000, max_xml_bytes=1024 * 1024)
+    assert read_attachment(big, "docx", cut) == ""
+
+
+def test_worker_failures_cost_one_file():
+    import pytest
+
+    from crawler.attachments import AttachmentError, read_attachment
+    from govwatch.demo.hostile import pdf_bytes
+
+    hostile = pdf_bytes(shared_stream_bytes=4_000_000, page_count=1)
+    slow = bounds.ParseLimits(max_pdf_inflation=100_000, max_pdf_page_bytes=10**9, worker_timeout=0.5)
+    with pytest.raises(AttachmentError, match="超时"):
+        read_attachment(hostile, "pdf", slow)
+    starved = bounds.ParseLimits(max_pdf_inflation=100_000, max_pdf_page_bytes=10**9, worker_memory_mb=200)
+    assert ID in read_attachment(pdf_bytes([f"ID {ID}"]), "pdf", starved)  # enough for an ordinary file
+    with pytest.raises(AttachmentError, match="内存|进程"):
+        read_attachment(pdf_bytes(shared_stream_bytes=60_000_000, page_count=1), "pdf", starved)
+    # the next file is read as usual
+    assert ID in read_attachment(pdf_bytes([f"ID {ID}"]), "pdf")
+
+
+def test_check_reads_docx_through_the_guarded_reader(tmp_path, capsys):
+    from govwatch.cli import main
+    from govwatch.demo.hostile import docx_bytes
+
+    good = tmp_path / "good.docx"
+    good.write_bytes(docx_bytes(["关于公示的通知", f"张三身份证号{ID}"]))
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(docx_bytes(["x"], filler_runs=2_000_000))
+    rc = main(["check", str(good), str(bomb)])
+    captured = capsys.readouterr()
+    assert rc == 2 and "压缩炸弹" in captured.err and "bomb.docx" in captured.err
+    assert "身份证" in captured.out

@@ -375,8 +375,11 @@ class SiteSpider(scrapy.Spider):
                               meta=self._meta(target, page="attachment", ext=ext, title=title, column=column,
                                               parent=parent, published_at=published_at, image=image))
 
-    def parse_attachment(self, response):
-        from crawler.attachments import AttachmentError, attachment_text
+    async def parse_attachment(self, response):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        from crawler.attachments import AttachmentError, read_attachment
         from crawler.documents import needs_pipeline_reading
 
         target = self.targets[response.meta["target_id"]]
@@ -396,7 +399,9 @@ class SiteSpider(scrapy.Spider):
             yield {"kind": "document", **data}
             return
         try:
-            text = attachment_text(response.body, meta["ext"])
+            # read in the worker process (time and memory limits), waited for on a thread so that
+            # the other sites keep crawling meanwhile
+            text = await maybe_deferred_to_future(deferToThread(read_attachment, response.body, meta["ext"]))
         except AttachmentError as exc:
             self._record_error(target.id, response.url, "attachment", response.status, str(exc))
             return

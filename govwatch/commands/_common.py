@@ -23,9 +23,11 @@ class CommandContext:
         if self._settings is None:
             from govwatch.redact import install_logging_filter, register_settings
             from govwatch.settings import SettingsError, load_settings
+            from crawler import bounds
             try:
                 self._settings = load_settings(getattr(self.args, "config", None))
-            except SettingsError as exc:
+                bounds.configure(self._settings.data.get("parse"))  # every parser of crawled bytes here
+            except (SettingsError, ValueError) as exc:
                 raise CliError(str(exc)) from exc
             register_settings(self._settings)  # credentials are masked in every log line and message from now on
             install_logging_filter()

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from crawler import bounds
+from crawler.attachments import AttachmentError
 from govwatch.cli import CliError
 
 TITLE_MAX = 50
@@ -71,27 +73,11 @@ def collapse_blank_lines(text: str) -> str:
 
 
 def read_docx(data: bytes) -> str:
-    """Paragraph text of a .docx (word/document.xml), one paragraph per line."""
-    import io
-    import zipfile
-    from xml.etree import ElementTree
+    """Paragraph text of a .docx, one paragraph per line: the crawler's attachment reader, in its
+    worker process (zip-bomb, size, time and memory limits of the ``[parse]`` settings)."""
+    from crawler.attachments import read_attachment
 
-    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        xml = zf.read("word/document.xml")
-    root = ElementTree.fromstring(xml)
-    lines = []
-    for para in root.iter(f"{w}p"):
-        parts = []
-        for el in para.iter():
-            if el.tag == f"{w}t":
-                parts.append(el.text or "")
-            elif el.tag == f"{w}tab":
-                parts.append("\t")
-            elif el.tag in (f"{w}br", f"{w}cr"):
-                parts.append("\n")
-        lines.append("".join(parts))
-    return "\n".join(lines)
+    return read_attachment(data, "docx")
 
 
 BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
@@ -149,6 +135,8 @@ def read_input(name: str) -> tuple[str, str, list]:
         return "", decode_bytes(data), []
     except Unreadable:
         raise
+    except AttachmentError as exc:
+        raise Unreadable(f"无法读取 {name}：{exc}") from None
     except UnicodeDecodeError:
         raise Unreadable(f"无法读取 {name}：文字编码无法识别（请保存为 UTF-8）") from None
     except Exception as exc:  # broken zip, XML or HTML: the draft cannot be read
@@ -233,7 +221,8 @@ def check_one(lexicon, name: str, args, thresholds: dict | None = None, ocr_cfg:
     elif not title:
         title, text = split_title(text)
     source = args.source if args.source is not None else source_in_text(text)
-    hits = scan_document(lexicon, title=title, text=text, source=source, links=links, thresholds=thresholds)
+    hits = scan_document(lexicon, title=title, text=text, source=source, links=links, thresholds=thresholds,
+                         max_chars=bounds.limits().max_scan_chars)
     reprint = infer_reprint(text, source)
     findings = [finding_dict(h) for h in hits]
     if lines:  # read from an image: say where in it
