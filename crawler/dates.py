@@ -33,12 +33,14 @@ MIN_YEAR = 1990
 # Full-width digits and punctuation that pages use in dates.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
 
+# Possessive \s*+ throughout: adjacent optional parts each led by \s* would otherwise try every
+# split of a long whitespace run between them before giving up (polynomial in the run's length).
 _TIME = (
-    r"(?:\s*(?:(?:T|,|\bat\b|@)\s*)?(?P<ampm>(?:上午|下午|晚上|凌晨|中午)\s*)?"
-    r"(?P<hour>[01]?\d|2[0-3])\s*(?::|时|點|点)\s*(?P<minute>[0-5]\d)\s*分?"
-    r"(?:\s*(?::|分)\s*(?P<second>[0-5]\d)(?:\.\d+)?\s*秒?)?"
+    r"(?:\s*+(?:(?:T|,|\bat\b|@)\s*+)?(?P<ampm>(?:上午|下午|晚上|凌晨|中午)\s*+)?"
+    r"(?P<hour>[01]?\d|2[0-3])\s*+(?::|时|點|点)\s*+(?P<minute>[0-5]\d)\s*+分?"
+    r"(?:\s*+(?::|分)\s*+(?P<second>[0-5]\d)(?:\.\d+)?\s*+秒?)?"
     r"(?:\s?(?P<meridiem>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
-    r"(?P<tz>\s*(?:Z|[+-](?:[01]\d):?[0-5]\d)(?![\d]))?)?"
+    r"(?P<tz>\s*+(?:Z|[+-](?:[01]\d):?[0-5]\d)(?![\d]))?)?"
 )
 _FULL_DATE = re.compile(
     r"(?<![\d])(?P<year>(?:19|20)\d{2})\s*(?P<sep>[-/.年])\s*(?P<month>[01]?\d)\s*(?:[-/.月])\s*"
@@ -75,8 +77,8 @@ _YEAR_MONTH = re.compile(
 _YEARLESS_DATE = re.compile(
     r"(?<![\d\-/.年])(?P<month>[01]?\d)\s*(?:-|/|月)\s*(?P<day>[0-3]?\d)(?![\d.])\s*日?" + _TIME
 )
-_RELATIVE = re.compile(
-    r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|日|周|星期|个月|個月)\s*(?:以)?前"
+_RELATIVE = re.compile(  # from the start of a digit run only: \d+ retried inside a long run is quadratic
+    r"(?<![\d])(?P<n>\d{1,6})\s*+(?P<unit>秒|分钟|分鐘|小时|小時|天|日|周|星期|个月|個月)\s*(?:以)?前"
 )
 _DAY_WORD = re.compile(r"(?P<word>今天|今日|昨天|昨日|前天)" + _TIME)
 _JUST_NOW = re.compile(r"刚刚|剛剛|刚才|just now", re.I)

@@ -116,14 +116,15 @@ _SIDE_RE = re.compile(r"(?:^|[\s_-])(?:side|sidebar|aside|right|rightside|relate
                       r"recommend|hot|rank|comment|comments|share)(?:[\s_-]|\d|$)", re.I)
 
 # Whole lines of page furniture that leak into bodies.
+# Possessive \s*+: an alternative's trailing \s* next to the final one would retry a long run.
 _BOILERPLATE_LINE = re.compile(
-    r"^[【\[(（<《]?\s*(?:分享到?|分享至|打印(?:本页|此页|文章|正文)?|关闭(?:窗口|本页|此页)?|返回顶部|返回首页|"
-    r"返回列表|收藏(?:本文|本页)?|加入收藏|纠错|我要纠错|字号|字体|\[?大\]?\s*\[?中\]?\s*\[?小\]?|"
+    r"^[【\[(（<《]?\s*+(?:分享到?|分享至|打印(?:本页|此页|文章|正文)?|关闭(?:窗口|本页|此页)?|返回顶部|返回首页|"
+    r"返回列表|收藏(?:本文|本页)?|加入收藏|纠错|我要纠错|字号|字体|\[?大\]?\s*+\[?中\]?\s*+\[?小\]?|"
     r"放大|缩小|正常|默认|扫一扫.*|微信扫一扫.*|用微信扫描.*|上一篇.*|下一篇.*|责任编辑.*|责编.*|"
-    r"编辑\s*[:：].*|审核\s*[:：].*|校对\s*[:：].*|初审.*|终审.*|.*版权所有.*|.*未经.{0,6}授权.*|"
-    r"推荐阅读|相关新闻|相关阅读|相关链接|相关文章|详细|点击进入.*|【\d+】.*|\d{1,3}\s*|"
-    r"(?:字号|字体)\s*[:：].*|浏览次数\s*[:：]?.*|阅读次数.*|点击数.*|访问量.*|"
-    r"正文已结束.*|返回.{0,8}首页\s*>*|图集|\+1|来源\s*[:：]?|作者\s*[:：]?)\s*[】\])）>》]?$"
+    r"编辑\s*+[:：].*|审核\s*+[:：].*|校对\s*+[:：].*|初审.*|终审.*|.*版权所有.*|.*未经.{0,6}授权.*|"
+    r"推荐阅读|相关新闻|相关阅读|相关链接|相关文章|详细|点击进入.*|【\d+】.*|\d{1,3}\s*+|"
+    r"(?:字号|字体)\s*+[:：].*|浏览次数\s*+[:：]?.*|阅读次数.*|点击数.*|访问量.*|"
+    r"正文已结束.*|返回.{0,8}首页\s*+>*|图集|\+1|来源\s*+[:：]?|作者\s*+[:：]?)\s*+[】\])）>》]?$"
 )
 _EDIT_NOTE = re.compile(r"本帖最后由\s*\S{1,30}\s*于\s*[\d\-/: ]{8,20}\s*编辑$")  # Discuz! edit stamp
 _TRAILING_FURNITURE = re.compile(r"(?:返回.{0,8}首页\s*>+|【\s*纠错\s*】|\[\s*打印\s*\]|\[\s*关闭\s*\])\s*$")
@@ -749,7 +750,7 @@ _PAGE_ZONE = re.compile(
     r"(?:所有时间均为|时间均为|当前时区|时区|all\s+times\s+are|time\s*zone)\s*[:：]?\s*(?:UTC|GMT)\s*"
     r"(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>[0-5]\d))?(?!\d)", re.I)
 # "2018年10月20日 星期六" without a time is the page header's clock (今天是 …), not a date of the page
-_CLOCK_RE = re.compile(r"\s*(?:星期|周|礼拜)[一二三四五六日天]|\s*,?\s*(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
+_CLOCK_RE = re.compile(r"\s*+(?:星期|周|礼拜)[一二三四五六日天]|\s*+,?\s*+(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.I)
 _COMMENT_RE = re.compile(r"comment|reply|replies|respond|discuss|pinglun", re.I)
 
 

@@ -45,13 +45,12 @@ BLOCKED_STATUSES = (418, 403)
 _COUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*(万|萬|亿|億|w|W|k|K)?\s*\+?$")
 _UNITS = {"万": 10_000, "萬": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000, "億": 100_000_000,
           "k": 1_000, "K": 1_000}
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")  # [^>]+ would rescan to the end from every "<" of "<<<<…"
 _BR = re.compile(r"<br\s*/?>", re.I)
 _IMG_ALT = re.compile(r"""<img\b[^>]*?\balt=(["'])(.*?)\1[^>]*>""", re.I | re.S)
 _ANCHOR = re.compile(r"""<a\b([^>]*)>(.*?)</a>""", re.I | re.S)
 _HREF = re.compile(r"""\bhref=(["'])(.*?)\1""", re.I | re.S)
 _BLANKS = re.compile(r"[ \t\u00a0\u3000]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
 _HEADLINE = re.compile(r"^\s*【([^】]{2,60})】")
 
 
@@ -229,7 +228,9 @@ def strip_html(text: str) -> tuple[str, list[dict]]:
         text = _ANCHOR.sub(anchor, text)
         text = _TAG.sub("", text)
     text = html_lib.unescape(text)
-    text = _NEWLINES.sub("\n", _BLANKS.sub(" ", text)).strip()
+    # whitespace around line breaks and blank lines dropped, line by line (the pattern \s*\n\s* retried
+    # a long run of spaces from each of them)
+    text = "\n".join(line.strip() for line in _BLANKS.sub(" ", text).split("\n") if line.strip())
     return text, links
 
 

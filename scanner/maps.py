@@ -20,7 +20,8 @@ MAP_RE = re.compile(
     r"(?:地图|示意图|区划图|区位图|交通图|旅游图|导游图|导览图|地形图|影像图|规划图|分布图)"
 )
 REVIEW_RE = re.compile(r"审图号|GS\s*[（(]\s*[0-9]{4}\s*[）)]|[\u4e00-\u9fff]S\s*[（(]\s*[0-9]{4}\s*[）)]")
-CAPTION_START_RE = re.compile(r"^\s*(?:[（(]?\s*图\s*[0-9一二三四五六七八九十]*|附图|▲|△|↑|【图】|图为|图片)")
+# Possessive \s*+: two adjacent \s* would split a long run every way before failing.
+CAPTION_START_RE = re.compile(r"^\s*+(?:(?:[（(]\s*+)?图|附图|▲|△|↑|【图】)")
 CAPTION_MAX = 40
 # Apps, devices and site maps called 地图: mentioning them is not showing a map.
 APP_PREFIXES = ("手机", "电子", "百度", "高德", "腾讯", "谷歌", "天地图", "在线", "导航", "网站", "站点", "思维",

@@ -12,10 +12,11 @@ REPRINT_MARKERS = ("转载自", "转自", "原标题：", "原标题:", "来源�
                    "本文系转载", "本文为转载", "本文转载", "转载于", "系转载")
 REPORTED_RE = re.compile(r"据[^。，\n]{1,12}?(?:报道|消息)")
 # The value must be on the label's own line: an empty “来源：” line is not sourced by the next line.
+# Possessive blanks: two adjacent runs would split a long line of spaces every way before failing.
 TEXT_SOURCE_RE = re.compile(
-    r"(?:^|\n)[ \t\u3000]*[（(]?[ \t\u3000]*(?:来源|稿件来源|信息来源|文章来源|转自)[ \t\u3000]*[:：][ \t\u3000]*([^\n）)]{2,40})")
+    r"(?:^|\n)[ \t\u3000]*+[（(]?[ \t\u3000]*+(?:来源|稿件来源|信息来源|文章来源|转自)[ \t\u3000]*+[:：][ \t\u3000]*+([^\n）)]{2,40})")
 EMPTY_SOURCE_RE = re.compile(
-    r"(?:^|\n)[ \t\u3000]*[（(]?[ \t\u3000]*(?:来源|稿件来源|信息来源|文章来源)[ \t\u3000]*[:：][ \t\u3000]*[）)]?[ \t\u3000]*(?:\r?\n|$)")
+    r"(?:^|\n)[ \t\u3000]*+[（(]?[ \t\u3000]*+(?:来源|稿件来源|信息来源|文章来源)[ \t\u3000]*+[:：][ \t\u3000]*+[）)]?[ \t\u3000]*+(?:\r?\n|$)")
 # A self-media account cited by its own name: “微信公众号‘娱乐八卦君’”.  An account of an
 # institution carries one of these words in its name (“山西发布”微信公众号, 平安北京).
 ACCOUNT_RE = re.compile("公众号|微信号|视频号|头条号|抖音号|快手号|微博号|微博账号|抖音账号|账号")

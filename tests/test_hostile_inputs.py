@@ -238,3 +238,43 @@ def test_check_reads_docx_through_the_guarded_reader(tmp_path, capsys):
     captured = capsys.readouterr()
     assert rc == 2 and "压缩炸弹" in captured.err and "bomb.docx" in captured.err
     assert "身份证" in captured.out
+
+
+# --------------------------------------------------------------------------- patterns reviewed later
+
+def test_dates_after_long_runs_of_spaces_and_digits():
+    from datetime import datetime
+
+    from crawler.dates import find_dates
+    from govwatch.models import TZ
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
+    text = "今天" + "\u2000" * 100_000 + "x 发布于 2026-11-18 10:30，" + "1" * 100_000 + "天前；3天前更新"
+    found = find_dates(text, now, relative=True)
+    values = [m.value.date().isoformat() for m in found]
+    assert "2026-11-18" in values and "2026-11-17" in values
+    assert any(m.value.hour == 10 and m.value.minute == 30 for m in found)
+    # a time after the spaces still belongs to its date
+    assert find_dates("2026-11-18" + "\u2000" * 5 + "10:30", now)[0].value.minute == 30
+
+
+def test_furniture_lines_with_long_runs_of_unusual_spaces():
+    body = "\n".join(["正文第一段内容很长很长。", "来源" + "\u2000" * 100_000 + "x", "来源：", "1" + "\u2000" * 100_000,
+                      "编辑" + "\u2000" * 100_000 + "：张三"])
+    assert clean_body(body).split("\n") == ["正文第一段内容很长很长。", "来源" + "\u2000" * 100_000 + "x"]
+
+
+def test_weibo_html_with_unclosed_tags_and_space_runs():
+    from crawler.weibo import strip_html
+
+    text, _ = strip_html("<" * 100_000 + "b>正文<br/>" + "\u00a0" * 100_000 + "\n\n\n第二行 ")
+    assert text.endswith("正文\n第二行")
+
+
+def test_map_captions_and_source_lines_after_long_blank_runs():
+    from scanner.maps import CAPTION_START_RE
+    from scanner.sources import source_in_text
+
+    assert CAPTION_START_RE.match("\u00a0" * 100_000 + "（ 图1 行政区划图") is not None
+    assert CAPTION_START_RE.match("\u00a0" * 100_000 + "!") is None
+    assert source_in_text("正文\n" + " " * 100_000 + "x\n" + "\n" * 100_000 + "（来源：新华社）") == "新华社"
