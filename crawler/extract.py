@@ -1398,7 +1398,7 @@ def extract_page(body: bytes | str, url: str = "", headers: dict | None = None,
         result.published_at = decision.chosen.value
         result.published_at_source = decision.chosen.source
         result.published_at_precision = decision.chosen.precision
-        result.published_at_label = decision.chosen.label
+        result.published_at_label = (decision.refined or decision.chosen).label  # the winner's label
     if decision.written is not None:
         result.written_at = decision.written.value
     result.date_reason = decision.reason()

@@ -330,3 +330,8 @@ def test_a_content_column_classed_right_is_content_when_it_holds_the_headline():
     item = extract_page(page)
     assert item.published_at == at(2021, 7, 9, 9, 30)
     assert item.published_at_label == "发布时间"
+
+
+def test_the_label_reported_is_the_winners_when_an_attribute_adds_the_seconds():
+    item = extract_page((DATES / "discuz_x3.html").read_bytes())
+    assert (item.published_at, item.published_at_label) == (at(2023, 11, 5, 21, 47, 12), "发表于")
