@@ -125,6 +125,9 @@ def _failed(st: dict) -> bool:
     return bool(st.get("error")) or status is None or status >= 400
 
 
+MAX_LINK_FAILURES = 2000  # remembered failing links per target
+
+
 def link_failures(report: SiteReport, previous: dict, at) -> dict:
     """The failing links to remember after this crawl: checked and failed now (first seen kept);
     links not checked this time keep their earlier record; links that answered are forgotten."""
@@ -138,6 +141,9 @@ def link_failures(report: SiteReport, previous: dict, at) -> dict:
                     "text": st.get("text", ""), "homepage": bool(st.get("homepage")),
                     "first_seen": prev.get("first_seen") or stamp, "last_seen": stamp,
                     "count": int(prev.get("count") or 0) + 1}
+    if len(out) > MAX_LINK_FAILURES:  # bounded: the most recently failed are kept
+        keep = sorted(out, key=lambda u: out[u].get("last_seen") or "", reverse=True)[:MAX_LINK_FAILURES]
+        out = {u: out[u] for u in keep}
     return out
 
 

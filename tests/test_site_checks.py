@@ -327,3 +327,13 @@ def test_the_number_of_gambling_words_is_a_setting():
     hits = check_site(report(outbound_pages=pages), TARGET, page_terms=terms,
                       thresholds={"hijacked_gambling_terms": 2})
     assert [h.rule for h in hits] == ["site.link_hijacked"]
+
+
+def test_remembered_link_failures_are_bounded():
+    from scanner import site
+
+    previous = {f"http://www.demo.gov.cn/old/{i}": {"last_seen": f"2026-10-{1 + i % 28:02d}T00:00:00+00:00"}
+                for i in range(site.MAX_LINK_FAILURES + 50)}
+    status = {"http://www.demo.gov.cn/new": {"status": 500, "homepage": True}}
+    kept = site.link_failures(report(link_status=status), previous, NOW)
+    assert len(kept) == site.MAX_LINK_FAILURES and "http://www.demo.gov.cn/new" in kept
