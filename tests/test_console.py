@@ -463,3 +463,38 @@ def test_duty_acknowledges_a_down_site(console, store):
     assert "duty 已确认" in page and "确认已知晓" not in page
     county = login(console, "county")
     assert county.post("/targets/other-site/ack", data={"csrf": county.csrf}).status_code == 403
+
+
+def test_console_command_serves_and_warns_beyond_localhost(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from govwatch.commands.console import exposure_warning
+    assert exposure_warning("127.0.0.1") == "" and exposure_warning("localhost") == ""
+    assert "警告" in exposure_warning("0.0.0.0") and "nginx" in exposure_warning("192.168.1.5")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "govwatch", "console", "--port", str(port)], cwd=tmp_path,
+                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                resp = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.2)
+        assert resp.status_code == 200 and "登录" in resp.text
+        assert requests.get(f"http://127.0.0.1:{port}/login", headers={"Host": "evil.example"},
+                            timeout=5).status_code == 400
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "值班台已启动" in out and "还没有任何用户" in err

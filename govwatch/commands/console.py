@@ -16,6 +16,14 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_console)
 
 
+def exposure_warning(host: str) -> str:
+    """A warning when the console listens beyond this machine (no TLS of its own)."""
+    if host in LOCAL:
+        return ""
+    return (f"警告：值班台监听在 {host}，本机以外也能访问。会话和密码以明文传输，"
+            "除非前面有 TLS 反向代理（见 deploy/nginx-console.conf），并设置 console.secure_cookies = true。")
+
+
 def cmd_console(args) -> int:
     import uvicorn
 
@@ -24,17 +32,19 @@ def cmd_console(args) -> int:
 
     settings = settings_from(args)
     store = store_from(args, settings)
-    if args.host not in LOCAL:
-        print(f"警告：值班台监听在 {args.host}，本机以外也能访问。会话和密码以明文传输，"
-              "除非前面有 TLS 反向代理（见 deploy/nginx-console.conf），并设置 console.secure_cookies = true。",
-              file=sys.stderr)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr)
     if not store.list_users():
         print("提示：还没有任何用户，请先添加管理员：govwatch users add 用户名 --role admin", file=sys.stderr)
     app = create_app(settings, store, bound_host=args.host)
     names = "、".join(allowed_hosts(settings, args.host))
     print(f"值班台已启动：http://{args.host}:{args.port}/ （按 Ctrl+C 退出；接受的主机名：{names}）")
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False, http="httptools",
-                            proxy_headers=False, server_header=False, timeout_graceful_shutdown=3)
+                            # behind nginx on this machine, the client address (login throttling, audit) is the
+                            # one nginx puts in X-Forwarded-For; no other peer is trusted to set it
+                            proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                            server_header=False, timeout_graceful_shutdown=3)
     try:
         uvicorn.Server(config).run()
     except OSError as exc:
