@@ -125,9 +125,11 @@ def test_second_crawl_fetches_list_pages_only_and_a_change_updates_in_place(tmp_
 
 @pytest.mark.parametrize("problem", ["error_500", "timeout"])
 def test_a_broken_site_is_recorded_and_the_crawl_goes_on(tmp_path, problem):
-    with Farm(seed=3, sites=2, defaults=False, problems={"site-01": [problem]}, timeout_delay=3) as farm:
+    # the hanging site waits far longer than the crawl's timeout, which stays long enough that the
+    # healthy site's pages never reach it on a busy machine
+    with Farm(seed=3, sites=2, defaults=False, problems={"site-01": [problem]}, timeout_delay=15) as farm:
         store = setup_farm(tmp_path, farm)
-        env_timeout = {"GOVWATCH_CRAWL__TIMEOUT": "1"} if problem == "timeout" else {}
+        env_timeout = {"GOVWATCH_CRAWL__TIMEOUT": "5"} if problem == "timeout" else {}
         os.environ.update(env_timeout)
         try:
             proc = crawl(tmp_path)
