@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from govwatch import rules
 from govwatch.cli import main
 from govwatch.console.app import create_app
 from govwatch.console.security import LoginThrottle, mask_personal
@@ -498,3 +499,14 @@ def test_console_command_serves_and_warns_beyond_localhost(tmp_path):
         proc.terminate()
         out, err = proc.communicate(timeout=30)
     assert "值班台已启动" in out and "还没有任何用户" in err
+
+
+def test_coded_matches_and_uncategorised_rules_read_in_chinese(console, store):
+    """A down site's finding records the code "down"; the duty officer reads words, in pages and API."""
+    store.upsert_findings([Finding(target_id="other-site", rule="site.down_now", category="", severity="high",
+                                   url="http://other.gov.cn/", match="down", first_seen_at=now())])
+    duty = login(console, "duty")
+    items = [f for f in duty.get("/api/findings").json()["items"] if f["rule"] == "site.down_now"]
+    assert items and items[0]["match"] == "网站当前无法访问" and items[0]["category"] == rules.label("site.down_now")
+    page = duty.get("/findings").text
+    assert "网站当前无法访问" in page and ">down<" not in page

@@ -111,6 +111,9 @@ class Console:
                            ALERT_STATUS_LABELS=ALERT_STATUS_LABELS, TARGET_STATUS_LABELS=TARGET_STATUS_LABELS, has_echarts=(HERE / "static" / "echarts.min.js").exists())
         env.filters.update(local=fmt_local, day=lambda d: fmt_local(d, with_time=False), link=safe_link,
                            iso_local=_iso_local)
+        # what people read for a finding's type and match: the catalogue's words, never a code
+        env.globals.update(kind=lambda f: catalogue.display_category(f.rule, f.category),
+                           shown=lambda f: catalogue.display_match(f.rule, f.match))
         routes = [
             Route("/login", self.login_page, methods=["GET"]),
             Route("/login", self.login_submit, methods=["POST"]),
@@ -429,11 +432,12 @@ class Console:
         out = {
             "id": f.id, "target_id": f.target_id, "target_name": target.name if target else "",
             "owner": target.owner if target else "", "platform": target.platform if target else "",
-            "rule": f.rule, "category": f.category, "severity": f.effective_severity,
+            "rule": f.rule, "category": catalogue.display_category(f.rule, f.category),
+            "severity": f.effective_severity,
             "severity_label": SEVERITY_LABELS.get(f.effective_severity, f.effective_severity),
             "reported_severity": f.severity, "status": f.status,
             "status_label": FINDING_STATUS_LABELS.get(f.status, f.status),
-            "title": hide(f.title), "match": hide(f.match), "url": f.url,
+            "title": hide(f.title), "match": hide(catalogue.display_match(f.rule, f.match)), "url": f.url,
             "first_seen_at": _iso(f.first_seen_at), "last_seen_at": _iso(f.last_seen_at),
             "deadline": _iso(f.deadline), "overdue": is_overdue(f),
         }
