@@ -1,10 +1,14 @@
 import asyncio
 import email
 import email.policy
+import json
 import os
 import socket
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -98,3 +102,51 @@ def smtp():
     ctl.start()
     yield sink
     ctl.stop()
+
+
+# Local HTTP servers -------------------------------------------------------------------------
+
+def serve_http(handler: type[BaseHTTPRequestHandler], port: int = 0) -> ThreadingHTTPServer:
+    """Serve ``handler`` on 127.0.0.1 (``port`` 0: any free port) from a daemon thread.
+    ``srv.base`` is its root address; stop it with :func:`stop_http`."""
+    srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def stop_http(srv: ThreadingHTTPServer) -> None:
+    srv.shutdown()
+    srv.server_close()
+
+
+class RobotHandler(BaseHTTPRequestHandler):
+    """A group robot (企业微信, 钉钉, 飞书 webhooks): records each POST in ``server.requests`` and answers
+    from the queue ``server.answers[path]`` (the last answer repeats; a ``_status`` key sets the HTTP
+    status; no queue: ``{"errcode": 0}``)."""
+
+    def do_POST(self):  # noqa: N802
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        srv = self.server
+        srv.requests.append({"path": self.path, "type": self.headers.get("Content-Type"), "raw": raw})
+        queue = srv.answers.get(urlsplit(self.path).path) or [{"errcode": 0, "errmsg": "ok"}]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        status = answer.pop("_status", 200) if isinstance(answer, dict) else 200
+        body = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def robot():
+    """A local group robot (see :class:`RobotHandler`): ``robot.base``, ``.requests``, ``.answers``."""
+    srv = serve_http(RobotHandler)
+    srv.requests, srv.answers = [], {}
+    yield srv
+    stop_http(srv)

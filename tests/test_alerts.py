@@ -6,10 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 # The real SMTP server (aiosmtpd on 127.0.0.1) is the `smtp` fixture in conftest.py.
 from aiosmtpd.controller import Controller  # noqa: E402
-from conftest import SmtpSink, free_port  # noqa: E402
+from conftest import SmtpSink, free_port, serve_http, stop_http  # noqa: E402
 
 
 @pytest.fixture
@@ -472,25 +472,8 @@ def test_unsafe_character_class_matches_unicode_categories():
 
 def test_probe_outage_gives_one_down_and_one_recovery_notice(db, smtp):
     """The real probe round (govwatch.availability.run_probe) against a local site that goes away."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from govwatch.alerts import availability_notice
     from govwatch.availability import run_probe
-
-    class Ok(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    def serve(port):
-        srv = ThreadingHTTPServer(("127.0.0.1", port), Ok)
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        return srv
 
     settings = make_settings(smtp.port)
     settings.data["thresholds"]["probe_timeout"] = 2
@@ -506,19 +489,17 @@ def test_probe_outage_gives_one_down_and_one_recovery_notice(db, smtp):
         sweep(db, settings, at)  # what the flush job does: the site.down_now finding is covered
         flush(db, settings, at=at)
 
-    srv = serve(port)
+    srv = serve_ok(port)
     probe_round(T0)
-    srv.shutdown()
-    srv.server_close()
+    stop_http(srv)
     for n in range(1, 5):  # down after 3 consecutive failures; a 4th failure says nothing new
         probe_round(T0 + timedelta(minutes=30 * n))
     assert db.get_target("city").down_since == T0 + timedelta(minutes=90)
-    srv = serve(port)
+    srv = serve_ok(port)
     try:
         probe_round(T0 + timedelta(minutes=150))
     finally:
-        srv.shutdown()
-        srv.server_close()
+        stop_http(srv)
     assert [m["Subject"] for _, m in smtp.messages] == ["【网站无法访问】city人民政府网站", "【恢复连通】city人民政府网站"]
     assert db.get_target("city").down_since is None
     assert any("通知覆盖" in e.get("reason", "") for e in db.list_alert_log(limit=500))
@@ -640,8 +621,7 @@ def test_an_outage_that_begins_in_maintenance_is_reported_once_it_ends(db, smtp)
     try:
         probe_round(after + timedelta(hours=1))
     finally:
-        srv.shutdown()
-        srv.server_close()
+        stop_http(srv)
     assert [m["Subject"] for _, m in smtp.messages][-1] == "【恢复连通】city人民政府网站"
     assert db.get_target("city").down_since is None and db.get_target("city").status == "up"
 
@@ -652,24 +632,21 @@ def test_an_outage_that_begins_in_maintenance_is_reported_once_it_ends(db, smtp)
     try:
         probe_round(T0 + timedelta(hours=3), ids=("town",))
     finally:
-        srv.shutdown()
-        srv.server_close()
+        stop_http(srv)
     assert len(smtp.messages) == 2
 
 
+class _Ok(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
 def serve_ok(port):
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Ok(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", port), Ok)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
+    """A site answering 200 "ok" on ``port`` (the probe's view of a site that is up)."""
+    return serve_http(_Ok, port)

@@ -7,9 +7,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,36 +20,6 @@ from govwatch.alerts.webhook import fit_text
 from govwatch.models import UTC, Contact, Finding, Target
 from govwatch.registry import RegistryError, load_targets
 from govwatch.settings import load_settings
-
-
-
-class _Robot(BaseHTTPRequestHandler):
-    """A group robot on a private host: records each POST, answers as its queue says."""
-
-    def do_POST(self):
-        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.requests.append({"path": self.path, "raw": raw})
-        queue = self.server.answers.get(urlsplit(self.path).path) or [{"errcode": 0, "errmsg": "ok"}]
-        body = json.dumps(queue.pop(0) if len(queue) > 1 else queue[0]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def robot():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Robot)
-    srv.requests, srv.answers = [], {}
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 Beijing

@@ -6,12 +6,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 
 from govwatch.alerts import enqueue_for_findings, flush
 from govwatch.alerts.webhook import build_request, display, parse_webhook
@@ -19,41 +16,6 @@ from govwatch.models import UTC, Contact, Finding, Target
 from govwatch.settings import load_settings
 
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
-
-
-class Robot(BaseHTTPRequestHandler):
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length", 0))
-        raw = self.rfile.read(length)
-        srv = self.server
-        srv.requests.append({"path": self.path, "type": self.headers.get("Content-Type"), "raw": raw})
-        path = urlsplit(self.path).path
-        queue = srv.answers.get(path) or [{"errcode": 0, "errmsg": "ok"}]
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        status = answer.pop("_status", 200) if isinstance(answer, dict) else 200
-        body = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def robot():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
-    srv.requests, srv.answers = [], {}
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
 HOSTILE = '通知"}],"x":"\\\n[点我](http://evil.example)\u202e<script>'
 
 

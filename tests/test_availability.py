@@ -6,6 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from conftest import serve_http, stop_http
 from crawler.probe import probe_targets
 from govwatch.models import UTC, Check, Target
 from scanner.availability import judge_availability
@@ -82,10 +83,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    srv = serve_http(Handler)
+    yield srv.base
+    stop_http(srv)
 
 
 def test_probe_records_every_outcome(server):

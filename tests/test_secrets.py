@@ -2,8 +2,6 @@
 logs, alert-log records, messages and command output."""
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -72,33 +70,13 @@ def test_failure_message_to_admins_masks_the_robot():
     assert TOKEN not in msg.text + msg.html and SECRET not in msg.text + msg.html
 
 
-class _Robot(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"errcode": 0}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-def test_alerts_test_command_does_not_echo_the_token(tmp_path, capsys):
+def test_alerts_test_command_does_not_echo_the_token(tmp_path, capsys, robot):
     from govwatch.cli import main
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        address = (f"dingtalk:http://127.0.0.1:{server.server_address[1]}/robot/send?access_token={TOKEN}"
-                   f"#secret={SECRET}")
-        assert main(["alerts", "test", address]) == 0
-        assert main(["alerts", "log", "--format", "json"]) == 0
-    finally:
-        server.shutdown()
-        server.server_close()
+    address = f"dingtalk:{robot.base}/robot/send?access_token={TOKEN}#secret={SECRET}"
+    assert main(["alerts", "test", address]) == 0
+    assert main(["alerts", "log", "--format", "json"]) == 0
+    assert len(robot.requests) == 1
     out = capsys.readouterr()
     assert "测试提醒已发送" in out.out
     assert TOKEN not in out.out + out.err and SECRET not in out.out + out.err
