@@ -12,42 +12,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import lxml.html  # noqa: E402
+for _path in (ROOT, ROOT / "tests"):  # the project, and the tests' extraction measure (extract_gold)
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from crawler.extract import extract_page  # noqa: E402
+from extract_gold import char_f1, gold_body  # noqa: E402
 from govwatch.models import TZ  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SETS = (("real pages (GNE fixtures)", FIXTURES / "pages", FIXTURES / "extraction_expected.json"),
         ("own layouts", FIXTURES / "dates", FIXTURES / "dates" / "expected.json"))
-
-
-def gold_body(raw: bytes, expected: dict) -> str:
-    doc = lxml.html.document_fromstring(raw.decode("utf-8"))
-    for el in doc.xpath("//script|//style|//noscript|//head"):
-        el.drop_tree()
-    text = doc.text_content()
-    start = text.find(expected["body_start"])
-    end = text.find(expected["body_end"], start)
-    return text[start:end + len(expected["body_end"])] if start >= 0 and end >= 0 else ""
-
-
-def char_f1(predicted: str, reference: str) -> float:
-    pred = Counter(c for c in predicted if not c.isspace())
-    ref = Counter(c for c in reference if not c.isspace())
-    common = sum((pred & ref).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(pred.values()), common / sum(ref.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def same_time(got: datetime | None, expected: str, precision: str) -> bool:

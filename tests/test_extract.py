@@ -5,37 +5,15 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import lxml.html
 import pytest
 
 from crawler.extract import extract_list_page, extract_page, find_pagination
+from extract_gold import char_f1, gold_body
 from govwatch.models import TZ
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGES = FIXTURES / "pages"
 EXPECTED = json.loads((FIXTURES / "extraction_expected.json").read_text(encoding="utf-8"))
-
-
-def gold_body(raw: bytes, expected: dict) -> str:
-    """The page's visible text between the hand-picked first and last words of the article."""
-    doc = lxml.html.document_fromstring(raw.decode("utf-8"))
-    for el in doc.xpath("//script|//style|//noscript|//head"):
-        el.drop_tree()
-    text = doc.text_content()
-    start = text.find(expected["body_start"])
-    end = text.find(expected["body_end"], start)
-    assert start >= 0 and end >= 0
-    return text[start:end + len(expected["body_end"])]
-
-
-def char_f1(predicted: str, reference: str) -> float:
-    pred = Counter(c for c in predicted if not c.isspace())
-    ref = Counter(c for c in reference if not c.isspace())
-    common = sum((pred & ref).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(pred.values()), common / sum(ref.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -4,7 +4,6 @@ The pages in tests/fixtures/dates are hand-written imitations of common layouts 
 there); the synthetic pages below isolate one label or one shape each.
 """
 import json
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,32 +12,12 @@ import pytest
 
 from crawler.dates import find_dates, parse_date_match, url_date_match
 from crawler.extract import _too_big, extract_page, neighbourhood_marks, parse_html
+from extract_gold import char_f1, gold_body
 from govwatch.cli import main
 from govwatch.models import TZ
 
 DATES = Path(__file__).resolve().parent / "fixtures" / "dates"
 EXPECTED = json.loads((DATES / "expected.json").read_text(encoding="utf-8"))
-
-
-def char_f1(predicted: str, reference: str) -> float:
-    pred = Counter(c for c in predicted if not c.isspace())
-    ref = Counter(c for c in reference if not c.isspace())
-    common = sum((pred & ref).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(pred.values()), common / sum(ref.values())
-    return 2 * precision * recall / (precision + recall)
-
-
-def gold_body(raw: bytes, expected: dict) -> str:
-    doc = lxml.html.document_fromstring(raw.decode("utf-8"))
-    for el in doc.xpath("//script|//style|//noscript|//head"):
-        el.drop_tree()
-    text = doc.text_content()
-    start = text.find(expected["body_start"])
-    end = text.find(expected["body_end"], start)
-    assert start >= 0 and end >= 0
-    return text[start:end + len(expected["body_end"])]
 
 
 def at(*args, tz=TZ):
