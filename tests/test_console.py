@@ -510,3 +510,19 @@ def test_coded_matches_and_uncategorised_rules_read_in_chinese(console, store):
     assert items and items[0]["match"] == "网站当前无法访问" and items[0]["category"] == rules.label("site.down_now")
     page = duty.get("/findings").text
     assert "网站当前无法访问" in page and ">down<" not in page
+
+
+def test_duty_page_shows_the_active_sensitive_period(console, store):
+    from datetime import datetime
+
+    from govwatch.models import TZ
+    from govwatch.periods import make_period
+
+    client = login(console, "duty")
+    assert "敏感时期" not in client.get("/").text
+    today = datetime.now(TZ).date()
+    store.put_period(make_period("往年两会", "2020-03-03", "2020-03-12").to_dict())
+    store.put_period(make_period("<b>抗洪</b>", today.isoformat(), (today + timedelta(days=2)).isoformat()).to_dict())
+    page = client.get("/").text
+    assert f"敏感时期：&lt;b&gt;抗洪&lt;/b&gt;（{today.isoformat()}至{(today + timedelta(days=2)).isoformat()}）" in page
+    assert "<b>抗洪</b>" not in page and "往年两会" not in page

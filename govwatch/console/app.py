@@ -527,8 +527,11 @@ class Console:
         late = [] if ids == [] else overdue(self.store, at, target_ids=ids)[:200]
         failing = sorted((t for t in targets if t.consecutive_failures), key=lambda t: -t.consecutive_failures)
         acks = self.down_acks(down)
+        from govwatch.periods import periods_at
+
         return self.render(request, "duty.html", ctx, at=at, down=down, fresh=fresh, late=late, failing=failing,
-                           targets=by_id, hours=self.cfg["new_hours"], mask=self._masker(ctx), acks=acks)
+                           targets=by_id, hours=self.cfg["new_hours"], mask=self._masker(ctx), acks=acks,
+                           periods=periods_at(self.store, at))
 
     def down_acks(self, down: list[Target]) -> dict[str, dict]:
         """Who acknowledged each outage (this outage: the same down_since), from the audit trail."""
