@@ -321,3 +321,15 @@ def test_probe_job_timeout_follows_the_period(db, clock, monkeypatch):
     db.put_period(make_period("抗洪", "2026-11-03", "2026-11-03", probe_minutes=5).to_dict())
     jobs.do_probe(ctx)
     assert seen == [30 * 60 * 0.9, 60 * 5 * 0.9]
+
+
+def test_jobs_command_shows_the_period_interval(db, capsys):
+    from govwatch.cli import main
+    from govwatch.periods import make_period
+
+    today = datetime.now(TZ).date().isoformat()
+    db.put_period(make_period("抗震救灾", today, today, probe_minutes=7).to_dict())
+    assert main(["jobs"]) == 0
+    captured = capsys.readouterr()
+    assert "每 7 分钟" in captured.out and "每 30 分钟" not in captured.out
+    assert "敏感时期：抗震救灾" in captured.err

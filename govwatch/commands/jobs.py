@@ -1,7 +1,7 @@
 """govwatch jobs: the timetable, next run times and the last run of each job."""
 from __future__ import annotations
 
-from govwatch.commands._common import print_table, settings_from, store_from
+from govwatch.commands._common import in_force, print_table, settings_from, store_from
 
 
 def register(sub) -> None:
@@ -16,6 +16,7 @@ def cmd_jobs(args) -> int:
     settings = settings_from(args)
     store = store_from(args, settings)
     try:
+        settings = in_force(settings, store)  # a sensitive period's probe interval
         rows = job_table(settings, store)
     finally:
         store.close()
