@@ -258,6 +258,18 @@ def _sheet_names(zf: zipfile.ZipFile) -> list[str]:
     return sorted(names, key=lambda n: (int(m.group()) if (m := re.search(r"[0-9]+", n.rsplit("/", 1)[1])) else 0, n))
 
 
+def _add_row(lines: list[str], values: dict[int, str]) -> int:
+    """Append a row's cells (by column number, tab-separated, trailing blanks dropped) to ``lines``
+    unless the row is blank; the characters it adds."""
+    if not values:
+        return 0
+    line = "\t".join(values.get(i, "") for i in range(1, max(values) + 1)).rstrip()
+    if not line.strip():
+        return 0
+    lines.append(line)
+    return len(line) + 1
+
+
 def _xlsx(body: bytes, lim: ParseLimits) -> str:
     zf = open_zip(body, lim)
     shared = _shared_strings(zf, lim)
@@ -282,19 +294,11 @@ def _xlsx(body: bytes, lim: ParseLimits) -> str:
             r = el.get("r")
             if r and r.isdigit() and int(r) > lim.max_sheet_rows:
                 break
-            if values:
-                line = "\t".join(values.get(i, "") for i in range(1, max(values) + 1)).rstrip()
-                if line.strip():
-                    lines.append(line)
-                    size += len(line) + 1
+            size += _add_row(lines, values)
             values, position = {}, 0
             if size > lim.max_attachment_chars:
                 break
-        if values:
-            line = "\t".join(values.get(i, "") for i in range(1, max(values) + 1)).rstrip()
-            if line.strip():
-                lines.append(line)
-                size += len(line) + 1
+        size += _add_row(lines, values)  # the sheet's last row, when no row element follows it
         if size > lim.max_attachment_chars or cells >= lim.max_sheet_cells:
             break
     return "\n".join(lines)[:lim.max_attachment_chars]
