@@ -21,7 +21,21 @@ class _Server(ThreadingHTTPServer):
         pass  # a client hanging up early (a refused redirect, an interrupted crawl) is expected
 
 
-class Internal:
+class _Serving:
+    """``with`` starts ``self.server`` on a daemon thread and stops it on leaving."""
+
+    server: _Server
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Internal(_Serving):
     """An internal admin page on 127.0.0.1: must never be reached."""
 
     def __init__(self):
@@ -46,19 +60,11 @@ class Internal:
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 ARTICLE_TEXT = "为进一步做好本年度公开招聘工作，现将有关事项公告如下。" * 6
 
 
-class HostileSite:
+class HostileSite(_Serving):
     """A small government-looking site on 127.0.0.2 whose pages point at local files and at
     ``internal`` (a 302 from an article, an attachment link, a homepage link). ``slow`` makes every
     article page wait that many seconds (interrupted-crawl tests)."""
@@ -140,11 +146,3 @@ class HostileSite:
                 pass
 
         return Handler
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
