@@ -120,6 +120,16 @@ def stop_http(srv: ThreadingHTTPServer) -> None:
     srv.server_close()
 
 
+def respond(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "") -> None:
+    """Answer ``handler``'s request with ``body`` (its Content-Length, and Content-Type if given)."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class RobotHandler(BaseHTTPRequestHandler):
     """A group robot (企业微信, 钉钉, 飞书 webhooks): records each POST in ``server.requests`` and answers
     from the queue ``server.answers[path]`` (the last answer repeats; a ``_status`` key sets the HTTP
@@ -132,12 +142,7 @@ class RobotHandler(BaseHTTPRequestHandler):
         queue = srv.answers.get(urlsplit(self.path).path) or [{"errcode": 0, "errmsg": "ok"}]
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         status = answer.pop("_status", 200) if isinstance(answer, dict) else 200
-        body = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        respond(self, status, json.dumps(answer).encode(), "application/json")
 
     def log_message(self, *args):
         pass

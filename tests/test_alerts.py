@@ -31,7 +31,7 @@ T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 # The real SMTP server (aiosmtpd on 127.0.0.1) is the `smtp` fixture in conftest.py.
 from aiosmtpd.controller import Controller  # noqa: E402
-from conftest import SmtpSink, free_port, serve_http, stop_http  # noqa: E402
+from conftest import SmtpSink, free_port, respond, serve_http, stop_http  # noqa: E402
 
 
 @pytest.fixture
@@ -638,10 +638,7 @@ def test_an_outage_that_begins_in_maintenance_is_reported_once_it_ends(db, smtp)
 
 class _Ok(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
+        respond(self, 200, b"ok")
 
     def log_message(self, *args):
         pass

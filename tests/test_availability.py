@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import serve_http, stop_http
+from conftest import respond, serve_http, stop_http
 from crawler.probe import probe_targets
 from govwatch.models import UTC, Check, Target
 from scanner.availability import judge_availability
@@ -70,12 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/slow"):
             time.sleep(1.5)
         code = 500 if self.path.startswith("/broken") else 200
-        body = "<html><body>首页</body></html>".encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        respond(self, code, "<html><body>首页</body></html>".encode(), "text/html; charset=utf-8")
 
     def log_message(self, *args):
         pass
