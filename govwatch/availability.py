@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from crawler.probe import probe_targets
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
-from govwatch.lifecycle import OPEN_STATUSES, rectify, record_hits
+from govwatch.lifecycle import record_hits, rectify_rule
 from govwatch.models import Finding, Target, now
-from govwatch.store import FindingFilter, Store
+from govwatch.store import Store
 from scanner.availability import judge_availability
 
 QUIET_DOWN = "down_quiet"  # down since a time in maintenance, not announced yet
@@ -93,10 +93,8 @@ def _probe_round(store: Store, settings, targets: list[Target], at: datetime, on
         elif not down and was_down and check.ok:
             store.update_target_state(target.id, down_since=None, status="up")
             result.came_back.append(target.id)
-            for f in store.list_findings(FindingFilter(target_id=target.id, status=OPEN_STATUSES,
-                                                       rule_prefix="site.down_now")):
-                rectify(store, f.id, "恢复连通", at,
-                        evidence={"fetched_at": at.isoformat(), "http_status": check.http_status})
+            rectify_rule(store, target.id, "site.down_now", "恢复连通", at,
+                         evidence={"fetched_at": at.isoformat(), "http_status": check.http_status})
             if notify:
                 notify(store, target, "recovered", at)
     return result

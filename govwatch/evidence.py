@@ -55,7 +55,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from govwatch.findings import OPEN_STATUSES, last_change, status_at
+from govwatch.findings import OPEN_STATUSES, is_overdue, last_change, status_at
 from govwatch.models import (
     CONTENT_TYPE_LABELS, FINDING_STATUS_LABELS, OPERATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, TZ,
     Finding, Item, Target, aware, fmt_local, now,
@@ -203,7 +203,7 @@ def case_type(f: Finding) -> str:
 def status_text(f: Finding, at: datetime) -> str:
     status = status_at(f, at)
     label = FINDING_STATUS_LABELS.get(status, status)
-    if status in OPEN_STATUSES and f.deadline and aware(f.deadline) < at:
+    if is_overdue(f, at, status):
         label += "（已超期）"
     return label
 
@@ -583,7 +583,7 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
             o.veto += f.effective_severity == "veto"
             o.done += status in ("rectified", "closed")
             o.open += status in OPEN_STATUSES
-            o.overdue += status in OPEN_STATUSES and bool(f.deadline) and aware(f.deadline) < at_end
+            o.overdue += is_overdue(f, at_end, status)
             o.categories[catalogue.display_category(f.rule, f.category)] += 1
             if f.rule.startswith(("account.zombie", "account.empty", "account.gone")):
                 account_status = FINDING_STATUS_LABELS.get(status, status)

@@ -84,8 +84,8 @@ def parse_day(text: str) -> datetime:
 def overdue(store: Store, at: datetime | None = None, *, target_ids: Iterable[str] | None = None) -> list[Finding]:
     """Open findings past their deadline, most serious and oldest deadline first."""
     at = at or now()
-    flt = FindingFilter(status=OPEN_STATUSES, target_ids=list(target_ids) if target_ids is not None else None)
-    late = [f for f in store.list_findings(flt) if is_overdue(f, at)]
+    ids = list(target_ids) if target_ids is not None else None
+    late = [f for f in lifecycle.open_findings(store, target_ids=ids) if is_overdue(f, at)]
     late.sort(key=lambda f: (SEVERITY_RANK.get(f.effective_severity, 9), aware(f.deadline), f.id))
     return late
 
@@ -313,8 +313,7 @@ def add_ignore_rule(store: Store, target_id: str | None = None, url_pattern: str
     marked: list[str] = []
     if apply_to_existing:
         compiled = _Compiled(saved)
-        flt = FindingFilter(status=OPEN_STATUSES, target_id=target_id or None)
-        for f in store.list_findings(flt):
+        for f in lifecycle.open_findings(store, target_id=target_id or None):
             if "false_positive" not in FINDING_TRANSITIONS[f.status]:
                 continue  # already being rectified: people decide, not the rule
             if compiled.matches(f.target_id, f.url, f.rule, f.match):

@@ -53,9 +53,12 @@ def with_deadline(f: Finding, at: datetime, days: dict | None = None) -> Finding
     return f
 
 
-def is_overdue(f: Finding, at: datetime | None = None) -> bool:
+def is_overdue(f: Finding, at: datetime | None = None, status: str | None = None) -> bool:
+    """Still to be fixed and past its deadline at ``at``; ``status``: the finding's status then (a
+    report for a past period, ``status_at``), by default its current one."""
     at = at or now()
-    return f.status in OPEN_STATUSES and f.deadline is not None and aware(f.deadline) < at
+    return (f.status if status is None else status) in OPEN_STATUSES and f.deadline is not None \
+        and aware(f.deadline) < at
 
 
 # ---------------------------------------------------------------------------- recording hits
@@ -139,7 +142,7 @@ def rectify_rule(store: Store, target_id: str, rule: str, note: str, at: datetim
     """Every open finding of exactly ``rule`` on the target becomes 已整改 (a recovered site or
     account). Returns how many."""
     count = 0
-    for f in store.list_findings(FindingFilter(target_id=target_id, status=OPEN_STATUSES, rule_prefix=rule)):
+    for f in open_findings(store, target_id=target_id, rule_prefix=rule):
         if f.rule != rule:
             continue
         rectify(store, f.id, note, at, evidence)
@@ -152,7 +155,7 @@ def propose_rectified(store: Store, item: Item, still_there: set[str], at: datet
     """Open findings of ``item`` that the latest scan no longer produced become 已整改, with the new
     snapshot as evidence."""
     count = 0
-    for f in store.list_findings(FindingFilter(item_id=item.id, status=OPEN_STATUSES)):
+    for f in open_findings(store, item_id=item.id):
         if f.id in still_there or (rule_prefixes and not f.rule.startswith(rule_prefixes)):
             continue
         note = "信息已删除" if item.state == "deleted" else "复查未再发现该问题"
@@ -210,6 +213,7 @@ def last_change(f: Finding) -> dict:
 
 
 def open_findings(store: Store, **filters) -> list[Finding]:
+    """Findings still to be fixed (``OPEN_STATUSES``), narrowed by ``FindingFilter`` fields."""
     return store.list_findings(FindingFilter(status=OPEN_STATUSES, **filters))
 
 

@@ -32,9 +32,9 @@ from govwatch import lifecycle
 from govwatch.rules import is_content_rule
 from govwatch.findings import ignore_predicate
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
-from govwatch.lifecycle import OPEN_STATUSES, deadline_days, is_overdue
+from govwatch.lifecycle import deadline_days, is_overdue
 from govwatch.models import Finding, Item, Target, fmt_local, now
-from govwatch.store import FindingFilter, Store
+from govwatch.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +380,7 @@ class Rechecker:
 
     # the run --------------------------------------------------------------------------
     def run(self, target_id: str | None = None) -> RecheckStats:
-        open_findings = self.store.list_findings(FindingFilter(status=OPEN_STATUSES, target_id=target_id))
+        open_findings = lifecycle.open_findings(self.store, target_id=target_id)
         self.stats.findings = len(open_findings)
         by_item: dict[str, list[Finding]] = defaultdict(list)
         dead: dict[str, list[Finding]] = defaultdict(list)
