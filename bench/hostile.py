@@ -1,8 +1,8 @@
 """Hostile inputs against benign inputs of the same size (issue 19, items 4 and 5).
 
 Each hostile input the security review reproduced goes through the code path the crawler (or
-``govwatch check``) uses for it, and so does a benign input of the same byte size, in the same
-run:
+``govwatch check``) uses for it, and so does a benign input of the same byte size (and script:
+an ASCII hostile text is compared with mostly ASCII prose), in the same run:
 
 - pages: ``crawler.extract.extract_page`` (decoding, bounded parsing, extraction) then
   ``scanner.content.scan_document`` on what it extracted, as the spider and the ingestor do;
@@ -76,8 +76,12 @@ def benign_page(size: int) -> bytes:
     return fit(lambda n: page(f"<p>{SENTENCE}</p>" * n).encode("utf-8"), size, hi=1 << 16)
 
 
-def benign_draft(size: int) -> bytes:
-    return fit(lambda n: ("关于做好民生保障工作的通知\n" + (SENTENCE + "\n") * n).encode("utf-8"), size, hi=1 << 16)
+def benign_draft(size: int, latin: bool = False) -> bytes:
+    """A draft of ``size`` bytes; ``latin``: mostly ASCII prose, for a hostile input that is ASCII
+    (the scanner's cost is per character, and a Chinese character takes three bytes)."""
+    line = "Please see the notice of the people's government for the details of the programme. " \
+        if latin else SENTENCE
+    return fit(lambda n: ("关于做好民生保障工作的通知\n" + (line + "\n") * n).encode("utf-8"), size, hi=1 << 16)
 
 
 # ----------------------------------------------------------------------------- the inputs
@@ -121,7 +125,7 @@ def cases() -> list[tuple[str, str, bytes, bytes]]:
     bad = page(f"<p>{fake}</p>").encode()
     out.append(("link_labels_100kb_page", "page", bad, benign_page(len(bad))))
     bad = ("关于做好民生保障工作的通知\n" + fake + "\n").encode()
-    out.append(("link_labels_100kb_check", "draft:.txt", bad, benign_draft(len(bad))))
+    out.append(("link_labels_100kb_check", "draft:.txt", bad, benign_draft(len(bad), latin=True)))
     # the whitespace pattern of check: an HTML draft with a 200 KB space run
     bad = page("<p>正文" + " " * 200_000 + "</p>").encode()
     out.append(("check_space_run_200kb", "draft:.html", bad, benign_page(len(bad))))

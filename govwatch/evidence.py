@@ -229,8 +229,9 @@ _CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src 
 _URL_ATTRS = ("src", "srcset", "data-src", "data-original", "lowsrc", "dynsrc", "poster", "background",
               "action", "formaction", "longdesc", "usemap", "codebase", "data", "ping", "manifest",
               "{http://www.w3.org/1999/xlink}href")
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:)[^)]*\1\s*\)", re.I)
-_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.I)
+# [^()] and [^;@]: each attempt stops at the next "(" or "@import" (linear on "url(url(url(…")
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:)[^()]*\1\s*\)", re.I)
+_CSS_IMPORT = re.compile(r"@import[^;@]*;?", re.I)
 
 
 def _kind(raw: bytes) -> str:
@@ -259,6 +260,7 @@ def offline_html(raw: bytes, *, url: str, fetched_at: datetime | None, sha256: s
     from lxml_html_clean import Cleaner
 
     from crawler.encoding import decode_html
+    from crawler.extract import parse_html
 
     kind = _kind(raw)
     text, _ = decode_html(raw, content_type) if kind == "html" else (raw.decode("utf-8", "replace"), "")
@@ -269,7 +271,9 @@ def offline_html(raw: bytes, *, url: str, fetched_at: datetime | None, sha256: s
                               links=True, meta=True, page_structure=False, processing_instructions=True,
                               embedded=True, frames=True, forms=False, annoying_tags=True,
                               remove_unknown_tags=False, safe_attrs_only=False)
-            doc = lxml.html.document_fromstring(text)
+            doc = parse_html(text)  # bounded like the crawl: size, and nesting flattened past the limit
+            if doc is None:
+                raise ValueError("empty document")
             for el in doc.iter("style"):  # before the cleaner, which would leave @import's target behind
                 el.text = _strip_css(el.text or "")
             root = cleaner.clean_html(doc)

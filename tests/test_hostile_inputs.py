@@ -278,3 +278,20 @@ def test_map_captions_and_source_lines_after_long_blank_runs():
     assert CAPTION_START_RE.match("\u00a0" * 100_000 + "（ 图1 行政区划图") is not None
     assert CAPTION_START_RE.match("\u00a0" * 100_000 + "!") is None
     assert source_in_text("正文\n" + " " * 100_000 + "x\n" + "\n" * 100_000 + "（来源：新华社）") == "新华社"
+
+
+def test_evidence_copy_of_a_hostile_page_keeps_what_follows_deep_nesting():
+    from datetime import datetime
+
+    from govwatch.evidence import offline_html
+    from govwatch.models import TZ
+
+    from govwatch.evidence import _strip_css
+
+    raw = article("<div>" * 5000 + PARA + "</div>" * 5000 + f"<p>身份证号{ID}</p>",
+                  head="<style>@import url(http://evil.example/x.css); .a{background:url(http://evil.example/a.png)}</style>")
+    html = offline_html(raw.encode(), url="http://www.example.gov.cn/a/1.html",
+                        fetched_at=datetime(2026, 11, 20, tzinfo=TZ), sha256="0" * 64).decode("utf-8")
+    assert ID in html and "evil.example" not in html
+    css = "url(" * 30_000 + "@import" * 10_000 + ".b{background:url('http://evil.example/b.png')}"
+    assert "evil.example" not in _strip_css(css) and "@import" not in _strip_css(css)
