@@ -87,7 +87,7 @@ def benign_draft(size: int, latin: bool = False) -> bytes:
 # ----------------------------------------------------------------------------- the inputs
 
 def cases() -> list[tuple[str, str, bytes, bytes]]:
-    """``(name, path, hostile, benign)``; ``path`` is page, attachment:EXT or draft:SUFFIX."""
+    """``(name, path, hostile, benign)``; ``path`` is page, evidence, attachment:EXT or draft:SUFFIX."""
     out = []
     # an XLSX of ~4.9 KB declaring A1:XFD1048576 with one cell at the last row
     rows = [[f"张三{i}", f"11010119900307{i:04d}"] for i in range(400)]
@@ -129,6 +129,9 @@ def cases() -> list[tuple[str, str, bytes, bytes]]:
     # the whitespace pattern of check: an HTML draft with a 200 KB space run
     bad = page("<p>正文" + " " * 200_000 + "</p>").encode()
     out.append(("check_space_run_200kb", "draft:.html", bad, benign_page(len(bad))))
+    # 30,000 unclosed url( in a <style>: the offline evidence copy of the monthly export
+    bad = page(f"<p>{SENTENCE}</p>", head="<style>a{b:" + "url(" * 30_000 + "}</style>").encode()
+    out.append(("style_url_runs_in_evidence", "evidence", bad, benign_page(len(bad))))
     return out
 
 
@@ -161,6 +164,12 @@ def make_runner(path: str, lexicon, tmp: Path):
         def run(data: bytes) -> None:
             extracted = extract_page(data, URL, {"Content-Type": "text/html"})
             scan_document(lexicon, title=extracted.title, text=extracted.text, source=extracted.source)
+        return run
+    if path == "evidence":
+        from govwatch.evidence import offline_html
+
+        def run(data: bytes) -> None:
+            offline_html(data, url=URL, fetched_at=None, sha256="0" * 64, content_type="text/html")
         return run
     if path.startswith("attachment:"):
         ext = path.split(":", 1)[1]

@@ -295,3 +295,15 @@ def test_evidence_copy_of_a_hostile_page_keeps_what_follows_deep_nesting():
     assert ID in html and "evil.example" not in html
     css = "url(" * 30_000 + "@import" * 10_000 + ".b{background:url('http://evil.example/b.png')}"
     assert "evil.example" not in _strip_css(css) and "@import" not in _strip_css(css)
+
+
+def test_the_offline_evidence_copy_drops_runs_of_unclosed_url():
+    """30,000 "url(" in a <style> kept lxml_html_clean busy for ~27 s: they go before it looks."""
+    from govwatch.evidence import _strip_css, offline_html
+
+    page = ("<html><head><style>a{b:" + "url(" * 30_000 + "}</style></head><body><p>公示正文</p></body></html>").encode()
+    out = offline_html(page, url="http://www.example.gov.cn/a.html", fetched_at=None, sha256="0" * 64)
+    assert "公示正文".encode() in out and out.count(b"url(") < 10
+    kept = _strip_css("a{background:url(http://evil/x.png)} b{c:url(data:image/png;base64,AAAA)}")
+    assert "url()" in kept and "url(data:image/png;base64,AAAA)" in kept and "evil" not in kept
+    assert "url(" not in _strip_css("x{" + "url(data:," * 2000 + "}")
