@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import resource
+import socket
 import sys
 import time
 from pathlib import Path
@@ -23,3 +24,10 @@ def timed(fn, *args, repeat: int = 1, **kwargs) -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for a server the bench starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

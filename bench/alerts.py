@@ -22,7 +22,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from _util import ROOT, peak_rss_mb  # noqa: F401  (puts the project on sys.path)
+from _util import ROOT, free_port, peak_rss_mb  # noqa: F401  (puts the project on sys.path)
 
 from govwatch.alerts import enqueue_for_findings, flush
 from govwatch.alerts.smtp import SmtpSender
@@ -30,12 +30,6 @@ from govwatch.alerts.webhook import WebhookSender
 from govwatch.models import UTC, Finding, Target
 from govwatch.settings import load_settings
 from govwatch.store.sqlite import SqliteStore
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_smtp(port: int) -> subprocess.Popen:

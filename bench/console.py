@@ -13,7 +13,6 @@ import argparse
 import random
 import re
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
-from _util import peak_rss_mb
+from _util import free_port, peak_rss_mb
 
 from govwatch.console.users import add_user
 from govwatch.models import UTC, Finding, Target
@@ -53,12 +52,6 @@ def fill(store: SqliteStore, findings: int, targets: int) -> None:
             batch = []
     if batch:
         store.upsert_findings(batch, at=T0)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:

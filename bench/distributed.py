@@ -17,25 +17,18 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _util import ROOT
+from _util import ROOT, free_port
 
 from govwatch.models import Target
 from govwatch.store.sqlite import SqliteStore
 
 VISIBILITY = 8  # seconds before a dead worker's task is handed out again (production: hours)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:

@@ -3,7 +3,6 @@ processes, the site farm. Nothing here is skipped in CI (.ci/run installs redis-
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import free_port
 from govwatch.demo.farm import Farm
 from govwatch.models import Target
 from govwatch.settings import load_settings
@@ -21,12 +21,6 @@ from govwatch.store.sqlite import SqliteStore
 ROOT = Path(__file__).resolve().parents[1]
 REDIS = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (.ci/run installs it)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:
