@@ -72,12 +72,19 @@ def needs_pipeline_reading(ext: str, cfg: dict) -> bool:
     return ext in LEGACY_WORD or is_image(ext) or (ext == "pdf" and bool(cfg.get("enabled") and cfg.get("available")))
 
 
-def read_image_text(body: bytes, cfg: dict, cache: OcrCache | None = None) -> DocumentText:
-    """OCR of one image; icons, buttons and banners are skipped (empty text, a note)."""
+def _ocr_off(cfg: dict) -> DocumentText | None:
+    """Empty text with the reason when OCR is switched off or not installed; None when it can run."""
     if not cfg["enabled"]:
         return DocumentText("", OCR_SOURCE, notes=["文字识别已关闭（ocr.enabled）"])
     if not ocr.available():
         return DocumentText("", OCR_SOURCE, notes=[ocr.UNAVAILABLE_NOTICE])
+    return None
+
+
+def read_image_text(body: bytes, cfg: dict, cache: OcrCache | None = None) -> DocumentText:
+    """OCR of one image; icons, buttons and banners are skipped (empty text, a note)."""
+    if (off := _ocr_off(cfg)) is not None:
+        return off
     width, height = ocr.image_size(body)
     ok, why = ocr.worth_reading(width, height, len(body), cfg)
     if not ok:
@@ -90,10 +97,8 @@ def read_image_text(body: bytes, cfg: dict, cache: OcrCache | None = None) -> Do
 
 
 def read_scanned_pdf(body: bytes, cfg: dict, cache: OcrCache | None = None) -> DocumentText:
-    if not cfg["enabled"]:
-        return DocumentText("", OCR_SOURCE, notes=["文字识别已关闭（ocr.enabled）"])
-    if not ocr.available():
-        return DocumentText("", OCR_SOURCE, notes=[ocr.UNAVAILABLE_NOTICE])
+    if (off := _ocr_off(cfg)) is not None:
+        return off
     cache = cache or OcrCache()
     results, all_cached = [], True
     for page_no, png in ocr.scanned_pdf_pages(body, cfg):
