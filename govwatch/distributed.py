@@ -308,14 +308,16 @@ def crawl_target(self, kind: str, target_id: str, round_id: str) -> str:
     with held_lock(client, lock_key(target_id), lock_ttl) as locked:
         if not locked:  # crawled right now by another worker: look again later
             raise self.retry(countdown=wait, max_retries=None)
+        if client.sismember(round_key(round_id, "done"), target_id):
+            return "already-done"  # the holder before us finished it while we waited
         host = _target_host(settings, target_id)
         with host_slot(client, host, int(crawl["max_crawls_per_host"]), lock_ttl) as slot:
             if not slot:
                 raise self.retry(countdown=wait, max_retries=None)
             code = run_crawl_process(kind, target_id, float(crawl["subprocess_timeout"]))
-    if code == 0:
-        _settle(settings, client, kind, target_id, round_id, "done")
-        return "done"
+        if code == 0:  # marked done before the lock goes, so a waiting copy finds it done
+            _settle(settings, client, kind, target_id, round_id, "done")
+            return "done"
     retries = int(crawl["task_retries"])
     if self.request.retries < retries:
         raise self.retry(countdown=float(crawl["task_retry_backoff"]) * 2 ** self.request.retries,
