@@ -95,7 +95,7 @@ def html_to_text(content: str, base_url: str = "") -> tuple[str, list[dict], lis
         return "", [], []
     if "<" not in content and "&" not in content:
         return " ".join(content.split()), [], []
-    from crawler.extract import Page, collect_images, collect_links, element_text, parse_html
+    from crawler.page import collect_images, collect_links, element_text, Page, parse_html
 
     root = parse_html(f"<html><body>{content}</body></html>")
     if root is None:

@@ -36,7 +36,7 @@ def same_site(url: str, base: str) -> bool:
 
 def visible_text(root) -> str:
     """The text a visitor sees: hidden elements (where dark links live) and scripts left out."""
-    from crawler.extract import element_text
+    from crawler.page import element_text
 
     if root is None:
         return ""

@@ -13,8 +13,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from crawler.dates import find_dates, from_timestamp
-from crawler.extract import (Extracted, Page, clean_text, collect_attachments, collect_images,
-                             collect_links, element_text, parse_html, read_meta)
+from crawler.page import clean_text, collect_attachments, collect_images, collect_links, element_text, Extracted, Page, parse_html, read_meta
 from crawler.encoding import decode_html
 
 CANONICAL_PARAMS = ("__biz", "mid", "idx", "sn")

@@ -209,7 +209,7 @@ def status_text(f: Finding, at: datetime) -> str:
 
 
 def content_type_of(f: Finding, target: Target) -> str:
-    from crawler.extract import attachment_ext
+    from crawler.page import attachment_ext
 
     ext = attachment_ext(f.url or "")
     if ext:
@@ -269,7 +269,7 @@ def offline_html(raw: bytes, *, url: str, fetched_at: datetime | None, sha256: s
     from lxml_html_clean import Cleaner
 
     from crawler.encoding import decode_html
-    from crawler.extract import parse_html
+    from crawler.page import parse_html
 
     kind = _kind(raw)
     text, _ = decode_html(raw, content_type) if kind == "html" else (raw.decode("utf-8", "replace"), "")

@@ -11,7 +11,9 @@ import lxml.html
 import pytest
 
 from crawler.dates import find_dates, parse_date_match, url_date_match
-from crawler.extract import _too_big, extract_page, neighbourhood_marks, parse_html
+from crawler.extract import extract_page
+from crawler.page import parse_html
+from crawler.pubtime import _too_big, neighbourhood_marks
 from extract_gold import char_f1, gold_body
 from govwatch.cli import main
 from govwatch.models import TZ

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from crawler import bounds
 from crawler.encoding import decode_html
-from crawler.extract import _css_rules, _HiddenRules, clean_body, extract_page, parse_html
+from crawler.extract import clean_body, extract_page
+from crawler.page import _css_rules, _HiddenRules, parse_html
 
 ID = "110101199003074514"
 PARA = "<p>为进一步做好民生保障工作，现将有关事项通知如下，请各单位认真贯彻落实。</p>"

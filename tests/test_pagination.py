@@ -1,6 +1,7 @@
 """Pagination families (crawler/pagination.py), hidden-link evidence (crawler/sitecrawl.py) and
 short list titles, on small pages written here."""
-from crawler.extract import extract_list_page, parse_html
+from crawler.extract import extract_list_page
+from crawler.page import parse_html
 from crawler.pagination import hanweb_records, paginate
 from crawler.sitecrawl import suspect_links
 

@@ -94,7 +94,8 @@ class SiteSpider(scrapy.Spider):
     # ---------------------------------------------------------------- homepage
     def parse_home(self, response):
         from crawler.encoding import decode_html
-        from crawler.extract import Page, collect_links, extract_list_page, parse_html
+        from crawler.extract import extract_list_page
+        from crawler.page import collect_links, Page, parse_html
 
         target = self.targets[response.meta["target_id"]]
         report = self.reports[target.id]
@@ -162,7 +163,8 @@ class SiteSpider(scrapy.Spider):
     def parse_list(self, response):
         from crawler.attachments import READABLE
         from crawler.encoding import decode_html
-        from crawler.extract import attachment_ext, extract_list_page
+        from crawler.extract import extract_list_page
+        from crawler.page import attachment_ext
         from crawler.pagination import paginate
 
         target = self.targets[response.meta["target_id"]]
@@ -217,7 +219,7 @@ class SiteSpider(scrapy.Spider):
     def _interaction_board(self, target: Target, column: str, response, headers: dict) -> None:
         """A 政务咨询 board: its messages and their status are what count, not article pages."""
         from crawler.encoding import decode_html
-        from crawler.extract import parse_html
+        from crawler.page import parse_html
 
         root = parse_html(decode_html(response.body, headers.get("Content-Type"))[0])
         rows = interaction_rows(root, response.url)
@@ -246,7 +248,7 @@ class SiteSpider(scrapy.Spider):
 
     def _follow_articles(self, target: Target, column: str, listing: list[dict], parent: str):
         from crawler.attachments import READABLE
-        from crawler.extract import attachment_ext
+        from crawler.page import attachment_ext
 
         known = self.signatures.get(target.id, {})
         limit = int(self._crawl_opt(target, "max_pages_per_target") or 500)
@@ -310,7 +312,7 @@ class SiteSpider(scrapy.Spider):
         if any(link.get("hidden") and not same_site(link["url"], target.url) for link in page.links) \
                 or b"<marquee" in response.body[:2_000_000].lower():
             from crawler.encoding import decode_html
-            from crawler.extract import parse_html
+            from crawler.page import parse_html
             root = parse_html(decode_html(response.body, self._content_type(response))[0])
             report.hidden_links += [{**link, "page": response.url} for link in suspect_links(root, response.url)
                                     if not same_site(link["url"], target.url)]
@@ -356,7 +358,7 @@ class SiteSpider(scrapy.Spider):
     def _follow_images(self, target: Target, page, parent: str, column: str, published_at, known: dict):
         """Images in an article's body, on the site's own hosts, are read like image attachments
         (a 公示 published as a photograph); Scrapy's duplicate filter fetches a shared image once."""
-        from crawler.extract import attachment_ext
+        from crawler.page import attachment_ext
 
         if not self.ocr.get("enabled") or not self.ocr.get("available"):
             return
@@ -454,7 +456,7 @@ class SiteSpider(scrapy.Spider):
         entry.update(status=status, pending=False, error="", method=response.request.method)
         if response.meta.get("friend") and status < 400 and self._is_html(response):
             from crawler.encoding import decode_html
-            from crawler.extract import parse_html
+            from crawler.page import parse_html
             html = decode_html(response.body, self._content_type(response))[0]
             report.outbound_pages[url] = visible_text(parse_html(html))[:20000]
 

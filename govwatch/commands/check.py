@@ -87,7 +87,7 @@ BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", 
 def read_html(data: bytes) -> tuple[str, str, list]:
     """``(title, text, links)`` of an HTML draft."""
     from crawler.encoding import decode_html
-    from crawler.extract import parse_html
+    from crawler.page import parse_html
 
     doc = parse_html(decode_html(data)[0])  # bounded like a crawled page: size and nesting
     if doc is None:

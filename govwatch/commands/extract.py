@@ -102,7 +102,7 @@ _PRECISION_NAMES = {"second": "秒", "minute": "分钟", "day": "日", "month": 
 
 def explain_text(record: dict) -> str:
     """The --explain report of one input (Chinese, for users)."""
-    from crawler.extract import DATE_KIND_NAMES
+    from crawler.pubtime import DATE_KIND_NAMES
 
     lines = [f"== {record['input']}"]
     if "error" in record:
