@@ -17,7 +17,7 @@ from govwatch.findings import set_status
 from govwatch.models import UTC, Check, Column, Hit, Item, Target
 from govwatch.settings import load_settings
 
-# Headers exactly as the national forms list them, and those govwatch/evidence.py defines for the rest.
+# Headers exactly as the national forms list them, and those govwatch/evidence/ defines for the rest.
 EXPECTED = {
     "问题清单": ["序号", "政府网站/政务新媒体名称", "主办单位", "存在问题", "整改措施", "整改时限", "整改状态"],
     "错敏信息明细": ["错敏词", "推荐修改", "修改说明", "所在上下文", "所在文章链接", "所在文章标题", "快照",
