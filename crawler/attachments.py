@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import os
 import pickle
 import re
@@ -347,12 +348,20 @@ def _xls(body: bytes, lim: ParseLimits) -> str:
 #
 # The worker is a separate interpreter (``python -m crawler.attachments``), not a fork: forking
 # the crawler would copy its threads' locks and its address space (which a memory limit would then
-# count), and multiprocessing's spawn re-imports the parent's main script.  Messages are pickles
-# with an 8-byte length in front, over the child's stdin and stdout; the child limits its own
-# address space before reading anything.
+# count), and multiprocessing's spawn re-imports the parent's main script.  Messages have an 8-byte
+# length in front, over the child's stdin and stdout: a pickle to the child (what the crawler sends),
+# JSON back (the child has handled hostile bytes, so the crawler never unpickles what it says); the
+# child limits its own address space before reading anything.
 
 def _send(fh, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_framed(fh, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _reply(fh, status: str, text: str) -> None:
+    _write_framed(fh, json.dumps([status, text], ensure_ascii=False).encode("utf-8"))
+
+
+def _write_framed(fh, data: bytes) -> None:
     fh.write(struct.pack("!Q", len(data)) + data)
     fh.flush()
 
@@ -388,12 +397,12 @@ def _worker_loop(memory_mb: int) -> None:  # pragma: no cover - runs in the chil
         except (EOFError, OSError):
             return
         try:
-            _send(stdout, ("ok", attachment_text(body, ext, ParseLimits(**limits))))
+            _reply(stdout, "ok", attachment_text(body, ext, ParseLimits(**limits)))
         except AttachmentError as exc:
-            _send(stdout, ("error", str(exc)))
+            _reply(stdout, "error", str(exc))
         except MemoryError:
             del body
-            _send(stdout, ("error", f"无法读取 {ext} 附件：内存超出上限（{memory_mb} MB）"))
+            _reply(stdout, "error", f"无法读取 {ext} 附件：内存超出上限（{memory_mb} MB）")
             return  # start afresh: the heap may be fragmented
         body = None
 
@@ -441,11 +450,11 @@ class _Worker:
                 _send(self.proc.stdin, (bytes(body), ext, lim.as_dict()))
                 fd = self.proc.stdout.fileno()
                 (size,) = struct.unpack("!Q", _recv_exact(fd, 8, deadline))
-                status, value = pickle.loads(_recv_exact(fd, size, deadline))
+                status, value = json.loads(_recv_exact(fd, size, deadline).decode("utf-8"))
             except TimeoutError:
                 self.stop()
                 raise AttachmentError(f"读取 .{ext} 附件超时（超过 {lim.worker_timeout:g} 秒），已跳过") from None
-            except (EOFError, OSError, pickle.UnpicklingError, struct.error):
+            except (EOFError, OSError, ValueError, struct.error):
                 self.stop()
                 raise AttachmentError(f"读取 .{ext} 附件时读取进程异常退出（可能超出内存上限 "
                                       f"{lim.worker_memory_mb} MB），已跳过") from None
