@@ -13,6 +13,8 @@ in the image where the match was read.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
 import threading
 from dataclasses import asdict, dataclass, field
@@ -59,12 +61,11 @@ class OcrResult:
         return (min(b[0] for b in hit), min(b[1] for b in hit), max(b[2] for b in hit), max(b[3] for b in hit))
 
 
+@functools.cache
 def available() -> bool:
-    try:
-        import rapidocr_onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Is the engine installed? Looked up, not imported: importing it loads onnxruntime and OpenCV,
+    which every crawl start would pay even on sites without a single image."""
+    return all(importlib.util.find_spec(name) is not None for name in ("rapidocr_onnxruntime", "pypdfium2", "PIL"))
 
 
 _engine = None
