@@ -50,7 +50,7 @@ from crawler.collector import (  # noqa: F401  (re-exported for the collectors' 
 )
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
 from govwatch import rules as catalogue
-from govwatch.lifecycle import rectify_rule, reopen_or_record
+from govwatch.lifecycle import deadline_days, rectify_rule, reopen_or_record
 from govwatch.models import Hit, Target, now as utc_now
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ class _Applier:
 
         self.store = store
         self.at = at
-        self.deadline_days = getattr(settings, "deadlines_days", None) if settings else None
+        self.deadline_days = deadline_days(settings)
         alerts = (getattr(settings, "alerts", None) or {}) if settings else {}
         self.failures_limit = int(alerts.get("collector_failures") or DEFAULT_FAILURES)
         self.ingestor = Ingestor(store, lexicon, self.deadline_days, ignore=ignore,

@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.logformatter import LogFormatter
 
 from crawler.ingest import Ingestor
-from govwatch.lifecycle import OPEN_STATUSES, IngestStats, rectify, record_hits
+from govwatch.lifecycle import OPEN_STATUSES, IngestStats, deadline_days, rectify, record_hits
 from govwatch.models import Finding, Item, SiteReport, Target, now
 from govwatch.store import FindingFilter, StoreError
 from scanner.timeline import ThresholdBook
@@ -76,7 +76,7 @@ class StorePipeline:
         settings = load_settings()
         settings.data["db"] = s.get("GOVWATCH_DB") or settings.db
         self.store = open_store(settings=settings)
-        self.deadline_days = settings.deadlines_days
+        self.deadline_days = deadline_days(settings)
         self.thresholds = settings.thresholds
         self.threshold_book = ThresholdBook(self.thresholds)
         self.lexicon = self.on_findings = self.ingestor = self.ignore = None

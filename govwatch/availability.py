@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from crawler.probe import probe_targets
 from govwatch.interrupt import Interrupted, interruptible, interrupted_stats, reason_text
-from govwatch.lifecycle import record_hits, rectify_rule
+from govwatch.lifecycle import deadline_days, record_hits, rectify_rule
 from govwatch.models import Finding, Target, now
 from govwatch.store import Store
 from scanner.availability import judge_availability
@@ -74,7 +74,7 @@ def _probe_round(store: Store, settings, targets: list[Target], at: datetime, on
                                         share=th["unreachable_share"], window_days=window,
                                         min_probes=th["unreachable_min_probes"], tls_days=th["tls_expiring_days"])
         part = record_hits(store, [(None, target.id, h) for h in hits], at=at,
-                           deadline_days=settings.deadlines_days)
+                           deadline_days=deadline_days(settings))
         result.new_findings.extend(part.new_findings)
         was_down = target.down_since is not None
         if down and not was_down:

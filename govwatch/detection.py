@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import cached_property
 
-from govwatch.lifecycle import OPEN_STATUSES, rectify, reopen, with_deadline
+from govwatch.lifecycle import OPEN_STATUSES, deadline_days, rectify, reopen, with_deadline
 from govwatch.models import (
     OWNER_LEVELS, PLATFORM_LABELS, TZ, Finding, Item, Target, aware, finding_id, fmt_local, gc_paused,
     local_day, now as _now,
@@ -276,7 +276,7 @@ def _existing_findings(store: Store, now: datetime) -> dict[str, Finding]:
 
 def _record(store: Store, settings, targets: list[Target], verdicts: dict[str, Verdict],
             existing: dict[str, Finding], now: datetime, horizon: datetime, stats: dict) -> list[Finding]:
-    deadlines = settings.data.get("deadlines_days")
+    deadlines = deadline_days(settings)
     produced: set[str] = set()
     to_write: list[Finding] = []
     unchanged = 0

@@ -34,22 +34,25 @@ DEFAULT_DEADLINE_DAYS: dict[str, int] = dict(DEFAULTS["deadlines_days"])
 # ---------------------------------------------------------------------------- deadlines
 
 def deadline_days(settings=None) -> dict[str, int]:
-    """Days to rectify by severity: settings ``deadlines_days`` over the defaults (the local
-    "1–5 日内完成整改": veto 1 day, high 3 days, others 5 days)."""
+    """Days to rectify by severity: the user's ``deadlines_days`` over the defaults (the local
+    "1–5 日内完成整改": veto 1 day, high 3 days, others 5 days). ``settings``: a ``Settings``, a
+    (possibly partial) severity -> days table, or None for the defaults. The one place the table is
+    merged: a severity the user left out keeps its own default, never another severity's."""
     days = dict(DEFAULT_DEADLINE_DAYS)
-    if settings is not None:
-        days.update(settings.deadlines_days or {})
+    table = settings if isinstance(settings, dict) or settings is None else getattr(settings, "deadlines_days", None)
+    days.update({k: int(v) for k, v in (table or {}).items()})
     return days
 
 
 def deadline_for(severity: str, start: datetime, settings=None, days: dict | None = None) -> datetime:
-    table = days if days is not None else deadline_days(settings)
+    table = deadline_days(days if days is not None else settings)
     return aware(start) + timedelta(days=int(table.get(severity, DEFAULT_DEADLINE_DAYS["medium"])))
 
 
 def with_deadline(f: Finding, at: datetime, days: dict | None = None) -> Finding:
-    """``f`` with its deadline set from its severity, unless it has one."""
-    f.deadline = f.deadline or deadline_for(f.severity, at, days=days or DEFAULT_DEADLINE_DAYS)
+    """``f`` with its deadline set from its severity, unless it has one; ``days``: a (possibly
+    partial) table, merged over the defaults by ``deadline_days``."""
+    f.deadline = f.deadline or deadline_for(f.severity, at, days=days)
     return f
 
 

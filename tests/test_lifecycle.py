@@ -48,6 +48,23 @@ def test_deadlines_follow_the_settings(tmp_path):
     assert lifecycle.deadline_for("veto", T0) == T0 + timedelta(days=1)
 
 
+def test_a_partial_deadline_table_is_merged_over_the_defaults_in_one_place():
+    from govwatch.settings import Settings
+
+    only_veto = Settings(data={"deadlines_days": {"veto": 2}})
+    days = lifecycle.deadline_days(only_veto)
+    assert days == {"veto": 2, "high": 3, "medium": 5, "low": 5, "info": 5}
+    high = Finding(id="x", target_id="t", rule="privacy.id_number", severity="high")
+    assert lifecycle.with_deadline(high, T0, {"veto": 2}).deadline == T0 + timedelta(days=3)
+    veto = Finding(id="y", target_id="t", rule="account.stale_veto", severity="veto")
+    assert lifecycle.with_deadline(veto, T0, {"medium": 9}).deadline == T0 + timedelta(days=1)
+    assert lifecycle.deadline_for("high", T0, settings=only_veto) == T0 + timedelta(days=3)
+    # negative: a severity the user did set wins
+    assert lifecycle.deadline_for("veto", T0, settings=only_veto) == T0 + timedelta(days=2)
+    # nobody else reads the settings table: they all go through lifecycle.deadline_days
+    assert _offenders(r"deadlines_days\b", ("govwatch/lifecycle.py", "govwatch/settings.py")) == []
+
+
 def test_record_rectify_reopen_with_history(store):
     hit = Hit("account.gone", "账号已注销或不存在", "high", match="该账号已注销", url="https://x/u/1")
     stats = lifecycle.record_hits(store, [(None, "wb", hit)], at=T0)

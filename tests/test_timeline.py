@@ -503,6 +503,20 @@ def test_detection_records_findings_once_and_reports_every_target(store):
     assert "findings_new" not in dry.stats and len(store.list_findings()) == 2
 
 
+def test_detection_deadlines_keep_each_severitys_default_when_the_table_is_partial(store):
+    """A deadlines_days table naming only some severities (a raw user table) leaves the others at
+    their own defaults (veto 1 day), not at the medium deadline."""
+    from govwatch.detection import run_detection
+
+    store.upsert_targets([account("a")])
+    feed(store, "a", 1, day(20))
+    settings = load_settings(env={})
+    settings.data["deadlines_days"] = {"medium": 7}
+    run_detection(store, settings, NOW)
+    deadlines = {f.rule: f.deadline - NOW for f in store.list_findings()}
+    assert deadlines["account.stale_veto"] == timedelta(days=1)
+
+
 def test_target_coming_back_to_life_gets_its_findings_rectified_with_the_new_item(store):
     store.upsert_targets([account("a")])
     feed(store, "a", 1, day(100))

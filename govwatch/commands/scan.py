@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 def cmd_scan(args) -> int:
     from crawler.ingest import Ingestor
-    from govwatch.lifecycle import IngestStats
+    from govwatch.lifecycle import IngestStats, deadline_days
 
     settings = settings_from(args)
     if args.lexicon_dir:
@@ -26,7 +26,7 @@ def cmd_scan(args) -> int:
     store = store_from(args, settings)
     settings = in_force(settings, store)
     lexicon, ignore, on_findings = crawl_hooks(settings)
-    ingestor = Ingestor(store, lexicon, settings.deadlines_days, ignore=ignore, thresholds=settings.thresholds)
+    ingestor = Ingestor(store, lexicon, deadline_days(settings), ignore=ignore, thresholds=settings.thresholds)
     total = IngestStats()
     batch = []
 

@@ -37,7 +37,7 @@ from govwatch.console.security import (
     COMMON_HEADERS, LOCAL_HOSTS, PAGE_CSP, SNAPSHOT_CSP, LoginThrottle, mask_personal, tokens_match,
 )
 from govwatch.console.users import ROLE_LABELS, authenticate, units_below, visible_target_ids
-from govwatch.findings import OPEN_STATUSES, FindingError, is_overdue, overdue, parse_day, parse_status, set_status
+from govwatch.findings import OPEN_STATUSES, FindingError, deadline_days, is_overdue, overdue, parse_day, parse_status, set_status
 from govwatch.models import (
     FINDING_STATUS_LABELS, FINDING_TRANSITIONS, PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK, TZ,
     Finding, Target, aware, fmt_local, local_day, now,
@@ -891,7 +891,7 @@ class Console:
                         problems = check_registry(merged)
                         if problems:
                             record_hits(self.store, [(None, tid, hit) for tid, hit in problems],
-                                        deadline_days=self.settings.deadlines_days)
+                                        deadline_days=deadline_days(self.settings))
                         result = {"created": created, "updated": updated, "total": len(targets),
                                   "problems": [(tid, hit.category, hit.detail or hit.match) for tid, hit in problems]}
                         self.audit(ctx, "registry_import", request, file=name, created=created, updated=updated)
