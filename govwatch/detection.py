@@ -145,7 +145,7 @@ def _run(store: Store, settings, as_of: datetime | None, record: bool, monthly: 
 
     now = aware(as_of) if as_of else _now()
     book = ThresholdBook(settings.data["thresholds"])
-    horizon = now + timedelta(minutes=float(book.base["future_date_tolerance_minutes"]))
+    horizon = _horizon(now, book)
 
     summaries = [s for s in store.target_summaries(enabled_only=True) if s.platform not in UNTIMED_PLATFORMS]
     existing = _existing_findings(store, now) if record else {}
@@ -178,6 +178,22 @@ def _run(store: Store, settings, as_of: datetime | None, record: bool, monthly: 
     stats["elapsed_s"] = round(time.perf_counter() - started, 3)
     return DetectionReport(store=store, targets=targets, verdicts=verdicts, as_of=now, stats=stats,
                            new_findings=new_findings, monthly=monthly, book=book, current=current)
+
+
+def _horizon(now: datetime, book: ThresholdBook) -> datetime:
+    """The latest publication time judged as "now" (a clock a few minutes ahead is tolerated)."""
+    return now + timedelta(minutes=float(book.base["future_date_tolerance_minutes"]))
+
+
+def last_update(store: Store, target: Target, as_of: datetime, book: ThresholdBook) -> tuple[datetime | None, int | None]:
+    """(last update, days without one) of ``target`` as ``govwatch zombies --as-of`` judges it:
+    a website by its homepage (``homepage_columns``, else the 首页 column; a navigation portal
+    without one by its newest publication anywhere), never by a fresh item in a minor column;
+    publications after ``as_of`` left out. The monthly export's 更新情况 dates targets with this,
+    so the two never disagree."""
+    as_of = aware(as_of)
+    verdict = _judge(store, [target], as_of, _horizon(as_of, book), book)[0][target.id]
+    return verdict.last_published_at, verdict.days_since
 
 
 def _states(store: Store, target_ids: list[str]) -> dict[str, list[ColumnState]]:

@@ -341,6 +341,45 @@ def test_update_state_follows_the_timeline_day_convention():
     assert update_state(settings, site, OCT - timedelta(days=15), OCT)[1].startswith("单项否决")
 
 
+def test_update_sheet_dates_a_site_by_its_homepage_like_zombies(store, tmp_path):
+    """A site whose only fresh item is in a minor column is 单项否决 in both the nightly detection
+    (govwatch zombies) and the export's 更新情况, with the same date and days."""
+    from datetime import date
+
+    from govwatch.detection import end_of_day, run_detection
+
+    month_end = end_of_day(date(2026, 10, 31))
+    crawled = month_end - timedelta(hours=2)
+    store.upsert_targets([
+        Target(id="site-h", name="示范县人民政府", url="http://h.gov.cn/", owner="示范县政府办",
+               columns=[Column("通知公告", "http://h.gov.cn/tzgg/", "notice")], last_crawl_ok_at=crawled),
+        Target(id="site-ok", name="示范县教育局", url="http://e.gov.cn/", owner="示范县教育局",
+               columns=[Column("通知公告", "http://e.gov.cn/tzgg/", "notice")], last_crawl_ok_at=crawled)])
+    store.upsert_items([
+        Item(target_id="site-h", url="http://h.gov.cn/1.html", title="首页旧闻", column="首页",
+             published_at=month_end - timedelta(days=20)),
+        Item(target_id="site-h", url="http://h.gov.cn/tzgg/2.html", title="栏目新稿", column="通知公告",
+             published_at=month_end - timedelta(days=1)),
+        # negative: a site whose homepage itself is fresh stays 正常 in both
+        Item(target_id="site-ok", url="http://e.gov.cn/1.html", title="首页新闻", column="首页",
+             published_at=month_end - timedelta(days=2)),
+        Item(target_id="site-ok", url="http://e.gov.cn/tzgg/2.html", title="通知", column="通知公告",
+             published_at=month_end - timedelta(days=3)),
+    ], at=month_end - timedelta(days=1))
+    settings = load_settings(env={})
+    nightly = {r["id"]: r for r in run_detection(store, settings, month_end, record=False).rows}
+    export_month(store, settings, "2026-10", tmp_path)
+    wb = load_workbook(tmp_path / "govwatch-2026-10" / "问题清单.xlsx")
+    updates = {r[1]: r for r in rows(wb["更新情况"])[1:]}
+    stale, fresh = updates["示范县人民政府"], updates["示范县教育局"]
+    assert nightly["site-h"]["days_since"] == stale[6] == 20
+    assert stale[5] == (month_end - timedelta(days=20)).astimezone(
+        __import__("govwatch.models", fromlist=["TZ"]).TZ).strftime("%Y-%m-%d %H:%M")
+    assert stale[9] == "单项否决（20天未更新）" and nightly["site-h"]["status"] == "单项否决"
+    assert nightly["site-ok"]["days_since"] == fresh[6] == 2 and fresh[9] == "正常"
+    assert stale[7] == 2 and fresh[7] == 2  # 本月发布数 still counts every column
+
+
 # ---------------------------------------------------------------- roll-up (issue 20)
 
 def test_owner_includes_the_units_below_it_and_the_workbook_rolls_up(store, tmp_path):

@@ -23,8 +23,9 @@ with "（已超期）" added when the finding was still open past its deadline.
 - 可用性统计, one row per website: probes in the month, how many failed, the failed share, the worst
   7-day failed share (the 19号 veto is ≥5% over a week), mean response time, certificate expiry and the
   verdict.
-- 更新情况, one row per enabled target: last publication up to the month's end, days without an
-  update, items published in the month, the update requirement and the verdict (website homepage
+- 更新情况, one row per enabled target: last publication up to the month's end (a website's is its
+  homepage's, from ``govwatch.detection.last_update``, the judgement ``govwatch zombies`` shows,
+  never a fresh item in a minor column), days without an update, items published in the month, the update requirement and the verdict (website homepage
   2 weeks; accounts weekly/10 days, 2-week veto, 3-month zombie candidate, 1-year zombie, never
   published = 空壳). A target we never fetched successfully is "未能采集" — a failed fetch is never
   evidence of staleness.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from govwatch.detection import last_update
 from govwatch.findings import OPEN_STATUSES, is_overdue, last_change, status_at
 from govwatch.models import (
     FINDING_STATUS_LABELS, OPERATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, Item, Target, aware, fmt_local, now,
@@ -138,6 +139,8 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
             n_avail += 1
             sink.row("可用性统计", [n_avail, *_availability_row(store, settings, target, start, end)])
         last, published = _last_publication(store, target, start, end)
+        if target.platform == "website":  # dated by its homepage, as `govwatch zombies` does
+            last = last_update(store, target, at_end, book)[0]
         requirement, verdict, days = update_state(settings, target, last, at_end, book)
         n_update += 1
         where = target.url or target.account_id or target.feed_url
