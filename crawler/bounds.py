@@ -1,7 +1,7 @@
 """Bounds on every parser of crawled bytes (the ``[parse]`` settings) and the HTML depth guard.
 
-Crawled content is hostile: a few kilobytes can declare a million-row sheet, a zip can inflate a
-thousandfold, a PDF can make ten pages of one megabyte stream, and HTML nested deeper than
+Crawled content is hostile: a few kilobytes can declare a million-row sheet or a billion laughs
+in a feed's DTD, a zip can inflate a thousandfold, a PDF can make ten pages of one megabyte stream, and HTML nested deeper than
 libxml2's limit (256 levels, 2048 with ``huge_tree``) silently loses everything after the deep
 part.  The limits live here so that the crawler, ``govwatch check`` and the attachment worker read
 the same values; ``configure`` installs the ``[parse]`` section of the settings for this process.
@@ -30,6 +30,8 @@ class ParseLimits:
     max_zip_bytes: int = _D["max_zip_bytes"]
     max_zip_ratio: int = _D["max_zip_ratio"]
     max_xml_bytes: int = _D["max_xml_bytes"]
+    max_feed_bytes: int = _D["max_feed_bytes"]
+    max_feed_entries: int = _D["max_feed_entries"]
     max_sheet_rows: int = _D["max_sheet_rows"]
     max_sheet_cols: int = _D["max_sheet_cols"]
     max_sheet_cells: int = _D["max_sheet_cells"]

@@ -3,8 +3,15 @@
 These are what the feed bridges users run produce for WeChat, Douyin, Toutiao and others (RSSHub,
 wewe-rss, we-mp-rss). Every entry gives title, link, id, publication time (aware; a time without
 a zone is Asia/Shanghai), content (HTML as given), summary, plain text, author, images, links and
-enclosures. The XML parser neither resolves entities nor touches the network (a feed is
-untrusted input).
+enclosures.
+
+A feed is untrusted input, parsed within the ``[parse]`` bounds (crawler/bounds.py): at most
+``max_feed_bytes`` of it (an XML feed cut there keeps the entries before the cut, the cut one
+dropped; a JSON Feed over it is refused), at most ``max_feed_entries`` entries built (the caller
+may ask for fewer), and the XML parser resolves no entity, loads no DTD, touches no network and
+keeps libxml2's default size limits (no ``huge_tree``). A document type declaration in the
+prolog is removed before parsing, so neither an internal subset (billion laughs) nor an external
+one (``SYSTEM "file:///…"``) is ever read, whatever the libxml2 version's own guards.
 """
 from __future__ import annotations
 
@@ -13,9 +20,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 
 from lxml import etree
 
+from crawler.bounds import limits
 from crawler.dates import parse_date_match
 from govwatch.models import TZ
 
@@ -27,9 +36,47 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 MEDIA = "http://search.yahoo.com/mrss/"
 KINDS = ("rss", "atom", "json", "rdf")
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False,
-                          remove_comments=True, remove_pis=True)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_ELEMENT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _parser() -> etree.XMLParser:
+    # one per document: a parser keeps its error log, and lxml parsers are not shared across threads
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           attribute_defaults=False, huge_tree=False, recover=True,
+                           remove_comments=True, remove_pis=True)
+
+
+def strip_doctype(body: bytes) -> bytes:
+    """``body`` without the document type declaration of its prolog (with its internal subset:
+    quoted strings and comments inside it skipped, so a ``]>`` in an entity value does not end it).
+    One linear pass; a declaration left unterminated takes the rest of the document with it."""
+    i = body.find(b"<!DOCTYPE")
+    if i < 0 or _ELEMENT_START.search(body, 0, i):
+        return body
+    j, n, subset = i + 9, len(body), False
+    while j < n:
+        c = body[j]
+        if c in (0x22, 0x27):  # a quoted literal
+            k = body.find(bytes((c,)), j + 1)
+            if k < 0:
+                return body[:i]
+            j = k + 1
+            continue
+        if subset and body.startswith(b"<!--", j):
+            k = body.find(b"-->", j + 4)
+            if k < 0:
+                return body[:i]
+            j = k + 3
+            continue
+        if c == 0x5B:  # [
+            subset = True
+        elif c == 0x5D:  # ]
+            subset = False
+        elif c == 0x3E and not subset:  # >
+            return body[:i] + body[j + 1:]
+        j += 1
+    return body[:i]
 
 
 class FeedError(ValueError):
@@ -135,11 +182,11 @@ def _finish(entry: FeedEntry) -> FeedEntry:
 
 # --------------------------------------------------------------------------- formats
 
-def _rss(channel, items, now) -> Feed:
+def _rss(channel, items, now, cap: int) -> Feed:
     feed = Feed(kind="rss", title=_text(_child(channel, "title")), link=_text(_child(channel, "link")),
                 description=_text(_child(channel, "description")))
     feed.updated = parse_feed_date(_text(_child(channel, "lastBuildDate", "pubDate")), now)
-    for item in items:
+    for item in islice(items, cap):
         guid = _child(item, "guid")
         link = _text(_child(item, "link"))
         if not link and guid is not None and guid.get("isPermaLink", "true") != "false":
@@ -184,12 +231,12 @@ def _atom_content(el) -> str:
     return (el.text or "").strip() if len(el) == 0 else _text(el)
 
 
-def _atom(root, now) -> Feed:
+def _atom(root, now, cap: int) -> Feed:
     a = f"{{{ATOM}}}"
     feed = Feed(kind="atom", title=_text(root.find(a + "title")), link=_atom_link(root),
                 description=_text(root.find(a + "subtitle")),
                 updated=parse_feed_date(_text(root.find(a + "updated")), now))
-    for item in root.findall(a + "entry"):
+    for item in islice(root.iterfind(a + "entry"), cap):
         raw = _text(_child(item, a + "published", a + "issued", a + "updated", f"{{{DC}}}date"))
         author = item.find(f"{a}author/{a}name")
         if author is None:
@@ -211,12 +258,12 @@ def _atom(root, now) -> Feed:
     return feed
 
 
-def _rdf(root, now) -> Feed:
+def _rdf(root, now, cap: int) -> Feed:
     r = f"{{{RSS1}}}"
     channel = root.find(r + "channel")
     feed = Feed(kind="rdf", title=_text(channel.find(r + "title")) if channel is not None else "",
                 link=_text(channel.find(r + "link")) if channel is not None else "")
-    for item in root.findall(r + "item"):
+    for item in islice(root.iterfind(r + "item"), cap):
         raw = _text(item.find(f"{{{DC}}}date"))
         link = _text(item.find(r + "link")) or item.get(f"{{{RDF}}}about", "")
         entry = FeedEntry(title=_text(item.find(r + "title")), link=link, id=link,
@@ -240,15 +287,13 @@ def _authors(obj: dict) -> str:
     return str(author or "")
 
 
-def _json_feed(data: dict, now) -> Feed:
+def _json_feed(data: dict, now, cap: int) -> Feed:
     feed = Feed(kind="json", title=str(data.get("title") or ""), link=str(data.get("home_page_url") or ""),
                 description=str(data.get("description") or ""))
     items = data.get("items")
     if not isinstance(items, list):
         raise FeedError("JSON Feed 缺少 items")
-    for item in items:
-        if not isinstance(item, dict):
-            continue
+    for item in islice((i for i in items if isinstance(i, dict)), cap):
         raw = str(item.get("date_published") or item.get("date_modified") or "")
         link = str(item.get("url") or item.get("external_url") or "")
         entry = FeedEntry(
@@ -270,31 +315,38 @@ def _json_feed(data: dict, now) -> Feed:
 
 # --------------------------------------------------------------------------- entry point
 
-def parse_feed(body: bytes | str, url: str = "", now: datetime | None = None) -> Feed:
+def parse_feed(body: bytes | str, url: str = "", now: datetime | None = None,
+               max_entries: int | None = None) -> Feed:
     """Parse an RSS 2.0 / RSS 1.0 / Atom / JSON Feed document; raise :class:`FeedError` otherwise.
 
     ``now`` reads relative or year-less dates (some bridges pass the platform's "3小时前" through).
+    ``max_entries``: build at most this many entries (never more than ``parse.max_feed_entries``);
+    the document is read up to ``parse.max_feed_bytes``.
     """
-    if isinstance(body, bytes):
-        head = body.lstrip()[:1]
-        if body.startswith(b"\xef\xbb\xbf"):
-            head = body[3:].lstrip()[:1]
-    else:
-        head = body.lstrip()[:1]
-    if head in (b"{", "{"):
+    lim = limits()
+    cap = max(0, min(int(max_entries), lim.max_feed_entries) if max_entries is not None else lim.max_feed_entries)
+    if isinstance(body, str):
+        body = _XML_DECL.sub("", body, count=1).encode("utf-8")
+    cut = len(body) > lim.max_feed_bytes
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    head = body.lstrip()[:1]
+    if head == b"{":
+        if cut:
+            raise FeedError(f"JSON Feed 超过 {lim.max_feed_bytes} 字节，未解析")
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise FeedError(f"JSON Feed 无法解析：{exc}") from None
         if not isinstance(data, dict) or ("items" not in data and "version" not in data):
             raise FeedError("不是 JSON Feed（缺少 version 或 items）")
-        return _json_feed(data, now)
-    if isinstance(body, str):
-        body = _XML_DECL.sub("", body).encode("utf-8")
+        return _json_feed(data, now, cap)
+    if cut:
+        body = body[:lim.max_feed_bytes]
     if not body.strip():
         raise FeedError("订阅源内容为空")
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(strip_doctype(body), _parser())
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"订阅源不是有效的 XML：{exc}") from None
     if root is None:
@@ -304,11 +356,18 @@ def parse_feed(body: bytes | str, url: str = "", now: datetime | None = None) ->
         channel = root.find("channel")
         if channel is None:
             raise FeedError("RSS 缺少 channel")
-        return _rss(channel, channel.findall("item") or root.findall("item"), now)
-    if tag == f"{{{ATOM}}}feed":
-        return _atom(root, now)
-    if tag == f"{{{RDF}}}RDF":
-        return _rdf(root, now)
-    if tag.lower() in ("html", "{http://www.w3.org/1999/xhtml}html"):
+        items = channel.findall("item") or root.findall("item")
+        feed = _rss(channel, items, now, cap + cut)
+    elif tag == f"{{{ATOM}}}feed":
+        feed = _atom(root, now, cap + cut)
+    elif tag == f"{{{RDF}}}RDF":
+        feed = _rdf(root, now, cap + cut)
+    elif tag.lower() in ("html", "{http://www.w3.org/1999/xhtml}html"):
         raise FeedError("订阅源返回的是网页而不是 RSS/Atom（桥接服务可能出错或需要登录）")
-    raise FeedError(f"无法识别的订阅源格式（根元素 {tag or '未知'}）")
+    else:
+        raise FeedError(f"无法识别的订阅源格式（根元素 {tag or '未知'}）")
+    if cut and feed.entries:
+        # cap + 1 were asked for: either the last one built is the one the cut went through, or
+        # it is one past the cap; both go
+        feed.entries.pop()
+    return feed

@@ -308,3 +308,80 @@ def test_the_offline_evidence_copy_drops_runs_of_unclosed_url():
     kept = _strip_css("a{background:url(http://evil/x.png)} b{c:url(data:image/png;base64,AAAA)}")
     assert "url()" in kept and "url(data:image/png;base64,AAAA)" in kept and "evil" not in kept
     assert "url(" not in _strip_css("x{" + "url(data:," * 2000 + "}")
+
+
+# --------------------------------------------------------------------------- feeds (crawler/feeds.py)
+
+def _rss(items: str, prolog: str = "") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<rss version="2.0"><channel><title>示范发布</title>'
+            f"<link>https://b.example.cn/</link>{items}</channel></rss>").encode("utf-8")
+
+
+def _item(n: int, body: str = "") -> str:
+    return (f"<item><title>第{n}条通知</title><link>https://b.example.cn/{n}</link>"
+            f"<pubDate>Mon, 02 Nov 2026 08:00:00 +0800</pubDate><description>正文{n}{body}</description></item>")
+
+
+def test_a_billion_laughs_feed_expands_nothing_and_keeps_its_entries():
+    from crawler.feeds import parse_feed
+
+    refs = ["&lol;"] + [f"&lol{i};" for i in range(1, 9)]
+    lol = '<!ENTITY lol "lol">' + "".join(f'<!ENTITY lol{i} "{refs[i - 1] * 10}">' for i in range(1, 10))
+    feed = parse_feed(_rss(_item(1, " &lol9;") + _item(2), f"<!DOCTYPE rss [{lol}]>"))
+    assert [e.title for e in feed.entries] == ["第1条通知", "第2条通知"]  # the entries are still read
+    everything = repr(feed)
+    assert "lollol" not in everything and len(everything) < 5000  # no entity was expanded
+    # a "]>" inside an entity value does not end the declaration early
+    tricky = parse_feed(_rss(_item(3), '<!DOCTYPE rss [<!ENTITY a "]>&lt;x&gt;"> <!-- ]> -->]>'))
+    assert [e.title for e in tricky.entries] == ["第3条通知"] and "]>" not in repr(tricky)
+
+
+def test_an_external_entity_feed_reads_no_file(tmp_path):
+    from pathlib import Path
+
+    from crawler.feeds import parse_feed
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-7f3a9c-本机文件内容", encoding="utf-8")
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text(f'<!ENTITY leak SYSTEM "{secret.as_uri()}">', encoding="utf-8")
+    hostname = Path("/etc/hostname").read_text(encoding="utf-8").strip() if Path("/etc/hostname").exists() else ""
+    cases = [
+        ('<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>', "&xxe;"),
+        (f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>', "&xxe;"),
+        (f'<!DOCTYPE rss SYSTEM "{dtd.as_uri()}">', "&leak;"),
+        (f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{dtd.as_uri()}"> %p;]>', "&leak;"),
+    ]
+    for prolog, ref in cases:
+        feed = parse_feed(_rss(f"<item><title>标题{ref}</title><link>https://b.example.cn/1</link>"
+                               f"<description>正文{ref}</description></item>", prolog))
+        everything = repr(feed)
+        assert [e.link for e in feed.entries] == ["https://b.example.cn/1"], prolog
+        assert "SECRET-7f3a9c" not in everything, prolog
+        if len(hostname) >= 4:  # a very short host name could occur in the feed by chance
+            assert hostname not in everything, prolog
+        assert feed.entries[0].title.startswith("标题")
+
+
+def test_a_fifty_thousand_entry_feed_is_bounded():
+    from crawler.feeds import parse_feed
+
+    body = _rss("".join(_item(n) for n in range(50_000)))
+    feed = parse_feed(body)
+    assert len(feed.entries) == bounds.limits().max_feed_entries == 1000
+    assert feed.entries[-1].title == "第999条通知"
+    assert [e.title for e in parse_feed(body, max_entries=3).entries] == ["第0条通知", "第1条通知", "第2条通知"]
+    # bytes: a document longer than max_feed_bytes is read up to the cut, the entry cut through dropped
+    old = bounds.limits()
+    try:
+        bounds.configure(bounds.ParseLimits(max_feed_bytes=len(_rss(_item(0) + _item(1))) + 40))
+        cut = parse_feed(body)
+        assert [e.title for e in cut.entries] == ["第0条通知", "第1条通知"]
+        assert all(e.text.startswith("正文") for e in cut.entries)
+        import pytest
+        from crawler.feeds import FeedError
+
+        with pytest.raises(FeedError, match="超过"):
+            parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": [' + b'{"id": "1"},' * 2000 + b'{}]}')
+    finally:
+        bounds.configure(old)

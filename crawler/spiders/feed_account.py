@@ -234,15 +234,15 @@ def collect_feed(target: Target, ctx: Context, result: AccountResult) -> Account
     if not fetched.ok:
         _fetch_failed(result, fetched, "订阅源")
         return result
+    limit = int((target.crawl or {}).get("feed_entries", ctx.crawl.get("feed_entries", 50)))
     try:
-        feed = parse_feed(fetched.body, target.feed_url, ctx.now)
+        feed = parse_feed(fetched.body, target.feed_url, ctx.now, max_entries=limit)
     except FeedError as exc:
         result.fail("parse", f"订阅源无法解析：{exc}", target.feed_url, fetched.status)
         return result
     snapshot = result.snapshot(fetched.body)
     result.timeline_ok = True
     result.status = "live"
-    limit = int((target.crawl or {}).get("feed_entries", ctx.crawl.get("feed_entries", 50)))
     fetch_pages = bool((target.crawl or {}).get("fetch_pages", ctx.crawl.get("fetch_pages", False)))
     pages = _WechatPages(target, ctx, result)
     seen: set[str] = set()
