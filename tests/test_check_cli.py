@@ -156,3 +156,50 @@ def test_lexicon_commands(tmp_path, capsys):
     assert f"{bad / 'x.txt'}:2:" in out and f"{bad / 'x.txt'}:3:" in out and f"{bad / 'x.txt'}:4:" in out
     assert main(["lexicon", "version", "--lexicon-dir", str(bad)]) == 0
     assert capsys.readouterr().out.strip() != version
+
+
+def test_check_honours_an_active_sensitive_period(tmp_path, capsys):
+    """A period declared for now adds its lexicon directory to the check and says so; the same
+    period in the past changes nothing."""
+    from datetime import timedelta
+
+    from govwatch.models import TZ, now
+    from govwatch.periods import make_period
+    from govwatch.store import open_store
+
+    lex = tmp_path / "时期词库"
+    lex.mkdir()
+    (lex / "period.txt").write_text("# category: banned.period\n# label: 时期敏感词\n示范敏感词\n", encoding="utf-8")
+    draft = tmp_path / "draft.txt"
+    draft.write_text("关于做好工作的通知\n各单位：\n请勿传播示范敏感词相关内容。\n", encoding="utf-8")
+    today = now().astimezone(TZ).date()
+    store = open_store()
+    store.put_period(make_period("测试时期", (today - timedelta(days=1)).isoformat(),
+                                 (today + timedelta(days=1)).isoformat(), lexicon_dirs=[str(lex)]).to_dict())
+    store.close()
+    rc = main(["check", str(draft)])
+    out = capsys.readouterr().out
+    assert rc == 1 and "敏感时期：测试时期" in out and "时期敏感词" in out and "“示范敏感词”" in out
+    rc, objs, _ = run_json(capsys, str(draft))
+    assert objs[0]["periods"] == ["测试时期"]
+    assert [(x["rule"], x["match"]) for x in objs[0]["findings"]] == [("banned.period", "示范敏感词")]
+
+    # negative: the period is over
+    store = open_store()
+    store.delete_period("测试时期")
+    store.put_period(make_period("测试时期", (today - timedelta(days=10)).isoformat(),
+                                 (today - timedelta(days=3)).isoformat(), lexicon_dirs=[str(lex)]).to_dict())
+    store.close()
+    rc = main(["check", str(draft)])
+    out = capsys.readouterr().out
+    assert rc == 0 and "敏感时期" not in out and "示范敏感词”" not in out and "未发现问题" in out
+    rc, objs, _ = run_json(capsys, str(draft))
+    assert "periods" not in objs[0] and objs[0]["findings"] == []
+
+
+def test_check_without_a_database_creates_none(tmp_path, capsys):
+    f = tmp_path / "a.txt"
+    f.write_text(GOOD, encoding="utf-8")
+    assert main(["check", str(f)]) == 0
+    assert "敏感时期" not in capsys.readouterr().out
+    assert not (tmp_path / "var" / "govwatch.db").exists()

@@ -67,13 +67,14 @@ def store_from(args, settings=None):
     return context(args).open_store(settings)
 
 
-def in_force(settings, store):
+def in_force(settings, store, announce: bool = True):
     """The settings in force now: with a sensitive period active, its thresholds, extra lexicon
-    directories and probe interval (govwatch.periods.effective_settings); one line says so."""
+    directories and probe interval (govwatch.periods.effective_settings); one line on stderr says
+    so unless ``announce`` is false (the caller reports ``active_periods`` itself)."""
     from govwatch.periods import settings_at
 
     effective = settings_at(settings, store)
-    for p in effective.active_periods:
+    for p in effective.active_periods if announce else ():
         print(p.line + "，按敏感时期设置运行", file=sys.stderr)
     return effective
 

@@ -286,15 +286,37 @@ def render_text(result: dict) -> str:
     return "\n".join(lines)
 
 
+def settings_in_force(args, settings):
+    """The settings a check runs with: those of an active sensitive period (its extra lexicon
+    directories and thresholds, as crawl and scan use them) when the database declares one. No
+    database yet means no period; a database that cannot be read is said once and the check runs
+    on the configured settings (a draft check must not depend on the monitoring database)."""
+    from govwatch.commands._common import in_force, store_from
+
+    db = str(settings.db)
+    if db.startswith("sqlite:///") and db != "sqlite:///:memory:" and not Path(db[len("sqlite:///"):]).exists():
+        return settings
+    try:
+        return in_force(settings, store_from(args, settings), announce=False)
+    except Exception as exc:  # noqa: BLE001  (an unreachable or broken database: check without periods)
+        print(f"提示：无法读取敏感时期设置（{exc}），按常规设置检查。", file=sys.stderr)
+        return settings
+
+
 def cmd_check(args) -> int:
     from govwatch.commands._common import settings_from
     from scanner.lexicon import load_lexicon
 
-    settings = settings_from(args)
     for d in args.lexicon_dir:
         if not Path(d).is_dir():
             raise CliError(f"词库目录不存在：{d}")
+    settings = settings_in_force(args, settings_from(args))
+    periods = [p.name for p in settings.active_periods]
     lexicon = load_lexicon([*settings.lexicon_dirs, *args.lexicon_dir], cache_dir=settings.var_path / "cache")
+    if periods and args.format == "text":
+        for p in settings.active_periods:
+            print(f"{p.line}，已加载该时期的词库和阈值。")
+        print()
     unreadable = blocking = False
     for i, name in enumerate(args.files):
         try:
@@ -303,6 +325,8 @@ def cmd_check(args) -> int:
             unreadable = True
             print(f"错误：{exc}", file=sys.stderr)
             result = {"input": name, "error": str(exc), "findings": [], "form": None, "_hits": []}
+        if periods:
+            result["periods"] = periods
         if any(h.severity in BLOCKING for h in result["_hits"]):
             blocking = True
         if args.format == "json":
