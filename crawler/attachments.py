@@ -12,7 +12,10 @@ the crawl.  The crawler, recheck and ``govwatch check`` use ``read_attachment``.
   uncompressed in all, no member inflating more than ``max_zip_ratio`` times (zip bombs); their XML
   is pull-parsed in chunks (at most ``max_xml_bytes`` of it), elements freed as soon as read.  An
   XLSX is read cell by cell from its XML, never by its declared ``<dimension>``: at most
-  ``max_sheet_rows`` rows, ``max_sheet_cols`` columns and ``max_sheet_cells`` cells.
+  ``max_sheet_rows`` rows, ``max_sheet_cols`` columns and ``max_sheet_cells`` cells.  A number
+  whose cell style shows a date or time (built-in formats 14–22 and their East Asian kin, custom
+  formats with y/m/d or h/s) is written as YYYY-MM-DD (with the time when it has one), counting
+  from 1900 or, with the workbook's ``date1904``, from 1904; other numbers stay as stored.
 - XLS and WPS's ET spreadsheets through xlrd, within the same row, column and cell limits.
 - Old binary Word (.doc) and WPS text (.wps) have no well-kept pure-Python reader; they are
   recorded as unreadable rather than guessed at.
@@ -32,6 +35,7 @@ import sys
 import threading
 import time
 import zipfile
+from datetime import date, timedelta
 
 from crawler import bounds
 from crawler.bounds import ParseLimits
@@ -271,9 +275,104 @@ def _add_row(lines: list[str], values: dict[int, str]) -> int:
     return len(line) + 1
 
 
+# Built-in number formats that show a date or a time (ECMA-376 18.8.30): 14–22, the mm:ss ones,
+# and those East Asian locales give dates and times (zh-CN: 27 "yyyy年m月", 31 "yyyy年m月d日",
+# 32 "h时mm分", 57 "yyyy年m月" and so on), which Chinese Excel and WPS write.
+_BUILTIN_DATE = frozenset({14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58})
+_BUILTIN_TIME = frozenset({18, 19, 20, 21, 32, 33, 34, 35, 45, 46, 47, 55, 56})
+_FMT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')  # quoted text, escapes, [Red] [$-804], padding
+_DATE_EPOCH_1900 = date(1899, 12, 30)  # serial 61 is 1900-03-01 (Excel counts a 1900-02-29)
+_DATE_EPOCH_1904 = date(1904, 1, 1)
+_MAX_SERIAL = 2_958_465  # 9999-12-31
+
+
+def format_kind(code: str) -> str:
+    """"date", "datetime", "time" or "" for a custom number format code (its first section):
+    literals, escapes and brackets set aside, ``y``/``d`` make a date, ``h``/``s`` a time (an ``m``
+    is months beside a date, minutes beside a time); an elapsed time (``[h]:mm``) is no date."""
+    first = code.split(";", 1)[0]
+    if re.search(r"\[(?:h+|m+|s+)\]", first, re.IGNORECASE):
+        return ""
+    letters = _FMT_LITERALS.sub("", first).lower()
+    has_date = "y" in letters or "d" in letters
+    has_time = "h" in letters or "s" in letters
+    if has_date and has_time:
+        return "datetime"
+    return "date" if has_date else "time" if has_time else ""
+
+
+def _xlsx_styles(zf: zipfile.ZipFile, lim: ParseLimits) -> tuple[dict[int, str], bool]:
+    """(cell style index -> "date" / "datetime" / "time" for the styles that show a date or time,
+    whether the workbook counts from 1904)."""
+    names = set(zf.namelist())
+    custom: dict[int, str] = {}
+    kinds: dict[int, str] = {}
+    if "xl/styles.xml" in names:
+        index = 0
+        for el in _pull(zf, "xl/styles.xml", lim, f"{S}styleSheet", (f"{S}numFmt", f"{S}xf")):
+            if el.tag == f"{S}numFmt":
+                try:
+                    custom[int(el.get("numFmtId") or -1)] = format_kind(el.get("formatCode") or "")
+                except ValueError:
+                    pass
+                continue
+            parent = el.getparent()
+            if parent is None or parent.tag != f"{S}cellXfs":
+                continue  # cellStyleXfs and dxfs: not what a cell's s= points at
+            try:
+                fmt = int(el.get("numFmtId") or 0)
+            except ValueError:
+                fmt = 0
+            kind = custom.get(fmt) if fmt in custom else \
+                "date" if fmt in _BUILTIN_DATE else "time" if fmt in _BUILTIN_TIME else ""
+            if kind:
+                kinds[index] = kind
+            index += 1
+            if index >= lim.max_sheet_cells:
+                break
+    date1904 = False
+    if "xl/workbook.xml" in names:
+        for el in _pull(zf, "xl/workbook.xml", lim, f"{S}workbook", (f"{S}workbookPr",)):
+            date1904 = (el.get("date1904") or "").strip().lower() in ("1", "true")
+            break
+    return kinds, date1904
+
+
+def excel_date(raw: str, kind: str, date1904: bool = False) -> str:
+    """A serial date-time shown the way its format means it: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or
+    HH:MM[:SS]; ``raw`` itself when it is not a serial a date can be made of."""
+    try:
+        serial = float(raw)
+    except ValueError:
+        return raw
+    if not 0 <= serial <= _MAX_SERIAL or serial != serial:
+        return raw
+    days = int(serial)
+    seconds = round((serial - days) * 86400)
+    if seconds >= 86400:
+        days, seconds = days + 1, seconds - 86400
+    hh, mm, ss = seconds // 3600, seconds // 60 % 60, seconds % 60
+    clock = f"{hh:02d}:{mm:02d}" + (f":{ss:02d}" if ss else "")
+    if kind == "time":
+        return clock
+    if date1904:
+        day = _DATE_EPOCH_1904 + timedelta(days=days)
+    elif days == 60:
+        return "1900-02-29"  # Excel's (Lotus's) day that never was
+    elif days < 60:
+        if days == 0:
+            return raw if kind == "date" else clock
+        day = _DATE_EPOCH_1900 + timedelta(days=days + 1)
+    else:
+        day = _DATE_EPOCH_1900 + timedelta(days=days)
+    text = day.isoformat()
+    return f"{text} {clock}" if kind == "datetime" and seconds else text
+
+
 def _xlsx(body: bytes, lim: ParseLimits) -> str:
     zf = open_zip(body, lim)
     shared = _shared_strings(zf, lim)
+    styles, date1904 = _xlsx_styles(zf, lim)
     lines, size, cells = [], 0, 0
     for name in _sheet_names(zf):
         values: dict[int, str] = {}
@@ -288,7 +387,7 @@ def _xlsx(body: bytes, lim: ParseLimits) -> str:
                     if int(m.group(2)) > lim.max_sheet_rows:
                         break  # rows come in order: the rest of the sheet is beyond the bound
                 if position <= lim.max_sheet_cols:
-                    values[position] = _cell_value(el, shared)
+                    values[position] = _cell_value(el, shared, styles, date1904)
                 if cells >= lim.max_sheet_cells:
                     break
                 continue
@@ -305,7 +404,7 @@ def _xlsx(body: bytes, lim: ParseLimits) -> str:
     return "\n".join(lines)[:lim.max_attachment_chars]
 
 
-def _cell_value(c, shared: list[str]) -> str:
+def _cell_value(c, shared: list[str], styles: dict[int, str] | None = None, date1904: bool = False) -> str:
     kind = c.get("t", "n")
     if kind == "inlineStr":
         return "".join(t.text or "" for t in c.iter(f"{S}t"))
@@ -318,6 +417,11 @@ def _cell_value(c, shared: list[str]) -> str:
             return ""
     if kind == "b":
         return "TRUE" if raw == "1" else "FALSE"
+    if kind == "n" and styles and raw:
+        style = c.get("s")
+        shown = styles.get(int(style)) if style and style.isdigit() else None
+        if shown:
+            return excel_date(raw, shown, date1904)
     if kind == "n" and raw.endswith(".0"):
         return raw[:-2]
     return raw

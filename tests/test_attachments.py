@@ -49,3 +49,46 @@ def test_damaged_or_unsupported_files_raise_a_chinese_error():
         attachment_text(b"PK\x03\x04 not really", "xlsx")
     with pytest.raises(AttachmentError, match="暂不支持"):
         attachment_text(b"\xd0\xcf\x11\xe0", "doc")
+
+
+def _xlsx_with_dates(epoch=None) -> bytes:
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    if epoch is not None:
+        wb.epoch = epoch
+    ws = wb.active
+    ws.append(["公示日期", date(2024, 12, 1)])  # numFmtId 14
+    ws.append(["报名时间", datetime(2024, 12, 1, 9, 30)])  # yyyy-mm-dd h:mm:ss
+    rows = [("中文日期", 'yyyy"年"m"月"d"日"'), ("斜杠日期", "d/m/yyyy;@"), ("开始钟点", "h:mm"),
+            ("编号", "General"), ("金额", "#,##0.00"), ("科学计数", "0.00E+00"), ("累计时长", "[h]:mm"),
+            ("早期日期", "yyyy-mm-dd")]
+    values = [45627, 45627, 0.5, 45627, 45627, 45627, 45627, 59]
+    for (label, fmt), value in zip(rows, values):
+        ws.append([label, value])
+        ws.cell(ws.max_row, 2).number_format = fmt
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_date_cells_are_written_as_dates_by_their_number_format():
+    rows = dict(line.split("\t") for line in attachment_text(_xlsx_with_dates(), "xlsx").splitlines())
+    assert rows["公示日期"] == "2024-12-01" and rows["中文日期"] == "2024-12-01" and rows["斜杠日期"] == "2024-12-01"
+    assert rows["报名时间"] == "2024-12-01 09:30" and rows["开始钟点"] == "12:00"
+    assert rows["早期日期"] == "1900-02-28"  # before Excel's phantom 1900-02-29
+    # negatives: numbers not formatted as dates stay numbers
+    assert rows["编号"] == "45627" and rows["金额"] == "45627" and rows["科学计数"] == "45627"
+    assert rows["累计时长"] == "45627"  # an elapsed time is no calendar date
+
+
+def test_xlsx_dates_of_a_1904_workbook():
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    data = _xlsx_with_dates(CALENDAR_MAC_1904)
+    assert b'date1904="1"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml")
+    rows = dict(line.split("\t") for line in attachment_text(data, "xlsx").splitlines())
+    assert rows["公示日期"] == "2024-12-01" and rows["报名时间"] == "2024-12-01 09:30"
+    assert rows["中文日期"] == "2028-12-02"  # the serial 45627 itself, counted from 1904
