@@ -5,7 +5,14 @@ the page query, ``count_findings`` + ``list_findings``) in the same run. The web
 session check, the target names of the page, JSON and HTTP. Last line: ``ratio=X`` (API median over
 store median; goal ≤ 2).
 
-    python bench/console.py [--findings 100000] [--targets 1000] [--runs 200]
+Before the HTTP part, the overdue question on the same store (the duty page's 超期 view and the
+summary's count, ``govwatch findings overdue``): the store's overdue index (``findings.overdue`` /
+``count_overdue``) against the anchor of reading every open finding and asking ``is_overdue`` of each
+(what ``findings.overdue`` did before), at an instant when about half the open findings are late.
+Its line: ``overdue_ratio=X`` (index over anchor for the duty view, the count and the first 200;
+goal ≤ 0.2).
+
+    python bench/console.py [--findings 100000] [--targets 1000] [--runs 200] [--overdue-runs 5]
 """
 from __future__ import annotations
 
@@ -25,7 +32,9 @@ import requests
 from _util import free_port, peak_rss_mb
 
 from govwatch.console.users import add_user
-from govwatch.models import UTC, Finding, Target
+from govwatch.findings import count_overdue, overdue
+from govwatch.lifecycle import deadline_for, is_overdue, open_findings
+from govwatch.models import SEVERITY_RANK, UTC, Finding, Target, aware
 from govwatch.store import FindingFilter
 from govwatch.store.sqlite import SqliteStore
 
@@ -45,7 +54,8 @@ def fill(store: SqliteStore, findings: int, targets: int) -> None:
         f = Finding(target_id=f"t{rnd.randrange(targets):05d}", rule=rule, category=category, severity=severity,
                     item_id=f"i{n}", url=f"http://s.gov.cn/art/{n}.html", title=f"标题{n}", match=f"匹配{n}",
                     snippet=f"上下文……匹配{n}……上下文", status=rnd.choice(STATUSES),
-                    first_seen_at=T0 + timedelta(minutes=5 * n))
+                    first_seen_at=T0 + timedelta(minutes=5 * n),
+                    deadline=deadline_for(severity, T0 + timedelta(minutes=5 * n)))
         batch.append(f)
         if len(batch) == 5000:
             store.upsert_findings(batch, at=T0)
@@ -54,11 +64,53 @@ def fill(store: SqliteStore, findings: int, targets: int) -> None:
         store.upsert_findings(batch, at=T0)
 
 
+def bench_overdue(store: SqliteStore, findings: int, runs: int) -> None:
+    """The duty view's overdue count and first 200, and the whole overdue list, through the store's
+    overdue index against reading every open finding (the anchor), same store, same run."""
+    at = T0 + timedelta(minutes=5 * findings // 2)  # the older half of the open findings is late
+
+    def anchor_all():
+        late = [f for f in open_findings(store) if is_overdue(f, at)]
+        late.sort(key=lambda f: (SEVERITY_RANK.get(f.effective_severity, 9), aware(f.deadline), f.id))
+        return late
+
+    def anchor_duty():
+        late = anchor_all()
+        return len(late), late[:200]
+
+    def index_duty():
+        return count_overdue(store, at), overdue(store, at, limit=200)
+
+    def index_all():
+        return overdue(store, at)
+
+    everything = anchor_all()
+    assert [f.id for f in index_all()] == [f.id for f in everything], "different overdue lists"
+    count, first = index_duty()
+    assert count == len(everything) and [f.id for f in first] == [f.id for f in everything[:200]]
+    times: dict[str, list[float]] = {name: [] for name in ("anchor_duty", "index_duty", "anchor_all", "index_all")}
+    for _ in range(runs):  # interleaved, so that machine noise hits both alike
+        for name, fn in (("anchor_duty", anchor_duty), ("index_duty", index_duty),
+                         ("anchor_all", anchor_all), ("index_all", index_all)):
+            t = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t) * 1000)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    opened = store.count_findings(FindingFilter(status=["open", "confirmed", "rectifying"]))
+    print(f"overdue: {len(everything)} of {opened} open findings late at {at:%Y-%m-%d}")
+    print(f"overdue duty view (count + first 200): index {med['index_duty']:.1f} ms, "
+          f"reading every open finding {med['anchor_duty']:.1f} ms")
+    print(f"overdue whole list: index {med['index_all']:.1f} ms, reading every open finding {med['anchor_all']:.1f} ms "
+          f"(ratio {med['index_all'] / med['anchor_all']:.2f})")
+    print(f"overdue_ratio={med['index_duty'] / med['anchor_duty']:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--findings", type=int, default=100_000)
     ap.add_argument("--targets", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--overdue-runs", type=int, default=5)
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,6 +119,7 @@ def main() -> None:
         t = time.perf_counter()
         fill(store, args.findings, args.targets)
         print(f"filled {args.findings} findings on {args.targets} targets in {time.perf_counter() - t:.1f}s")
+        bench_overdue(store, args.findings, args.overdue_runs)
         add_user(store, "duty", "duty", "bench-password-1")
         port = free_port()
         # the console in its own process, as in production (``govwatch console``), on the same database

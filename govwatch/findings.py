@@ -81,13 +81,38 @@ def parse_day(text: str) -> datetime:
 
 # ---------------------------------------------------------------------------- deadlines
 
-def overdue(store: Store, at: datetime | None = None, *, target_ids: Iterable[str] | None = None) -> list[Finding]:
-    """Open findings past their deadline, most serious and oldest deadline first."""
+def _late_filter(at: datetime, target_ids: list[str] | None, **kw) -> FindingFilter:
+    return lifecycle.overdue_filter(at, target_ids=target_ids, **kw)
+
+
+def _overdue_order(f: Finding) -> tuple:
+    return SEVERITY_RANK.get(f.effective_severity, 9), aware(f.deadline), f.id
+
+
+def overdue(store: Store, at: datetime | None = None, *, target_ids: Iterable[str] | None = None,
+            limit: int | None = None) -> list[Finding]:
+    """Open findings past their deadline, most serious and oldest deadline first; ``limit``: the
+    first so many only (the duty page), read one severity at a time in that order."""
     at = at or now()
     ids = list(target_ids) if target_ids is not None else None
-    late = [f for f in lifecycle.open_findings(store, target_ids=ids) if is_overdue(f, at)]
-    late.sort(key=lambda f: (SEVERITY_RANK.get(f.effective_severity, 9), aware(f.deadline), f.id))
-    return late
+    if limit is None:
+        return sorted(store.list_findings(_late_filter(at, ids, by_deadline=True)), key=_overdue_order)
+    late: list[Finding] = []
+    for severity in SEVERITIES:  # most serious first
+        if len(late) >= limit:
+            return late[:limit]
+        late += store.list_findings(_late_filter(at, ids, severity=[severity], by_deadline=True,
+                                                 limit=limit - len(late)))
+    if len(late) < limit:  # severities outside the known ones come last (as in the full list)
+        others = [f for f in store.list_findings(_late_filter(at, ids, by_deadline=True))
+                  if f.effective_severity not in SEVERITY_RANK]
+        late += sorted(others, key=_overdue_order)
+    return late[:limit]
+
+
+def count_overdue(store: Store, at: datetime | None = None, *, target_ids: Iterable[str] | None = None) -> int:
+    """How many findings ``overdue`` lists, counted in the store's index."""
+    return store.count_findings(_late_filter(at or now(), list(target_ids) if target_ids is not None else None))
 
 
 # ---------------------------------------------------------------------------- listing

@@ -64,6 +64,13 @@ def is_overdue(f: Finding, at: datetime | None = None, status: str | None = None
         and aware(f.deadline) < at
 
 
+def overdue_filter(at: datetime, **filters) -> FindingFilter:
+    """``is_overdue`` as a store query: open findings whose deadline is before ``at``, answered from
+    the store's overdue index (status, severity, deadline) instead of reading every open finding.
+    ``filters``: more ``FindingFilter`` fields (target ids, a severity, the order, a limit)."""
+    return FindingFilter(status=OPEN_STATUSES, deadline_before=at, **filters)
+
+
 # ---------------------------------------------------------------------------- recording hits
 
 @dataclass
@@ -222,7 +229,7 @@ def open_findings(store: Store, **filters) -> list[Finding]:
 
 __all__: Iterable[str] = (
     "STATUSES", "STATUS_LABELS", "TRANSITIONS", "OPEN_STATUSES", "DONE_STATUSES", "DEFAULT_DEADLINE_DAYS",
-    "deadline_days", "deadline_for", "with_deadline", "is_overdue", "IngestStats", "record_hits",
+    "deadline_days", "deadline_for", "with_deadline", "is_overdue", "overdue_filter", "IngestStats", "record_hits",
     "reopen_or_record", "rectify", "reopen", "rectify_rule", "propose_rectified", "transition", "annotate",
     "status_at", "last_change", "open_findings",
 )

@@ -7,7 +7,7 @@ import pytest
 
 from crawler.ingest import record_hits
 from govwatch.findings import (
-    FindingError, IgnoreRule, add_ignore_rule, deadline_days, is_overdue, list_findings,
+    FindingError, IgnoreRule, add_ignore_rule, count_overdue, deadline_days, is_overdue, list_findings,
     list_ignore_rules, make_ignore_predicate, overdue, override_severity, parse_status, set_status,
     status_at,
 )
@@ -138,6 +138,34 @@ def test_deadlines_come_from_settings_and_overdue_lists_open_late_findings(store
     assert [f.rule for f in overdue(store, T0 + timedelta(days=4))] == ["expression.term"]
     assert is_overdue(store.get_finding(found["privacy.mobile"].id), T0 + timedelta(days=6))
     assert [f.rule for f in overdue(store, T0 + timedelta(days=6), target_ids=["site-b"])] == []
+
+
+def test_overdue_is_what_is_overdue_says_of_each_open_finding_and_a_limit_keeps_the_order(store):
+    """The store answers the overdue question from its index; the answer is the one ``is_overdue``
+    gives finding by finding, in the same order, and the duty page's first N are the list's first N."""
+    from govwatch.models import Finding
+
+    store.upsert_targets([Target(id="site-a", name="示范市人民政府", url="http://a.gov.cn/")])
+    severities = ["veto", "high", "medium", "low", "info", "custom"]
+    findings = [Finding(target_id="site-a", rule="expression.term", severity=severities[n % 6], match=f"词{n}",
+                        url=f"http://a.gov.cn/{n}", deadline=T0 + timedelta(hours=(n * 7) % 30))
+                for n in range(40)]
+    store.upsert_findings(findings, at=T0)
+    for n, status in ((1, "rectified"), (2, "closed"), (3, "false_positive"), (4, "confirmed"), (5, "rectifying")):
+        set_status(store, findings[n].id, status, by="张三")
+    override_severity(store, findings[8].id, "veto", by="张三", why="升级")
+    store.update_finding(findings[8].id, deadline=T0 + timedelta(hours=2))
+    for hours in (0, 2, 15, 31):
+        at = T0 + timedelta(hours=hours)
+        expected = sorted((f for f in store.list_findings() if is_overdue(f, at)),
+                          key=lambda f: (["veto", "high", "medium", "low", "info"].index(f.effective_severity)
+                                         if f.effective_severity != "custom" else 9, f.deadline, f.id))
+        assert [f.id for f in overdue(store, at)] == [f.id for f in expected]
+        assert count_overdue(store, at) == len(expected)
+        for limit in (0, 1, 5, 13, len(expected), len(expected) + 3):
+            assert [f.id for f in overdue(store, at, limit=limit)] == [f.id for f in expected[:limit]]
+    assert findings[8].id in [f.id for f in overdue(store, T0 + timedelta(hours=3), limit=3)]  # now a veto, 2 h
+    assert overdue(store, T0 + timedelta(hours=31), target_ids=[]) == []
 
 
 def test_ignore_predicate_matching():

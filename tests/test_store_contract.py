@@ -129,6 +129,45 @@ def test_sqlite_database_from_before_the_precision_column_gains_it(tmp_path):
     store.close()
 
 
+def test_sqlite_database_from_before_the_deadline_column_is_migrated(tmp_path):
+    """An old database (findings without the indexed ``deadline`` column) opens: the column is added
+    and filled from each finding's document, every finding is kept as it was, overdue ones are found."""
+    import sqlite3
+
+    from govwatch.store.sqlite import SqliteStore
+
+    path = tmp_path / "old.db"
+    store = SqliteStore(path)
+    findings = [finding(f"词{n}", severity="high" if n % 2 else "veto",
+                        deadline=T0 + timedelta(days=n) if n != 3 else None) for n in range(6)]
+    store.upsert_findings(findings, at=T0)
+    store.transition_finding(findings[1].id, "rectified", by="system", at=T0 + timedelta(hours=2))
+    store.close()
+    db = sqlite3.connect(path)
+    before = db.execute("SELECT id, target_id, item_id, rule, severity, status, first_seen_at, last_seen_at, data "
+                        "FROM findings ORDER BY id").fetchall()
+    db.execute("DROP INDEX findings_overdue")
+    db.execute("ALTER TABLE findings DROP COLUMN deadline")
+    db.commit()
+    assert "deadline" not in {row[1] for row in db.execute("PRAGMA table_info(findings)")}
+    db.close()
+
+    store = SqliteStore(path)
+    db = sqlite3.connect(path)
+    after = db.execute("SELECT id, target_id, item_id, rule, severity, status, first_seen_at, last_seen_at, data "
+                       "FROM findings ORDER BY id").fetchall()
+    assert after == before  # nothing lost, nothing rewritten
+    assert db.execute("SELECT count(*) FROM findings WHERE deadline IS NULL").fetchone()[0] == 1
+    assert "findings_overdue" in {row[1] for row in db.execute("PRAGMA index_list(findings)")}
+    db.close()
+    got = store.list_findings(FindingFilter(status=["open"], deadline_before=T0 + timedelta(days=3),
+                                            by_deadline=True))
+    assert [f.match for f in got] == ["词0", "词2"]  # 词1 rectified, 词3 has no deadline
+    assert {f.id: f.deadline for f in store.list_findings()} == {f.id: f.deadline for f in findings}
+    store.close()
+    SqliteStore(path).close()  # opening again migrates nothing more
+
+
 def test_iter_items_pages_through_everything(store):
     store.upsert_targets([target()])
     store.upsert_items([item(n) for n in range(25)])
@@ -318,6 +357,44 @@ def test_findings_paged_newest_first_with_a_total(store):
     assert store.count_findings() == 7
     assert store.count_findings(FindingFilter(severity=["high"])) == 3
     assert store.count_findings(FindingFilter(target_ids=[])) == 0
+
+
+def test_findings_past_their_deadline(store):
+    """``deadline_before``: findings whose deadline is strictly before an instant, however the
+    instant is expressed (Asia/Shanghai or UTC), in deadline order; no deadline never matches."""
+    from zoneinfo import ZoneInfo
+
+    at = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)  # 2026-11-11 00:00 in Beijing
+    open_ = ["open", "confirmed", "rectifying"]
+    store.upsert_findings([
+        finding("早", deadline=at - timedelta(days=2)),
+        finding("临界", deadline=at),  # exactly at the deadline: not yet overdue
+        finding("差一秒", deadline=at - timedelta(seconds=1), severity="high"),
+        finding("未到", deadline=at + timedelta(hours=1)),
+        finding("已销号", deadline=at - timedelta(days=5)),
+        finding("无时限"),
+        finding("他站", target_id="site-b", deadline=at - timedelta(days=1)),
+    ], at=T0)
+    store.transition_finding(finding("已销号").id, "closed", by="张三")
+    store.transition_finding(finding("差一秒").id, "confirmed", by="张三")
+
+    def late(when, **kw):
+        return [f.match for f in store.list_findings(FindingFilter(status=open_, deadline_before=when,
+                                                                   by_deadline=True, **kw))]
+
+    assert late(at) == ["早", "他站", "差一秒"]
+    shanghai = at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert shanghai.hour == 0 and late(shanghai) == late(at)
+    assert store.count_findings(FindingFilter(status=open_, deadline_before=shanghai)) == 3
+    assert late(at, severity=["veto"]) == ["早", "他站"]
+    assert late(at, severity=["veto"], limit=1) == ["早"]
+    assert late(at, target_ids=["site-a"]) == ["早", "差一秒"]
+    assert late(at + timedelta(milliseconds=1)) == ["早", "他站", "差一秒", "临界"]
+    # the closed one is past its deadline too, but not open
+    assert [f.match for f in store.list_findings(FindingFilter(status=["closed"], deadline_before=at))] == ["已销号"]
+    # a moved deadline moves the finding in or out
+    store.update_finding(finding("早").id, deadline=at + timedelta(days=1))
+    assert late(at) == ["他站", "差一秒"]
 
 
 def test_users_kept_and_updated(store):

@@ -37,7 +37,10 @@ from govwatch.console.security import (
     COMMON_HEADERS, LOCAL_HOSTS, PAGE_CSP, SNAPSHOT_CSP, LoginThrottle, mask_personal, tokens_match,
 )
 from govwatch.console.users import ROLE_LABELS, authenticate, units_below, visible_target_ids
-from govwatch.findings import OPEN_STATUSES, FindingError, deadline_days, is_overdue, overdue, parse_day, parse_status, set_status
+from govwatch.findings import (
+    OPEN_STATUSES, FindingError, count_overdue, deadline_days, is_overdue, overdue, parse_day, parse_status,
+    set_status,
+)
 from govwatch.models import (
     FINDING_STATUS_LABELS, FINDING_TRANSITIONS, PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK, TZ,
     Finding, Target, aware, fmt_local, local_day, now,
@@ -505,7 +508,7 @@ class Console:
             "open": self.store.count_findings(FindingFilter(status=OPEN_STATUSES, **base)),
             "open_veto": self.store.count_findings(FindingFilter(status=OPEN_STATUSES, severity=["veto"], **base)),
             "open_high": self.store.count_findings(FindingFilter(status=OPEN_STATUSES, severity=["high"], **base)),
-            "overdue": len(overdue(self.store, at, target_ids=ids)),
+            "overdue": count_overdue(self.store, at, target_ids=ids),
             "new": self.store.count_findings(FindingFilter(
                 status=OPEN_STATUSES, severity=["veto", "high"],
                 since=at - timedelta(hours=self.cfg["new_hours"]), **base)),
@@ -524,7 +527,7 @@ class Console:
             status=OPEN_STATUSES, severity=["veto", "high"], since=at - timedelta(hours=self.cfg["new_hours"]),
             target_ids=ids, newest_first=True, limit=200))
         fresh.sort(key=lambda f: SEVERITY_RANK[f.effective_severity])
-        late = [] if ids == [] else overdue(self.store, at, target_ids=ids)[:200]
+        late = [] if ids == [] else overdue(self.store, at, target_ids=ids, limit=200)
         failing = sorted((t for t in targets if t.consecutive_failures), key=lambda t: -t.consecutive_failures)
         acks = self.down_acks(down)
         from govwatch.periods import periods_at

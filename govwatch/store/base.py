@@ -63,9 +63,11 @@ class FindingFilter:
     since: datetime | None = None  # first_seen_at >= since
     until: datetime | None = None  # first_seen_at < until
     seen_since: datetime | None = None  # last_seen_at >= seen_since
+    deadline_before: datetime | None = None  # deadline < deadline_before (aware; none: not matched)
     limit: int | None = None
     offset: int = 0  # skip this many (a page of a listing)
     newest_first: bool = False  # order by first sighting, newest first (default: oldest first)
+    by_deadline: bool = False  # order by deadline, then id (earliest first); wins over newest_first
 
 
 @dataclass

@@ -95,6 +95,8 @@ class MongoStore:
         m.findings.create_index([("first_seen_at", -1), ("_id", -1)])  # pages of a listing, newest first
         m.findings.create_index([("status", 1), ("severity", 1), ("first_seen_at", -1), ("_id", -1)])
         m.findings.create_index([("target_id", 1), ("first_seen_at", -1), ("_id", -1)])
+        # overdue findings: open statuses, one severity at a time, deadline order
+        m.findings.create_index([("status", 1), ("severity", 1), ("deadline", 1), ("_id", 1)])
         m.checks.create_index([("target_id", 1), ("at", 1)])
         m.alerts.create_index([("status", 1), ("next_attempt_at", 1)])
         m.runs.create_index([("job", 1), ("started_at", -1)])
@@ -300,12 +302,18 @@ class MongoStore:
             q["first_seen_at"] = span
         if flt.seen_since:
             q["last_seen_at"] = {"$gte": aware(flt.seen_since)}
+        if flt.deadline_before:
+            q["deadline"] = {"$lt": aware(flt.deadline_before)}  # null or missing never matches $lt
         return q
 
     def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
         flt = flt or FindingFilter()
-        order = -1 if flt.newest_first else 1
-        cursor = self.mdb.findings.find(self._finding_query(flt)).sort([("first_seen_at", order), ("_id", order)])
+        if flt.by_deadline:
+            sort = [("deadline", 1), ("_id", 1)]
+        else:
+            order = -1 if flt.newest_first else 1
+            sort = [("first_seen_at", order), ("_id", order)]
+        cursor = self.mdb.findings.find(self._finding_query(flt)).sort(sort)
         if flt.offset:
             cursor = cursor.skip(int(flt.offset))
         if flt.limit:

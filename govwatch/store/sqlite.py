@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS column_state (
     PRIMARY KEY (target_id, column_name));
 CREATE TABLE IF NOT EXISTS findings (
     id TEXT PRIMARY KEY, target_id TEXT NOT NULL, item_id TEXT, rule TEXT, severity TEXT,
-    status TEXT, first_seen_at TEXT, last_seen_at TEXT, data TEXT NOT NULL);
+    status TEXT, first_seen_at TEXT, last_seen_at TEXT, data TEXT NOT NULL, deadline TEXT);
 CREATE INDEX IF NOT EXISTS findings_target ON findings (target_id, status);
 CREATE INDEX IF NOT EXISTS findings_status ON findings (status, severity);
 CREATE INDEX IF NOT EXISTS findings_item ON findings (item_id);
@@ -108,6 +108,15 @@ ITEM_COLUMNS = (
 )
 # Columns added after a database may have been created: (table, column, type), added when missing.
 ADDED_COLUMNS = (("items", "published_at_precision", "TEXT"),)
+FINDING_COLUMNS = ("id", "target_id", "item_id", "rule", "severity", "status", "first_seen_at", "last_seen_at",
+                   "data", "deadline")
+_FINDING_WRITE = (f"INSERT OR REPLACE INTO findings ({', '.join(FINDING_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(FINDING_COLUMNS))})")
+# Indexes on added columns: created once the columns exist (after the migrations of ``SqliteStore``).
+LATE_SCHEMA = """
+-- overdue findings (值班台, ``findings overdue``): open statuses, one severity at a time, deadline order
+CREATE INDEX IF NOT EXISTS findings_overdue ON findings (status, severity, deadline, id);
+"""
 # On conflict everything is refreshed except the first sighting; the scan mark survives only
 # while the content is unchanged, so changed items are scanned again.
 ITEM_UPSERT = (
@@ -217,8 +226,24 @@ class SqliteStore:
             present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._migrate_finding_deadlines()
+        self.db.executescript(LATE_SCHEMA)
         with self._tx() as db:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _migrate_finding_deadlines(self) -> None:
+        """A database from before the ``deadline`` column: add it and fill it from each finding's
+        document, in one transaction (a crash leaves the old database as it was, the next open
+        migrates again). Rows are updated in place, none is deleted or rewritten otherwise."""
+        present = {row[1] for row in self.db.execute("PRAGMA table_info(findings)")}
+        if "deadline" in present:
+            return
+        with self._tx() as db:
+            db.execute("ALTER TABLE findings ADD COLUMN deadline TEXT")
+            rows = db.execute("SELECT rowid, json_extract(data, '$.deadline') FROM findings "
+                              "WHERE json_extract(data, '$.deadline') IS NOT NULL").fetchall()
+            db.executemany("UPDATE findings SET deadline=? WHERE rowid=?",
+                           [(ts(aware(datetime.fromisoformat(value))), rowid) for rowid, value in rows])
 
     # connection handling ---------------------------------------------------------
     @property
@@ -486,9 +511,9 @@ class SqliteStore:
     # findings ----------------------------------------------------------------------
     def _write_finding(self, db, f: Finding) -> None:
         db.execute(
-            "INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?,?)",
+            _FINDING_WRITE,
             (f.id, f.target_id, f.item_id, f.rule, f.effective_severity, f.status,
-             ts(f.first_seen_at), ts(f.last_seen_at), _dumps(f.to_dict(jsonable=True))))
+             ts(f.first_seen_at), ts(f.last_seen_at), _dumps(f.to_dict(jsonable=True)), ts(f.deadline)))
 
     def upsert_findings(self, findings: list[Finding], at: datetime | None = None) -> UpsertResult:
         at = stamp(at)
@@ -536,12 +561,18 @@ class SqliteStore:
         if flt.seen_since:
             where.append("last_seen_at >= ?")
             args.append(ts(flt.seen_since))
+        if flt.deadline_before:
+            where.append("deadline < ?")
+            args.append(ts(flt.deadline_before))
         return (" WHERE " + " AND ".join(where)) if where else "", args
 
     def list_findings(self, flt: FindingFilter | None = None) -> list[Finding]:
         flt = flt or FindingFilter()
         where, args = self._finding_where(flt)
-        order = " ORDER BY first_seen_at DESC, id DESC" if flt.newest_first else " ORDER BY first_seen_at, id"
+        if flt.by_deadline:
+            order = " ORDER BY deadline, id"
+        else:
+            order = " ORDER BY first_seen_at DESC, id DESC" if flt.newest_first else " ORDER BY first_seen_at, id"
         if flt.limit or flt.offset:
             # a page: pick the rows from the (covering) indexes first, then read only their documents
             # (sorting whole documents of 60,000 open findings to keep 50 costs a hundred times more)
