@@ -11,6 +11,7 @@ Application layer: imports the models, the settings and the store; scans nothing
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -62,6 +63,47 @@ def is_overdue(f: Finding, at: datetime | None = None, status: str | None = None
     at = at or now()
     return (f.status if status is None else status) in OPEN_STATUSES and f.deadline is not None \
         and aware(f.deadline) < at
+
+
+DEADLINE_TABLE_KEY = "deadlines_days"  # the store's record of the table the stored deadlines follow
+
+
+def follow_deadline_settings(store: Store, settings=None) -> int:
+    """Keep stored deadlines in step with the settings' ``deadlines_days``.
+
+    A finding's deadline is stored (indexed for the overdue query, shown everywhere, sent in
+    alerts): its first sighting plus the days of its effective severity. The store records the
+    table those deadlines follow; when the settings' table differs, the deadline of every finding
+    still open whose severity's days changed is recomputed from its first sighting with the new
+    table (``deadline_for``), and the new table is recorded. Findings already rectified, closed or
+    false positive keep the deadline they were judged against. The first time (no table recorded:
+    a new store or one from before this), the table is recorded as it stands, nothing recomputed.
+    Cheap when nothing changed (one small read). Returns how many deadlines moved.
+    """
+    table = deadline_days(settings)
+    recorded_text = store.get_meta(DEADLINE_TABLE_KEY)
+    text = json.dumps(table, sort_keys=True)
+    if recorded_text == text:
+        return 0
+    if recorded_text is None:
+        store.put_meta(DEADLINE_TABLE_KEY, text)
+        return 0
+    try:
+        recorded = {str(k): int(v) for k, v in json.loads(recorded_text).items()}
+    except (ValueError, TypeError, AttributeError):
+        recorded = {}  # unreadable: recompute every severity
+    changed = sorted({s for s in set(recorded) | set(table) if recorded.get(s) != table.get(s)})
+    moved: dict[str, datetime] = {}
+    if changed:
+        for f in open_findings(store, severity=changed):
+            if f.first_seen_at is None:
+                continue
+            deadline = deadline_for(f.effective_severity, f.first_seen_at, days=table)
+            if f.deadline is None or aware(f.deadline) != deadline:
+                moved[f.id] = deadline
+        store.set_deadlines(moved)
+    store.put_meta(DEADLINE_TABLE_KEY, text)
+    return len(moved)
 
 
 def overdue_filter(at: datetime, **filters) -> FindingFilter:
@@ -229,7 +271,8 @@ def open_findings(store: Store, **filters) -> list[Finding]:
 
 __all__: Iterable[str] = (
     "STATUSES", "STATUS_LABELS", "TRANSITIONS", "OPEN_STATUSES", "DONE_STATUSES", "DEFAULT_DEADLINE_DAYS",
-    "deadline_days", "deadline_for", "with_deadline", "is_overdue", "overdue_filter", "IngestStats", "record_hits",
+    "deadline_days", "deadline_for", "with_deadline", "is_overdue", "overdue_filter", "follow_deadline_settings",
+    "DEADLINE_TABLE_KEY", "IngestStats", "record_hits",
     "reopen_or_record", "rectify", "reopen", "rectify_rule", "propose_rectified", "transition", "annotate",
     "status_at", "last_change", "open_findings",
 )

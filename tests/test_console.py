@@ -290,6 +290,22 @@ def test_api_filters_and_pages(console, store):
     assert admin.get("/api/targets/evil").json()["name"] == HOSTILE_NAME
 
 
+def test_console_follows_a_changed_deadline_table(store, tmp_path):
+    """The console starts with stored deadlines in step with ``deadlines_days``: the duty page's
+    overdue count and the deadline shown move together."""
+    fill(store)
+    admin = login(create_app(console_settings(tmp_path), store), "admin")  # records the table in force
+    assert admin.get("/api/summary").json()["overdue"] == 1
+    settings = console_settings(tmp_path)
+    settings.data["deadlines_days"] = {**settings.data["deadlines_days"], "medium": 10}
+    admin = login(create_app(settings, store), "admin")
+    assert admin.get("/api/summary").json()["overdue"] == 0
+    late = finding_id(store, "other-site")
+    shown = admin.get(f"/api/findings/{late}").json()
+    assert shown["overdue"] is False
+    assert shown["deadline"] == (store.get_finding(late).first_seen_at + timedelta(days=10)).isoformat()
+
+
 def test_roles_guard_admin_pages(console):
     county = login(console, "county")
     assert county.get("/alerts").status_code == 403

@@ -267,6 +267,20 @@ def test_cli_list_set_show_severity_overdue(capsys, cli_store):
     assert code == 2
 
 
+def test_cli_overdue_follows_a_changed_deadline_table(capsys, cli_store, monkeypatch):
+    store, found = cli_store  # first seen 10 days ago: every one is late under the default table
+    code, out, _ = cli(capsys, "findings", "overdue", "--format", "json")
+    assert code == 0 and len(out.splitlines()) == 3
+    monkeypatch.setenv("GOVWATCH_DEADLINES_DAYS__MEDIUM", "30")
+    code, out, err = cli(capsys, "findings", "overdue", "--format", "json")
+    assert code == 0 and "1 个未完成问题的整改时限已按新期限重新计算" in err
+    assert {json.loads(line)["rule"] for line in out.splitlines()} == {"secret.marker", "expression.term"}
+    mobile = store.get_finding(found["privacy.mobile"].id)
+    assert mobile.deadline == mobile.first_seen_at + timedelta(days=30)
+    code, out, err = cli(capsys, "findings", "show", mobile.id)
+    assert code == 0 and "已超期" not in out and err == ""
+
+
 def test_cli_ignore_rules(capsys, cli_store):
     store, found = cli_store
     code, _, err = cli(capsys, "findings", "ignore", "--term", "北朝鲜", "--by", "张三")

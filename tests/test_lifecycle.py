@@ -65,6 +65,43 @@ def test_a_partial_deadline_table_is_merged_over_the_defaults_in_one_place():
     assert _offenders(r"deadlines_days\b", ("govwatch/lifecycle.py", "govwatch/settings.py")) == []
 
 
+def test_stored_deadlines_follow_a_changed_deadline_table(store, tmp_path):
+    """A changed ``deadlines_days``: open findings of the severities whose days changed get their
+    deadline recomputed from the first sighting; done findings and other severities keep theirs."""
+    def settings(text):
+        cfg = tmp_path / "govwatch.toml"
+        cfg.write_text(text, encoding="utf-8")
+        return load_settings(cfg, env={})
+
+    hits = [(None, "site-a", Hit("banned.cult", "邪教", "veto", match=f"词{n}", url=f"http://a/{n}")) for n in range(3)]
+    hits.append((None, "site-a", Hit("expression.term", "不规范表述", "high", match="高", url="http://a/h")))
+    lifecycle.record_hits(store, hits, at=T0)
+    ids = {f.match: f.id for f in store.list_findings()}
+    lifecycle.transition(store, ids["词1"], "closed", by="张三", at=T0 + timedelta(hours=1))
+    lifecycle.transition(store, ids["词2"], "rectifying", by="张三", at=T0 + timedelta(hours=1))
+    store.update_finding(ids["高"], deadline=T0 + timedelta(days=9))  # set by hand: high's days do not change
+
+    first = settings("")
+    assert lifecycle.follow_deadline_settings(store, first) == 0  # first time: recorded as it stands
+    assert lifecycle.follow_deadline_settings(store, first) == 0
+    late = lifecycle.overdue_filter(T0 + timedelta(days=2))
+    assert {f.match for f in store.list_findings(late)} == {"词0", "词2"}
+
+    longer = settings("[deadlines_days]\nveto = 4\n")
+    assert lifecycle.follow_deadline_settings(store, longer) == 2
+    got = {f.match: f for f in store.list_findings()}
+    assert got["词0"].deadline == got["词2"].deadline == T0 + timedelta(days=4)
+    assert got["词1"].deadline == T0 + timedelta(days=1)  # closed: judged against the old table
+    assert got["高"].deadline == T0 + timedelta(days=9)
+    assert store.list_findings(late) == []
+    assert {f.match for f in store.list_findings(lifecycle.overdue_filter(T0 + timedelta(days=5)))} == {"词0", "词2"}
+    assert lifecycle.follow_deadline_settings(store, longer) == 0  # recorded: nothing more to do
+    # a severity raised by a person counts under its new severity
+    store.update_finding(ids["高"], severity_override="veto")
+    assert lifecycle.follow_deadline_settings(store, settings("[deadlines_days]\nveto = 2\n")) == 3
+    assert store.get_finding(ids["高"]).deadline == T0 + timedelta(days=2)
+
+
 def test_record_rectify_reopen_with_history(store):
     hit = Hit("account.gone", "账号已注销或不存在", "high", match="该账号已注销", url="https://x/u/1")
     stats = lifecycle.record_hits(store, [(None, "wb", hit)], at=T0)

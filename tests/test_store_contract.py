@@ -397,6 +397,28 @@ def test_findings_past_their_deadline(store):
     assert late(at) == ["他站", "差一秒"]
 
 
+def test_many_deadlines_set_at_once_and_meta_values(store):
+    store.upsert_findings([finding("甲", deadline=T0), finding("乙", deadline=T0), finding("丙")], at=T0)
+    store.transition_finding(finding("乙").id, "confirmed", by="张三", note="属实")
+    before = {f.id: f for f in store.list_findings()}
+    moved = {finding("甲").id: T0 + timedelta(days=3), finding("乙").id: T0 - timedelta(days=1), "no-such-id": T0}
+    assert store.set_deadlines(moved) == 2
+    assert store.set_deadlines({}) == 0
+    after = {f.id: f for f in store.list_findings()}
+    assert after[finding("甲").id].deadline == T0 + timedelta(days=3)
+    assert after[finding("乙").id].deadline == T0 - timedelta(days=1)
+    assert after[finding("丙").id].deadline is None
+    for fid, f in after.items():  # nothing else changed
+        assert {k: v for k, v in f.to_dict().items() if k != "deadline"} == \
+            {k: v for k, v in before[fid].to_dict().items() if k != "deadline"}
+    late = store.list_findings(FindingFilter(status=["open", "confirmed"], deadline_before=T0, by_deadline=True))
+    assert [f.match for f in late] == ["乙"]  # the index follows the new deadlines
+    assert store.get_meta("deadlines_days") is None
+    store.put_meta("deadlines_days", '{"veto": 1}')
+    store.put_meta("deadlines_days", '{"veto": 2}')
+    assert store.get_meta("deadlines_days") == '{"veto": 2}'
+
+
 def test_users_kept_and_updated(store):
     assert store.get_user("张三") is None and store.list_users() == []
     store.put_user({"name": "张三", "role": "office", "owners": ["示范市政府办"], "password_hash": "h1",

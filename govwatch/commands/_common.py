@@ -40,11 +40,27 @@ class CommandContext:
         except StoreError as exc:
             raise CliError(str(exc)) from exc
         self._stores.append(store)
+        follow_deadlines(store, settings or self.settings)
         return store
 
     def close(self) -> None:
         while self._stores:
             self._stores.pop().close()
+
+
+def follow_deadlines(store, settings) -> None:
+    """Stored deadlines follow a changed deadline table (govwatch.lifecycle); a store that
+    cannot be written now (read-only copy, busy) is told and left for the next command."""
+    from govwatch.lifecycle import follow_deadline_settings
+    from govwatch.store import StoreError
+
+    try:
+        moved = follow_deadline_settings(store, settings)
+    except StoreError as exc:
+        print(f"整改期限设置已变更，但暂时无法更新已存问题的整改时限：{exc}", file=sys.stderr)
+        return
+    if moved:
+        print(f"整改期限设置已变更：{moved} 个未完成问题的整改时限已按新期限重新计算。", file=sys.stderr)
 
 
 def context(args) -> CommandContext:

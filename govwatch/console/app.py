@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
@@ -45,10 +46,12 @@ from govwatch.models import (
     FINDING_STATUS_LABELS, FINDING_TRANSITIONS, PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK, TZ,
     Finding, Target, aware, fmt_local, local_day, now,
 )
-from govwatch.store import FindingFilter, Store
+from govwatch.lifecycle import follow_deadline_settings
+from govwatch.store import FindingFilter, Store, StoreError
 from scanner.timeline import ThresholdBook
 
 HERE = Path(__file__).parent
+log = logging.getLogger("govwatch.console")
 SESSION_COOKIE = "gw_session"
 PRELOGIN_COOKIE = "gw_prelogin"
 OFFICE_STATUSES = ("rectifying", "rectified")  # what an office may report; duty/admin confirm (销号)
@@ -104,6 +107,7 @@ class Console:
         self._registry: tuple[float, list[Target]] | None = None
         self._registry_lock = threading.Lock()
         self._target_cache: dict[str, tuple[float, Target]] = {}
+        self._follow_deadlines()
         self.throttle = LoginThrottle(cfg["login_max_failures"], cfg["login_lock_minutes"] * 60)
         # autoescape everything: crawled names, titles and snippets are hostile
         self.templates = Jinja2Templates(env=Environment(
@@ -492,6 +496,16 @@ class Console:
         self.audit(ctx, "triage", request, finding_id=f.id, target_id=f.target_id, **{"from": before, "to": to},
                    note=note)
         return changed
+
+    def _follow_deadlines(self) -> None:
+        """Stored deadlines follow a changed deadline table (govwatch.lifecycle) before the first page is served."""
+        try:
+            moved = follow_deadline_settings(self.store, self.settings)
+        except StoreError as exc:
+            log.warning("整改期限设置已变更，但暂时无法更新已存问题的整改时限：%s", exc)
+            return
+        if moved:
+            log.info("整改期限设置已变更：%d 个未完成问题的整改时限已按新期限重新计算", moved)
 
     def summary(self, ctx: Ctx) -> dict:
         at = now()

@@ -340,6 +340,21 @@ class MongoStore:
             setattr(f, k, v)
         self._write_finding(f)
 
+    def set_deadlines(self, deadlines: dict[str, datetime | None]) -> int:
+        """Many findings' deadlines at once (a changed deadline table), everything else left as it
+        is. Returns how many findings exist among the ids."""
+        # one atomic update per finding (a one-off when the table changes; each finding whole)
+        return sum(self.mdb.findings.update_one({"_id": fid}, {"$set": {"deadline": aware(d) if d else None}})
+                   .matched_count for fid, d in deadlines.items())
+
+    # meta --------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        doc = self.mdb.meta.find_one({"_id": key})
+        return doc["value"] if doc else None
+
+    def put_meta(self, key: str, value: str) -> None:
+        self.mdb.meta.replace_one({"_id": key}, {"_id": key, "value": value}, upsert=True)
+
     # checks ------------------------------------------------------------------------
     def record_checks(self, checks: list[Check]) -> None:
         if checks:

@@ -606,6 +606,24 @@ class SqliteStore:
                 setattr(f, k, v)
             self._write_finding(db, f)
 
+    def set_deadlines(self, deadlines: dict[str, datetime | None]) -> int:
+        """Many findings' deadlines at once (a changed deadline table), everything else left as it
+        is; one transaction. Returns how many findings exist among the ids."""
+        rows = [(ts(d), aware(d).isoformat() if d else None, fid) for fid, d in deadlines.items()]
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany("UPDATE findings SET deadline=?, data=json_set(data, '$.deadline', ?) WHERE id=?", rows)
+            return db.total_changes - before
+
+    # meta --------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     # checks ------------------------------------------------------------------------
     def record_checks(self, checks: list[Check]) -> None:
         with self._tx() as db:
