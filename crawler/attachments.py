@@ -7,7 +7,9 @@ the crawl.  The crawler, recheck and ``govwatch check`` use ``read_attachment``.
 
 - PDF through pypdf: at most ``max_pdf_pages`` pages; a page whose content stream is larger than
   ``max_pdf_page_bytes`` or inflates more than ``max_pdf_inflation`` times is skipped, and pages
-  sharing a content stream are read once.
+  sharing a content stream are read once.  Skipped pages are not silent: ``attachment_read`` /
+  ``read_attachment_notes`` return notes ("第 3–5 页未读取：…"), which the crawler keeps in the
+  item's ``meta["unread"]`` and a finding's evidence ``unread``.
 - DOCX and XLSX are zip files: at most ``max_zip_entries`` members, ``max_zip_bytes`` declared
   uncompressed in all, no member inflating more than ``max_zip_ratio`` times (zip bombs); their XML
   is pull-parsed in chunks (at most ``max_xml_bytes`` of it), elements freed as soon as read.  An
@@ -56,20 +58,27 @@ class AttachmentError(Exception):
 
 def attachment_text(body: bytes, ext: str, limits: ParseLimits | None = None) -> str:
     """The text of one attachment, read in this process within ``limits``."""
+    return attachment_read(body, ext, limits)[0]
+
+
+def attachment_read(body: bytes, ext: str, limits: ParseLimits | None = None) -> tuple[str, list[str]]:
+    """(text, notes) of one attachment, read in this process within ``limits``: the notes say in
+    Chinese which parts were left unread and why (PDF pages over a limit)."""
     lim = limits or bounds.limits()
     ext = ext.lower().lstrip(".")
+    notes: list[str] = []
     try:
         if ext == "pdf":
-            return _pdf(body, lim)
+            return _pdf(body, lim, notes), notes
         if ext == "docx":
-            return docx_text(body, lim)
+            return docx_text(body, lim), notes
         if ext == "xlsx":
-            return _xlsx(body, lim)
+            return _xlsx(body, lim), notes
         if ext in ("xls", "et"):
-            return _xls(body, lim)
+            return _xls(body, lim), notes
         if ext in ("txt", "csv"):
             from crawler.encoding import decode_html
-            return decode_html(body)[0][:lim.max_attachment_chars]
+            return decode_html(body)[0][:lim.max_attachment_chars], notes
     except AttachmentError:
         raise
     except MemoryError:
@@ -81,27 +90,68 @@ def attachment_text(body: bytes, ext: str, limits: ParseLimits | None = None) ->
 
 # ----------------------------------------------------------------------------- PDF
 
-def _pdf(body: bytes, lim: ParseLimits) -> str:
+def _pdf(body: bytes, lim: ParseLimits, notes: list[str] | None = None) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(body))
     parts, size, seen = [], 0, set()
+    skipped: dict[object, tuple[str, int, list[int]]] = {}  # content key -> (why, inflation, pages)
+    total = len(reader.pages)
     for number, page in enumerate(reader.pages):
         if number >= lim.max_pdf_pages:
             break
         key = _content_key(page)
         if key is not None:
+            if key in skipped:
+                skipped[key][2].append(number + 1)  # the same unread stream as an earlier page
+                continue
             if key in seen:
                 continue  # the same content stream as an earlier page: the same text
             seen.add(key)
-        if not _page_content_ok(page, lim):
+        why, ratio = _page_content_problem(page, lim)
+        if why:
+            skipped[key if key is not None else ("page", number)] = (why, ratio, [number + 1])
             continue
         text = page.extract_text() or ""
         parts.append(text)
         size += len(text)
         if size > lim.max_attachment_chars:
+            last = min(total, lim.max_pdf_pages)
+            if notes is not None and number + 1 < last:
+                notes.append(f"文字已达 {lim.max_attachment_chars} 字（parse.max_attachment_chars），"
+                             f"第 {_span(number + 2, last)} 页未读取")
             break
+    if notes is not None:
+        # one note per reason, whatever the number of pages
+        by_reason: dict[str, tuple[int, list[int]]] = {}
+        for why, ratio, pages in skipped.values():
+            worst, all_pages = by_reason.get(why, (0, []))
+            by_reason[why] = (max(worst, ratio), all_pages + pages)
+        for why, (worst, pages) in by_reason.items():
+            if why == "inflation":
+                why = (f"内容超过 {PDF_INFLATION_FLOOR // 1024} KB 且解压后为压缩前的 {worst} 倍"
+                       f"{'（最高）' if len(pages) > 1 else ''}，超过 {lim.max_pdf_inflation} 倍"
+                       "（parse.max_pdf_inflation），视为异常")
+            notes.append(f"第 {page_ranges(pages)} 页未读取：{why}")
+        if total > lim.max_pdf_pages:
+            notes.append(f"共 {total} 页，只读取前 {lim.max_pdf_pages} 页（parse.max_pdf_pages），"
+                         f"第 {_span(lim.max_pdf_pages + 1, total)} 页未读取")
     return "\n".join(parts)[:lim.max_attachment_chars]
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def page_ranges(pages) -> str:
+    """1, 2, 3, 5 -> "1–3、5"."""
+    out: list[tuple[int, int]] = []
+    for p in sorted(set(pages)):
+        if out and out[-1][1] == p - 1:
+            out[-1] = (out[-1][0], p)
+        else:
+            out.append((p, p))
+    return "、".join(_span(a, b) for a, b in out)
 
 
 def _streams(page) -> list:
@@ -127,20 +177,21 @@ def _content_key(page):
     return tuple(refs)
 
 
-def _page_content_ok(page, lim: ParseLimits) -> bool:
-    """A page's content streams within the byte and inflation limits (decoded one by one, each
-    stream stopping the check as soon as the page is over its limit)."""
+def _page_content_problem(page, lim: ParseLimits) -> tuple[str, int]:
+    """Why a page's content streams are not read ("" when they are within the byte and inflation
+    limits; "inflation" with the ratio, or the reason in Chinese); decoded one by one, each stream
+    stopping the check as soon as the page is over its limit."""
     decoded = encoded = 0
     for stream in _streams(page):
         raw = getattr(stream, "_data", b"") or b""
         encoded += len(raw)
         decoded += len(stream.get_data())
         if decoded > lim.max_pdf_page_bytes:
-            return False
-    return decoded <= PDF_INFLATION_FLOOR or decoded <= lim.max_pdf_inflation * max(encoded, 1)
+            return f"内容解压后超过 {lim.max_pdf_page_bytes} 字节（parse.max_pdf_page_bytes）", 0
+    if decoded <= PDF_INFLATION_FLOOR or decoded <= lim.max_pdf_inflation * max(encoded, 1):
+        return "", 0
+    return "inflation", decoded // max(encoded, 1)
 
-
-# ----------------------------------------------------------------------------- zip formats
 
 def open_zip(body: bytes, lim: ParseLimits) -> zipfile.ZipFile:
     """A zip file whose directory is within the limits (entries, declared size, ratio)."""
@@ -461,8 +512,8 @@ def _send(fh, obj) -> None:
     _write_framed(fh, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _reply(fh, status: str, text: str) -> None:
-    _write_framed(fh, json.dumps([status, text], ensure_ascii=False).encode("utf-8"))
+def _reply(fh, status: str, text: str, notes: list[str] | None = None) -> None:
+    _write_framed(fh, json.dumps([status, text, notes or []], ensure_ascii=False).encode("utf-8"))
 
 
 def _write_framed(fh, data: bytes) -> None:
@@ -501,7 +552,7 @@ def _worker_loop(memory_mb: int) -> None:  # pragma: no cover - runs in the chil
         except (EOFError, OSError):
             return
         try:
-            _reply(stdout, "ok", attachment_text(body, ext, ParseLimits(**limits)))
+            _reply(stdout, "ok", *attachment_read(body, ext, ParseLimits(**limits)))
         except AttachmentError as exc:
             _reply(stdout, "error", str(exc))
         except MemoryError:
@@ -544,7 +595,7 @@ class _Worker:
             except OSError:
                 pass
 
-    def run(self, body: bytes, ext: str, lim: ParseLimits) -> str:
+    def run(self, body: bytes, ext: str, lim: ParseLimits) -> tuple[str, list[str]]:
         with self.lock:
             if self.proc is None or self.proc.poll() is not None or self.memory_mb != lim.worker_memory_mb:
                 self.stop()
@@ -554,7 +605,7 @@ class _Worker:
                 _send(self.proc.stdin, (bytes(body), ext, lim.as_dict()))
                 fd = self.proc.stdout.fileno()
                 (size,) = struct.unpack("!Q", _recv_exact(fd, 8, deadline))
-                status, value = json.loads(_recv_exact(fd, size, deadline).decode("utf-8"))
+                status, value, notes = json.loads(_recv_exact(fd, size, deadline).decode("utf-8"))
             except TimeoutError:
                 self.stop()
                 raise AttachmentError(f"读取 .{ext} 附件超时（超过 {lim.worker_timeout:g} 秒），已跳过") from None
@@ -563,8 +614,9 @@ class _Worker:
                 raise AttachmentError(f"读取 .{ext} 附件时读取进程异常退出（可能超出内存上限 "
                                       f"{lim.worker_memory_mb} MB），已跳过") from None
         if status == "ok":
-            return value
-        raise AttachmentError(value)
+            notes = [str(n)[:300] for n in notes[:20]] if isinstance(notes, list) else []
+            return str(value), notes
+        raise AttachmentError(str(value))
 
 
 _WORKER = _Worker()
@@ -573,6 +625,11 @@ _WORKER = _Worker()
 def read_attachment(body: bytes, ext: str, limits: ParseLimits | None = None) -> str:
     """``attachment_text`` in the worker process, within ``parse.worker_timeout`` seconds and
     ``parse.worker_memory_mb`` of memory; raises AttachmentError (Chinese) when it cannot."""
+    return read_attachment_notes(body, ext, limits)[0]
+
+
+def read_attachment_notes(body: bytes, ext: str, limits: ParseLimits | None = None) -> tuple[str, list[str]]:
+    """``attachment_read`` in the worker process: (text, what was left unread and why)."""
     lim = limits or bounds.limits()
     ext = ext.lower().lstrip(".")
     if ext not in READABLE:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler import ocr
-from crawler.attachments import AttachmentError, read_attachment
+from crawler.attachments import AttachmentError, read_attachment_notes
 
 LEGACY_WORD = ("doc", "wps")
 OCR_SOURCE = "ocr"
@@ -153,18 +153,18 @@ def read_document(body: bytes, ext: str, cfg: dict, cache: OcrCache | None = Non
             raise AttachmentError(str(exc)) from exc
     if ext in LEGACY_WORD:
         return read_legacy_word(body, cfg)
-    text = read_attachment(body, ext)  # the worker process: time and memory limits
+    text, unread = read_attachment_notes(body, ext)  # the worker process: time and memory limits
     if ext == "pdf":
         try:
             scanned = read_scanned_pdf(body, cfg, cache)
         except ocr.OcrError as exc:
-            return DocumentText(text, notes=[str(exc)])
+            return DocumentText(text, notes=[*unread, str(exc)])
         if scanned.text:
             # pages with a text layer come first; scanned pages follow, with their lines shifted
             offset = len(text) + 1 if text else 0
             lines = [{**line, "start": line["start"] + offset, "end": line["end"] + offset}
                      for line in scanned.lines]
             return DocumentText((text + "\n" if text else "") + scanned.text, OCR_SOURCE if not text else "text+ocr",
-                                lines, scanned.notes, scanned.cached)
-        return DocumentText(text, notes=scanned.notes)
-    return DocumentText(text)
+                                lines, [*unread, *scanned.notes], scanned.cached)
+        return DocumentText(text, notes=[*unread, *scanned.notes])
+    return DocumentText(text, notes=unread)

@@ -57,13 +57,17 @@ def item_from_page(data: dict, snapshot: str) -> Item | None:
 
 
 def item_from_attachment(data: dict, snapshot: str) -> Item:
-    """An attachment is scanned like a page; it inherits its page's publication time."""
+    """An attachment is scanned like a page; it inherits its page's publication time. What the
+    reader left unread (PDF pages over a limit, OCR off) is kept in ``meta["unread"]``, and goes
+    into the evidence of its findings."""
+    meta = {"validator": data.get("validator", ""), "attachment": data["ext"]}
+    if data.get("notes"):
+        meta["unread"] = list(data["notes"])
     return Item(
         target_id=data["target_id"], platform=data["platform"], url=data["url"], column=data.get("column", ""),
         title=data["title"], published_at=data.get("published_at"),
         published_at_source="parent" if data.get("published_at") else "none", text=data["text"],
-        meta={"validator": data.get("validator", ""), "attachment": data["ext"]}, snapshot=snapshot,
-        parent_url=data.get("parent_url", ""))
+        meta=meta, snapshot=snapshot, parent_url=data.get("parent_url", ""))
 
 
 class StorePipeline:
@@ -140,6 +144,9 @@ class StorePipeline:
             self.homepage_snapshots[data["_snapshot_for"]] = self.store.put_snapshot(data["body"])
             return None
         if data.get("kind") == "attachment":
+            if data.get("notes") and not data["text"].strip():
+                (spider or self.crawler.spider).reports[data["target_id"]].errors.append(
+                    {"url": data["url"], "kind": "attachment", "status": None, "error": "；".join(data["notes"])})
             snapshot = self.store.put_snapshot(data["body"])
             self.pending.append(item_from_attachment(data, snapshot))
             if len(self.pending) >= BATCH:
@@ -227,7 +234,7 @@ class StorePipeline:
                     {"url": data["url"], "kind": "attachment", "status": None, "error": "；".join(doc.notes)})
             return
         snapshot = self.store.put_snapshot(data["body"])
-        item = item_from_attachment({**data, "text": doc.text}, snapshot)
+        item = item_from_attachment({**data, "text": doc.text, "notes": doc.notes}, snapshot)
         item.meta["text_source"] = doc.source
         if doc.lines:
             item.meta["ocr_lines"] = doc.lines

@@ -401,10 +401,18 @@ class Finding(Record):
             item_id=item.id if item else "", url=hit.url or (item.url if item else url),
             title=item.title if item else "", match=hit.match, snippet=hit.snippet,
             start=hit.start, end=hit.end, suggestion=hit.suggestion, detail=hit.detail,
-            evidence=ocr_evidence(evidence or ({"snapshot": item.snapshot} if item and item.snapshot else {}),
-                                  item, hit.start, hit.end),
+            evidence=unread_evidence(ocr_evidence(
+                evidence or ({"snapshot": item.snapshot} if item and item.snapshot else {}), item, hit.start, hit.end),
+                item),
             first_seen_at=at, last_seen_at=at,
         )
+
+
+def unread_evidence(evidence: dict, item: Item | None) -> dict:
+    """A finding in a document that was not read in full says which parts were not read and why
+    (``item.meta["unread"]``: "第 3 页未读取：…"), so that a reader knows the rest went unchecked."""
+    unread = (item.meta or {}).get("unread") if item is not None else None
+    return {**evidence, "unread": list(unread)} if unread else evidence
 
 
 def ocr_evidence(evidence: dict, item: Item | None, start: int, end: int) -> dict:

@@ -253,11 +253,11 @@ class Rechecker:
         self._judge(item, findings, self._refreshed_item(item, page, evidence["snapshot"]), evidence)
 
     def _content_attachment(self, item: Item, findings: list[Finding], fetched: Fetched, ext: str) -> None:
-        from crawler.attachments import AttachmentError, read_attachment
+        from crawler.attachments import AttachmentError, read_attachment_notes
 
         evidence = self._evidence(fetched)
         try:
-            text = read_attachment(fetched.body, ext)
+            text, unread = read_attachment_notes(fetched.body, ext)
         except AttachmentError as exc:
             self._error(findings, f"复查时附件无法读取（{exc}）", evidence)
             return
@@ -267,7 +267,8 @@ class Rechecker:
         fresh = Item(
             id=item.id, target_id=item.target_id, url=item.url, platform=item.platform, column=item.column,
             title=item.title, published_at=item.published_at, published_at_source=item.published_at_source,
-            text=text, meta={**(item.meta or {}), "attachment": ext}, first_seen_at=item.first_seen_at,
+            text=text, meta={**{k: v for k, v in (item.meta or {}).items() if k != "unread"}, "attachment": ext,
+                             **({"unread": unread} if unread else {})}, first_seen_at=item.first_seen_at,
             state="live", snapshot=evidence["snapshot"], parent_url=item.parent_url)
         self._judge(item, findings, fresh, evidence)
 

@@ -92,3 +92,40 @@ def test_xlsx_dates_of_a_1904_workbook():
     rows = dict(line.split("\t") for line in attachment_text(data, "xlsx").splitlines())
     assert rows["公示日期"] == "2024-12-01" and rows["报名时间"] == "2024-12-01 09:30"
     assert rows["中文日期"] == "2028-12-02"  # the serial 45627 itself, counted from 1904
+
+
+def test_a_pdf_page_over_the_inflation_limit_is_noted_not_silently_skipped():
+    """A legitimate page (a form line of dots, 40 KB of drawing operators compressing 100-fold) is
+    over the inflation bound: it stays unread, and the text, the worker's answer, the document
+    reader, the crawled item and its findings' evidence all say which page and why."""
+    from crawler.attachments import attachment_read, read_attachment_notes
+    from crawler.documents import read_document
+    from crawler.pipelines import item_from_attachment
+    from govwatch.demo.hostile import pdf_bytes as plain_pdf
+    from govwatch.models import Finding, Hit
+    from govwatch.settings import DEFAULTS
+
+    number = "110101199003074514"
+    data = plain_pdf([f"Name Zhang San ID {number}", "Sign here .......... " * 2000, "page three end"])
+    text, notes = attachment_read(data, "pdf")
+    assert number in text and "page three end" in text and "Sign here" not in text
+    assert len(notes) == 1 and notes[0].startswith("第 2 页未读取：") and "parse.max_pdf_inflation" in notes[0]
+    assert read_attachment_notes(data, "pdf") == (text, notes)  # the worker process says the same
+    doc = read_document(data, "pdf", {**DEFAULTS["ocr"], "enabled": False})
+    assert doc.text == text and doc.notes[0] == notes[0]
+    item = item_from_attachment({"target_id": "t", "platform": "website", "url": "http://a.gov.cn/gs.pdf",
+                                 "title": "公示", "ext": "pdf", "text": text, "notes": notes}, "snap")
+    hit = Hit("privacy.id_number", "个人信息", "high", match=number, start=text.index(number),
+              end=text.index(number) + 18)
+    assert Finding.from_hit(hit, target_id="t", item=item).evidence["unread"] == notes
+
+    # negatives: an ordinary PDF has no note; a page limit is said too
+    ordinary = plain_pdf([f"ID {number}", "page two"])
+    assert attachment_read(ordinary, "pdf")[1] == []
+    plain_item = item_from_attachment({"target_id": "t", "platform": "website", "url": "u", "title": "t",
+                                       "ext": "pdf", "text": "x", "notes": []}, "snap")
+    assert "unread" not in plain_item.meta and "unread" not in Finding.from_hit(hit, target_id="t", item=plain_item).evidence
+    from crawler.bounds import ParseLimits
+
+    _, capped = attachment_read(plain_pdf(["one", "two", "three"]), "pdf", ParseLimits(max_pdf_pages=2))
+    assert capped == ["共 3 页，只读取前 2 页（parse.max_pdf_pages），第 3 页未读取"]

@@ -203,3 +203,19 @@ def test_check_without_a_database_creates_none(tmp_path, capsys):
     assert main(["check", str(f)]) == 0
     assert "敏感时期" not in capsys.readouterr().out
     assert not (tmp_path / "var" / "govwatch.db").exists()
+
+
+def test_check_says_which_pdf_pages_it_did_not_read(tmp_path, capsys):
+    from govwatch.demo.hostile import pdf_bytes
+
+    f = tmp_path / "公示.pdf"
+    f.write_bytes(pdf_bytes(["Name Zhang San ID 110101199003074514", "Sign here .......... " * 2000, "end"]))
+    rc = main(["check", str(f)])
+    out = capsys.readouterr().out
+    assert rc == 1 and "（未检查：第 2 页未读取：" in out
+    rc, objs, _ = run_json(capsys, str(f))
+    assert objs[0]["unread"][0].startswith("第 2 页未读取")
+    ok = tmp_path / "ok.pdf"
+    ok.write_bytes(pdf_bytes(["Name Zhang San", "end"]))
+    rc, objs, _ = run_json(capsys, str(ok))
+    assert not any("页未读取" in note for note in objs[0]["unread"])  # (an OCR note may be there)

@@ -381,7 +381,7 @@ class SiteSpider(scrapy.Spider):
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet.threads import deferToThread
 
-        from crawler.attachments import AttachmentError, read_attachment
+        from crawler.attachments import AttachmentError, read_attachment_notes
         from crawler.documents import needs_pipeline_reading
 
         target = self.targets[response.meta["target_id"]]
@@ -403,14 +403,15 @@ class SiteSpider(scrapy.Spider):
         try:
             # read in the worker process (time and memory limits), waited for on a thread so that
             # the other sites keep crawling meanwhile
-            text = await maybe_deferred_to_future(deferToThread(read_attachment, response.body, meta["ext"]))
+            text, notes = await maybe_deferred_to_future(
+                deferToThread(read_attachment_notes, response.body, meta["ext"]))
         except AttachmentError as exc:
             self._record_error(target.id, response.url, "attachment", response.status, str(exc))
             return
         yield {"kind": "attachment", "target_id": target.id, "platform": target.platform, "url": response.url,
                "column": meta.get("column", ""), "parent_url": meta["parent"], "title": meta["title"],
                "published_at": meta.get("published_at"), "text": text, "ext": meta["ext"],
-               "body": response.body, "validator": self._validator(response)}
+               "body": response.body, "validator": self._validator(response), "notes": notes}
 
     def on_attachment_error(self, failure):
         request = failure.request

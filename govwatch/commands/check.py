@@ -211,8 +211,9 @@ def check_one(lexicon, name: str, args, thresholds: dict | None = None, ocr_cfg:
     from scanner.sources import infer_reprint, source_in_text
 
     lines: list[dict] = []
+    unread: list[str] = []
     if name != "-" and Path(name).suffix.lower() in DOCUMENT_SUFFIXES and ocr_cfg is not None:
-        text, lines, _ = read_document_input(name, ocr_cfg)
+        text, lines, unread = read_document_input(name, ocr_cfg)
         title, links = "", []
     else:
         title, text, links = read_input(name)
@@ -232,7 +233,7 @@ def check_one(lexicon, name: str, args, thresholds: dict | None = None, ocr_cfg:
             if f["field"] == "text":
                 where = ocr_evidence({}, _LinesOnly(lines, name), f["start"], f["end"])
                 f.update({k: where[k] for k in ("image_box", "image_page") if k in where})
-    return {"input": name, "title": title, "findings": findings, "ocr": bool(lines),
+    return {"input": name, "title": title, "findings": findings, "ocr": bool(lines), "unread": unread,
             "form": build_form(hits, reprint=reprint, source=source), "_hits": hits}
 
 
@@ -254,6 +255,8 @@ def render_text(result: dict) -> str:
     lines.append(f"标题：{result['title'] or '（未识别到标题）'}")
     if result.get("ocr"):
         lines.append("（文字由图片识别得到，可能有个别字识别错误）")
+    for note in result.get("unread") or ():
+        lines.append(f"（未检查：{note}）")
     hits = result["_hits"]
     if hits:
         counts = [f"{SEVERITY_LABELS[s]} {n} 处" for s in SEVERITIES
