@@ -15,7 +15,9 @@ File format (see ``lexicons/README.md``): UTF-8 text, one entry per line.
 ``load_lexicon`` builds one Aho-Corasick automaton over every category.  Keys are the UTF-8
 bytes of the normalised terms, held as a latin-1 string: the automaton then walks bytes, whose
 nodes have few children, which is far faster than walking Chinese characters (pyahocorasick
-searches a node's children linearly).
+searches a node's children linearly).  Keys are inserted so that every node's children come in
+order of how common their byte is in Chinese text (``BYTE_ORDER``): the linear search then
+stops early on the bytes real text is made of.
 """
 from __future__ import annotations
 
@@ -40,8 +42,21 @@ from .normalize import CHINESE_DIGITS, load_fold_table, normalize_text
 log = logging.getLogger(__name__)
 
 RULES_VERSION = "2"  # bump when rule code changes what a lexicon finds
-CACHE_FORMAT = "2"  # bump when the pickled form of a Lexicon changes
+CACHE_FORMAT = "3"  # bump when the pickled form of a Lexicon changes
 WORD_FREQ = 30  # jieba frequency given to lexicon terms
+KEY_USE_KEEP = 50_000  # keys remembered per field by ``Lexicon.key_use`` before it starts again
+
+# UTF-8 bytes by how often they occur in Chinese words, most common first (weighted by frequency
+# over jieba's dictionary; ``tests/test_lexicon_cache.py`` recomputes it); other bytes follow in
+# byte order.  pyahocorasick keeps a node's children in insertion order and searches them one by
+# one, so inserting keys in this order makes the walk over real text about a quarter faster.
+BYTE_ORDER = bytes.fromhex(
+    "e5e6e4e8e7b8bae9bb9c8088bdbfafb0b9898f8d9bae85a58c86a48e97ad8790a898a78a81b49f9194968bbe839d"
+    "9ab1a199bca6b6b7b384ac95a082a2aa93a3b2abb59ea99241424353544950442b4551485863234c464b34737479"
+    "6c6526474e4f4d55565a52ce31"
+)
+_BY_RANK = BYTE_ORDER + bytes(b for b in range(256) if b not in BYTE_ORDER)
+_RANK_OF = bytes(_BY_RANK.index(b) for b in range(256))  # byte -> its rank, for bytes.translate
 
 HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
 KINDS = ("terms", "leaders", "fallen", "domains", "cooccur")
@@ -266,6 +281,7 @@ class Lexicon:
         self.files: list[str] = []
         self.problems: list[str] = []
         self._cut_cache: dict = {}
+        self._key_use: dict[str, dict] = {}
         self._entry_cache: dict[int, Entry] = {}
         self._load()
         del self._entries  # only needed while loading (later files override earlier entries)
@@ -402,6 +418,7 @@ class Lexicon:
         blens, nlens, first_id = array("I"), array("I"), array("i")
         extra_ids: dict = {}
         specials: dict = {}
+        pending = []
         for key in sorted(set(by_key) | allow | set(triggers)):
             ids = []
             for e in by_key.get(key, ()):
@@ -421,7 +438,7 @@ class Lexicon:
                 ids.append(i)
             index = len(blens)
             b = key.encode("utf-8", "surrogatepass")
-            auto.add_word(b.decode("latin-1"), index)
+            pending.append((b.translate(_RANK_OF), b.decode("latin-1"), index))
             blens.append(len(b))
             nlens.append(len(key))
             first_id.append(ids[0] if ids else -1)
@@ -429,6 +446,9 @@ class Lexicon:
                 extra_ids[index] = tuple(ids)
             if key in allow or key in triggers:
                 specials[index] = (key in allow, tuple(triggers.get(key, ())))
+        pending.sort()  # children in BYTE_ORDER at every node (indices stay in key order)
+        for _, key_chars, index in pending:
+            auto.add_word(key_chars, index)
         auto.make_automaton()
         self.automaton = auto
         self._groups = [g for g, _ in sorted(groups.items(), key=lambda kv: kv[1])]
@@ -447,6 +467,20 @@ class Lexicon:
             ids = (first,) if first >= 0 else ()
         is_allow, trig = self._specials.get(index, (False, ()))
         return self._blens[index], self._nlens[index], ids, is_allow, trig
+
+    def key_use(self, field: str) -> dict:
+        """``{key index: (byte length, length, entries applying to field, is allow, triggers)}``,
+        filled by the caller on first sight of a key (``describe_key``): per hit one dict lookup
+        instead of rebuilding the tuple of entries."""
+        uses = self._key_use.get(field)
+        if uses is None or len(uses) > KEY_USE_KEEP:
+            uses = self._key_use[field] = {}
+        return uses
+
+    def describe_key(self, index: int, field: str) -> tuple:
+        blen, nlen, ids, is_allow, trig = self.key_info(index)
+        keep = tuple(e for e in map(self.entry, ids) if field in e.category.fields)
+        return blen, nlen, keep, is_allow, trig
 
     def entry(self, i: int) -> Entry:
         """Entry number ``i`` (made from its columns on first use)."""
@@ -497,7 +531,7 @@ class Lexicon:
     # --- the on-disk cache ---------------------------------------------------------------------
     def __getstate__(self):
         state = dict(self.__dict__)
-        for k in ("_cut_cache", "_entry_cache"):
+        for k in ("_cut_cache", "_entry_cache", "_key_use"):
             state.pop(k, None)
         # Leaders are looked up by name (small): keep those entries as objects.
         state["_kept"] = {i: e for i, e in self._entry_cache.items() if e.kind in ("leaders", "fallen")}
@@ -507,6 +541,7 @@ class Lexicon:
         kept = state.pop("_kept", {})
         self.__dict__.update(state)
         self._cut_cache = {}
+        self._key_use = {}
         self._entry_cache = dict(kept)
 
     @property

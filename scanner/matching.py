@@ -84,28 +84,21 @@ def raw_hits(lexicon: Lexicon, text: str, field: str = "text") -> tuple[list, se
         return [], set()
     b = text.encode("utf-8", "surrogatepass")
     found, allow, triggers = [], [], set()
-    blens, nlens, first_id = lexicon._blens, lexicon._nlens, lexicon._first_id
-    extra_ids, specials, entry = lexicon._extra_ids, lexicon._specials, lexicon.entry
+    uses, describe = lexicon.key_use(field), lexicon.describe_key
     for end_b, index in lexicon.automaton.iter(b.decode("latin-1")):
+        use = uses.get(index)
+        if use is None:
+            use = uses[index] = describe(index, field)
+        blen, nlen, keep, is_allow, trig = use
         end_b += 1
-        blen = blens[index]
-        special = specials.get(index)
-        if special:
-            if special[1]:
-                triggers.update(special[1])
-            if special[0]:
-                allow.append((end_b - blen, end_b))
-        ids = extra_ids.get(index)
-        if ids is None:
-            first = first_id[index]
-            ids = (first,) if first >= 0 else ()
-        if ids:
-            nlen = nlens[index]
-            keep = tuple(e for e in map(entry, ids) if field in e.category.fields)
-            if keep:
-                found.append((end_b - blen, end_b, nlen, keep))
+        if trig:
+            triggers.update(trig)
+        if is_allow:
+            allow.append((end_b - blen, end_b))
+        if keep:
+            found.append((end_b - blen, end_b, nlen, keep))
     if allow and found:
-        found = [f for f in found if not any(a <= f[0] and f[1] <= z for a, z in allow)]
+        found = _outside(found, allow)
     if not found:
         return [], triggers
     if len(b) == len(text):  # ASCII: byte offsets are character offsets
@@ -118,6 +111,23 @@ def raw_hits(lexicon: Lexicon, text: str, field: str = "text") -> tuple[list, se
             bpos = end_b
         out.append((cpos - nlen, cpos, entries))
     return out, triggers
+
+
+def _outside(found: list, allow: list) -> list:
+    """The hits of ``found`` that lie inside no allow phrase, in their order.
+
+    A sweep by start: a hit is covered when some phrase starting at or before it reaches its end,
+    so the test is against the furthest end so far (n log n, however many phrases a text holds)."""
+    allow.sort()
+    covered = [False] * len(found)
+    j, reach = 0, -1
+    for i in sorted(range(len(found)), key=lambda i: found[i][0]):
+        start, end = found[i][0], found[i][1]
+        while j < len(allow) and allow[j][0] <= start:
+            reach = max(reach, allow[j][1])
+            j += 1
+        covered[i] = end <= reach
+    return [f for f, c in zip(found, covered) if not c]
 
 
 PARTICLES = "了啊呀吧啦哦嘛"  # what may follow an interjection (``# match: alone``) directly
