@@ -47,7 +47,7 @@ WORD_FREQ = 30  # jieba frequency given to lexicon terms
 KEY_USE_KEEP = 50_000  # keys remembered per field by ``Lexicon.key_use`` before it starts again
 
 # UTF-8 bytes by how often they occur in Chinese words, most common first (weighted by frequency
-# over jieba's dictionary; ``tests/test_lexicon_cache.py`` recomputes it); other bytes follow in
+# over jieba's dictionary; ``tests/test_scanner_matching.py`` recomputes it); other bytes follow in
 # byte order.  pyahocorasick keeps a node's children in insertion order and searches them one by
 # one, so inserting keys in this order makes the walk over real text about a quarter faster.
 BYTE_ORDER = bytes.fromhex(

@@ -130,3 +130,32 @@ def test_deterministic_output(lex):
 def test_ignore_terms(lex):
     hits = scan_document(lex, text="据报道，北朝鲜近日举行会议。", ignore_terms=["北朝鲜"])
     assert rules(hits) == []
+
+
+def test_byte_order_is_jieba_byte_frequency():
+    """BYTE_ORDER (the order of a node's children) is recomputed from jieba's dictionary."""
+    import os
+    from collections import Counter
+
+    import jieba
+
+    from scanner.lexicon import BYTE_ORDER
+
+    freq: Counter = Counter()
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        for line in f:
+            word, n = line.split()[:2]
+            for b in word.encode():
+                freq[b] += int(n)
+    assert set(BYTE_ORDER) == set(freq)
+    counts = [freq[b] for b in BYTE_ORDER]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_allow_phrases_many_and_nested(tmp_path):
+    """Allow phrases are applied by a sweep: every hit inside one is dropped, hits between kept."""
+    d = write(tmp_path, "x.txt", "# category: banned.test\n# severity: veto\n黄片\n!三黄片\n!三黄片厂\n")
+    lx = load_lexicon([d])
+    text = "三黄片厂，" * 500 + "黄片" + "三黄片" * 500 + "，黄片"
+    hits = [h for h in scan_document(lx, text=text) if h.rule == "banned.test"]
+    assert [h.start for h in hits] == [2500, len(text) - 2]
