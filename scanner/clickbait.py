@@ -25,9 +25,12 @@ EMOJI_BMP_RE = re.compile("[\u2600-\u2604\u2607-\u27BF\u2B50\u2B55\u203C\u2049]"
 ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
 
 
-def find_emoji(text: str) -> list:
-    """Emoji matches in ``text``, in order."""
-    rx = EMOJI_RE if ASTRAL_RE.search(text) else EMOJI_BMP_RE
+def find_emoji(text: str, astral: bool | None = None) -> list:
+    """Emoji matches in ``text``, in order (``astral``: whether the text holds characters beyond the
+    BMP, when the caller knows; else it is looked up)."""
+    if astral is None:
+        astral = ASTRAL_RE.search(text) is not None
+    rx = EMOJI_RE if astral else EMOJI_BMP_RE
     return list(rx.finditer(text))
 
 

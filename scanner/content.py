@@ -6,6 +6,7 @@ Aho-Corasick pass per field; jieba only around raw lexicon hits; a few regex sca
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 
 from govwatch.models import SEVERITY_RANK, Hit
@@ -73,13 +74,18 @@ def _lower_reason(ctx: _FieldContext, family: str, context: bool, s: int, e: int
     return ""
 
 
+@functools.lru_cache(maxsize=256)
+def _file_name(path: str) -> str:
+    return os.path.basename(path)
+
+
 def _lexicon_hit(ctx: _FieldContext, th, field: str, span=None) -> Hit:
     entry = th.entry
     cat = entry.category
     ns, ne = span or (th.start, th.end)
     s, e = ctx.norm.span(ns, ne)
     severity = cat.severity
-    detail = f"词库 {os.path.basename(entry.file)}:{entry.line}"
+    detail = f"词库 {_file_name(entry.file)}:{entry.line}"
     if entry.kind == "cooccur":
         detail = f"“{ctx.norm.text[th.start:th.end]}”与“{'、'.join(entry.context[:4])}”等同句出现；{detail}"
     if SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK[REVIEW_SEVERITY]:
@@ -153,7 +159,7 @@ def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple
             hits.extend(scan_contacts(value, field))
         hits.extend(scan_privacy(value, field))
         hits.extend(scan_emoji(value, field, title_limit=int(limits["emoji_title_count"]),
-                               text_limit=int(limits["emoji_text_count"])))
+                               text_limit=int(limits["emoji_text_count"]), astral=norm.astral))
         hits.extend(scan_address(value, field))
     return hits, matched.triggers, norm
 

@@ -189,19 +189,15 @@ def find_terms(lexicon: Lexicon, norm: Normalized, field: str) -> FieldMatch:
     return FieldMatch(hits, triggers)
 
 
+_SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}]")
+
+
 def sentence_context(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> tuple[str, str]:
     """Up to ``width`` characters before and after a span, cut at sentence ends."""
-    left = text[max(0, start - width):start]
-    for i in range(len(left) - 1, -1, -1):
-        if left[i] in SENTENCE_END:
-            left = left[i + 1:]
-            break
-    right = text[end:end + width]
-    for i, ch in enumerate(right):
-        if ch in SENTENCE_END:
-            right = right[:i]
-            break
-    return left, right
+    lo = max(0, start - width)
+    cut = max(text.rfind(ch, lo, start) for ch in SENTENCE_END)
+    m = _SENTENCE_END_RE.search(text, end, end + width)
+    return text[max(lo, cut + 1):start], text[end:m.start() if m else end + width]
 
 
 def condemned(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> str:
@@ -262,27 +258,18 @@ def in_scope(scopes, start: int, end: int) -> str:
     return ""
 
 
+# The nearest quote or sentence end on either side of a span decides whether it is quoted.
+_QUOTE_STOP_RE = re.compile(f"[{re.escape(SENTENCE_END + OPEN_QUOTES + CLOSE_QUOTES)}]")
+
+
 def _quoted(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` sits inside a pair of quotes within its sentence."""
-    for i in range(start - 1, max(-1, start - 31), -1):
-        ch = text[i]
-        if ch in SENTENCE_END:
-            return False
-        if ch in CLOSE_QUOTES and ch not in OPEN_QUOTES:
-            return False
-        if ch in OPEN_QUOTES:
-            break
-    else:
+    """Whether ``text[start:end]`` sits inside a pair of quotes within its sentence: within 30
+    characters, the nearest such mark before it opens a quote and the nearest after it closes one."""
+    before = _QUOTE_STOP_RE.search(text[max(0, start - 30):start][::-1])
+    if not before or before.group() not in OPEN_QUOTES:
         return False
-    for i in range(end, min(len(text), end + 30)):
-        ch = text[i]
-        if ch in SENTENCE_END:
-            return False
-        if ch in OPEN_QUOTES and ch not in CLOSE_QUOTES:
-            return False
-        if ch in CLOSE_QUOTES:
-            return True
-    return False
+    after = _QUOTE_STOP_RE.search(text, end, end + 30)
+    return bool(after) and after.group() in CLOSE_QUOTES
 
 
 def discussed(text: str, start: int, end: int, family: str = "") -> str:

@@ -258,7 +258,10 @@ def _special_re() -> re.Pattern:
     """
     chars = sorted(c for c in fold_table() if ord(c) < 0x10000)
     # ASCII capitals join the class: text without any character to fold needs no other pass.
-    return re.compile("[A-Z" + "".join(re.escape(c) for c in chars) + "]+")
+    cls = "[A-Z" + "".join(re.escape(c) for c in chars) + "]"
+    # ``[c][c]*``, not ``[c]+``: a pattern that opens with a plain class lets sre skip to the
+    # next candidate in its C loop (about twice as fast on text with little to fold).
+    return re.compile(cls + cls + "*")
 
 
 class Normalized:
@@ -269,11 +272,12 @@ class Normalized:
     characters to the ``orig_len`` original characters it came from.
     """
 
-    __slots__ = ("original", "text", "_starts", "_segs")
+    __slots__ = ("original", "text", "astral", "_starts", "_segs")
 
-    def __init__(self, original: str, text: str, segs: list | None):
+    def __init__(self, original: str, text: str, segs: list | None, astral: bool = True):
         self.original = original
         self.text = text
+        self.astral = astral  # whether the original may hold characters beyond the BMP
         self._segs = segs
         self._starts = [s[0] for s in segs] if segs else None
 
@@ -324,7 +328,7 @@ def normalize(text: str) -> Normalized:
     if astral:
         specials += [(m.start(), m.end(), m.group()) for m in _ASTRAL_RE.finditer(text) if m.group() in table]
     if not events and not specials:
-        return _collapse_latin(Normalized(text, text, None))
+        return _collapse_latin(Normalized(text, text, None, astral))
     covered = set()
     for s, e, _, _ in events:
         covered.update(range(s, e))
@@ -356,7 +360,7 @@ def normalize(text: str) -> Normalized:
         segs.append((npos, pos, len(text) - pos, True))
     if not segs:
         segs.append((0, 0, len(text), False))
-    return _collapse_latin(Normalized(text, "".join(out), segs))
+    return _collapse_latin(Normalized(text, "".join(out), segs, astral))
 
 
 def _collapse_latin(n: Normalized) -> Normalized:
@@ -409,7 +413,7 @@ def _collapse_latin(n: Normalized) -> Normalized:
         npos += 1
         pos = e
     copy(pos, len(t))
-    return Normalized(n.original, "".join(out), new_segs)
+    return Normalized(n.original, "".join(out), new_segs, n.astral)
 
 
 def normalize_text(text: str) -> str:

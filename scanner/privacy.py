@@ -129,11 +129,12 @@ def luhn_valid(s: str) -> bool:
 
 def _grouping_ok(raw: str) -> bool:
     """Grouped digits must look like a written number (3-4-4, 6-8-4, groups of 4 …), not a list."""
-    groups = re.split(r"[ \-]", raw)
-    if len(groups) == 1:
+    spaced, hyphened = " " in raw, "-" in raw
+    if not (spaced or hyphened):
         return True
-    if len({c for c in raw if c in " -"}) > 1:
+    if spaced and hyphened:
         return False
+    groups = raw.split(" " if spaced else "-")
     sizes = [len(g) for g in groups]
     return sizes in ([3, 4, 4], [6, 8, 4], [6, 4, 4, 4], [2, 3, 4, 4]) or (
         all(n == 4 for n in sizes[:-1]) and 1 <= sizes[-1] <= 4) or (sizes[0] == 6 and all(n == 4 for n in sizes[1:-1]))
@@ -172,8 +173,10 @@ def _person_nearby(text: str, s: int) -> str:
 
 
 def _judge(text: str, s: int, e: int, field: str, today, hits: list, mobiles: list) -> None:
+    if e - s < 10:
+        return  # too short for any number judged here, even before separators are removed
     raw = text[s:e]
-    digits = re.sub(r"[ \-]", "", raw)
+    digits = raw.replace(" ", "").replace("-", "")
     if raw[-1] in "Xx" and len(digits) != 18:
         e -= 1
         raw, digits = raw[:-1], digits[:-1]

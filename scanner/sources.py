@@ -8,6 +8,8 @@ from .normalize import normalize_text
 
 SOURCE_PREFIX_RE = re.compile(r"^\s*(?:来源|来源于|稿件来源|信息来源|文章来源|转自|转载自|出处)\s*[:：]?\s*")
 PUNCT_RE = re.compile(r"[\s\u3000“”\"'‘’「」《》〈〉【】\[\]（）()，,。.:：;；!！?？、·\-—_|/]+")
+# Every marker holds one of MARKER_CORES, so most texts are cleared by three searches.
+MARKER_CORES = ("转", "来源", "原标题")
 REPRINT_MARKERS = ("转载自", "转自", "原标题：", "原标题:", "来源于", "稿件来源", "文章来源", "信息来源",
                    "本文系转载", "本文为转载", "本文转载", "转载于", "系转载")
 REPORTED_RE = re.compile(r"据[^。，\n]{1,12}?(?:报道|消息)")
@@ -38,7 +40,9 @@ def infer_reprint(text: str, source: str) -> bool:
     if source.strip():
         return True
     head, tail = text[:400], text[-400:]
-    return (any(m in head or m in tail for m in REPRINT_MARKERS)
+    ends = head + "\n" + tail
+    marked = any(c in ends for c in MARKER_CORES) and any(m in ends for m in REPRINT_MARKERS)
+    return (marked
             or bool(REPORTED_RE.search(head[:120]))
             or ("来源" in head and EMPTY_SOURCE_RE.search(head) is not None)
             or ("来源" in tail and EMPTY_SOURCE_RE.search(tail) is not None))

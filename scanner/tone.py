@@ -16,9 +16,10 @@ ADDRESS_RE = re.compile("亲[ \t]*[，,！!~～]")
 SENTENCE_OPEN = "\n。！？!?；;…~～"
 
 
-def scan_emoji(text: str, field: str, *, title_limit: int = TITLE_LIMIT, text_limit: int = TEXT_LIMIT) -> list:
+def scan_emoji(text: str, field: str, *, title_limit: int = TITLE_LIMIT, text_limit: int = TEXT_LIMIT,
+               astral: bool | None = None) -> list:
     limit = title_limit if field == "title" else text_limit
-    found = find_emoji(text)
+    found = find_emoji(text, astral)
     if len(found) < limit:
         return []
     first = found[0]

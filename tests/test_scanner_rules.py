@@ -231,3 +231,14 @@ def test_offsets_and_snippets_point_into_fields(lex):
         assert 0 <= h.start <= h.end <= len(value)
         assert value[h.start:h.end] == h.match
         assert h.match in h.snippet
+
+
+def test_reprint_markers_hold_a_core():
+    """infer_reprint clears a text by MARKER_CORES before looking for each marker."""
+    from scanner.sources import MARKER_CORES, REPRINT_MARKERS, infer_reprint
+
+    assert all(any(c in m for c in MARKER_CORES) for m in REPRINT_MARKERS)
+    for marker in REPRINT_MARKERS:
+        assert infer_reprint("正文" * 300 + marker + "新华社", "")
+        assert infer_reprint(marker + "新华社" + "正文" * 300, "")
+    assert not infer_reprint("正文" * 300 + "转" + "正文" * 300, "")
