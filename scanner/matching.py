@@ -194,10 +194,13 @@ _SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 def sentence_context(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> tuple[str, str]:
     """Up to ``width`` characters before and after a span, cut at sentence ends."""
-    lo = max(0, start - width)
-    cut = max(text.rfind(ch, lo, start) for ch in SENTENCE_END)
-    m = _SENTENCE_END_RE.search(text, end, end + width)
-    return text[max(lo, cut + 1):start], text[end:m.start() if m else end + width]
+    left = text[max(0, start - width):start]
+    m = _SENTENCE_END_RE.search(left[::-1])  # the last sentence end before the span
+    if m:
+        left = left[len(left) - m.start():]
+    right = text[end:end + width]
+    m = _SENTENCE_END_RE.search(right)
+    return left, right[:m.start()] if m else right
 
 
 def condemned(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> str:
