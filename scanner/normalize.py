@@ -319,12 +319,18 @@ def normalize(text: str) -> Normalized:
     """Normalise ``text`` for matching; see the module docstring."""
     table = fold_table()
     astral = _ASTRAL_RE.search(text) is not None
+    sep_re, latin_re, special_re = (_SEP_ASTRAL_RE if astral else _SEP_RE,
+                                    _LATIN_SEP_ASTRAL_RE if astral else _LATIN_SEP_RE, _special_re())
+    # Most text has nothing to fold: one search per pattern decides, with no lists built.
+    sep, latin, special = sep_re.search(text), latin_re.search(text), special_re.search(text)
+    if not (sep or latin or special or astral):
+        return _collapse_latin(Normalized(text, text, None, astral))
     # events: (start, end, replacement, one_to_one)
-    events = [(m.start(), m.end(), "", False) for m in (_SEP_ASTRAL_RE if astral else _SEP_RE).finditer(text)
-              if m.group().count("\n") < 2]
-    events += [(m.start(), m.end(), "", False)
-               for m in (_LATIN_SEP_ASTRAL_RE if astral else _LATIN_SEP_RE).finditer(text)]
-    specials = [(m.start(), m.end(), m.group()) for m in _special_re().finditer(text)]
+    events = [(m.start(), m.end(), "", False) for m in sep_re.finditer(text, sep.start())
+              if m.group().count("\n") < 2] if sep else []
+    if latin:
+        events += [(m.start(), m.end(), "", False) for m in latin_re.finditer(text, latin.start())]
+    specials = [(m.start(), m.end(), m.group()) for m in special_re.finditer(text, special.start())] if special else []
     if astral:
         specials += [(m.start(), m.end(), m.group()) for m in _ASTRAL_RE.finditer(text) if m.group() in table]
     if not events and not specials:
