@@ -157,7 +157,7 @@ def _scan_field(lexicon: Lexicon, field: str, value: str, limits: dict) -> tuple
                 hits.append(_demote(h, f"引用讨论用语（“{reason}”语境中的引述），降为人工复核") if reason else h)
         if "contact" in matched.triggers:
             hits.extend(scan_contacts(value, field))
-        hits.extend(scan_privacy(value, field))
+        hits.extend(scan_privacy(value, field, foreign="foreign_id" in matched.triggers))
         hits.extend(scan_emoji(value, field, title_limit=int(limits["emoji_title_count"]),
                                text_limit=int(limits["emoji_text_count"]), astral=norm.astral))
         hits.extend(scan_address(value, field))
@@ -172,8 +172,10 @@ def scan_document(lexicon: Lexicon, *, title: str = "", text: str = "", source: 
     Offsets are relative to the field named in ``Hit.field`` ("title", "text" or "source";
     "url" for a link given in ``links`` that the text does not contain).  ``ignore_terms``
     suppresses hits whose matched text (normalised) is one of them, e.g. confirmed false
-                  thresholds: dict | None = None, images=(), max_chars: int | None = None) -> list[Hit]:
-    gives identical output, in a deterministic order.
+    positives.  ``thresholds`` overrides settings' ``thresholds`` table; ``images``: the document's images
+    (for the map checks); each field is scanned up to ``max_chars`` characters
+    (default ``parse.max_scan_chars``).  Identical input gives identical output, in a
+    deterministic order.
     """
     limits = DEFAULTS["thresholds"] if thresholds is None else {**DEFAULTS["thresholds"], **thresholds}
     # each field is scanned up to parse.max_scan_chars characters (the rest of a hostile text is not)

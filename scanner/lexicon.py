@@ -41,7 +41,7 @@ from .normalize import CHINESE_DIGITS, load_fold_table, normalize_text
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "2"  # bump when rule code changes what a lexicon finds
+RULES_VERSION = "3"  # bump when rule code changes what a lexicon finds
 CACHE_FORMAT = "3"  # bump when the pickled form of a Lexicon changes
 WORD_FREQ = 30  # jieba frequency given to lexicon terms
 KEY_USE_KEEP = 50_000  # keys remembered per field by ``Lexicon.key_use`` before it starts again
@@ -71,6 +71,7 @@ TRIGGERS = {
     "url": ("http", "www."),
     "secret": ("秘密", "机密", "绝密", "密级"),
     "leader_title": ("总书记", "主席", "总理", "委员长", "国务委员", "书记处书记", "纪委书记"),
+    "foreign_id": ("居留", "外国人"),  # the 15-character permanent residence card is named near its number
 }
 YES = {"yes", "true", "1", "是", "y"}
 NO = {"no", "false", "0", "否", "n"}

@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from .hits import make_hit
+from .lexicon import TRIGGERS
 
 # Runs of digits, spaces and hyphens starting with three digits (the fastest scan sre offers);
 # grouping and boundaries are checked in Python.
@@ -78,6 +79,7 @@ def id_number_valid(s: str, today: date | None = None) -> bool:
 # province, the birth date as YYMMDD, a two-digit sequence and a check digit (15 characters).
 OLD_FOREIGN_RE = re.compile(r"[A-Z]{3}[0-9]{12}")
 OLD_FOREIGN_CONTEXT = ("永久居留", "居留证", "居留身份证", "外国人")
+FOREIGN_TRIGGERS = TRIGGERS["foreign_id"]  # every context word holds one of these
 
 
 def old_foreign_id_valid(s: str) -> bool:
@@ -200,7 +202,10 @@ def _judge(text: str, s: int, e: int, field: str, today, hits: list, mobiles: li
                                  detail=f"{len(digits)} 位卡号，通过 Luhn 校验"))
 
 
-def scan_privacy(text: str, field: str = "text", today: date | None = None) -> list:
+def scan_privacy(text: str, field: str = "text", today: date | None = None, foreign: bool | None = None) -> list:
+    """Personal numbers in ``text``.  ``foreign``: whether a word naming the old permanent
+    residence card (``OLD_FOREIGN_CONTEXT``) occurs, when the caller knows (the automaton's
+    ``foreign_id`` trigger); else it is looked up."""
     hits, mobiles = [], []
     for m in CANDIDATE_RE.finditer(text):
         s = m.start()
@@ -215,7 +220,7 @@ def scan_privacy(text: str, field: str = "text", today: date | None = None) -> l
             spans = [(s + r.start(), s + r.end()) for r in DIGIT_RUN_RE.finditer(raw)]
         for s2, e2 in spans:
             _judge(text, s2, e2, field, today, hits, mobiles)
-    if "居留" in text or "外国人" in text:
+    if foreign if foreign is not None else any(w in text for w in FOREIGN_TRIGGERS):
         hits.extend(scan_old_foreign_ids(text, field))
     distinct = {d for _, _, d in mobiles}
     id_spans = [(h.start, h.end) for h in hits if h.rule == "privacy.id_number"]
