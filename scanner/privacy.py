@@ -129,6 +129,9 @@ def luhn_valid(s: str) -> bool:
     return total % 10 == 0
 
 
+WRITTEN_GROUPINGS = ([3, 4, 4], [6, 8, 4], [6, 4, 4, 4], [2, 3, 4, 4])  # mobile, ID number, card
+
+
 def _grouping_ok(raw: str) -> bool:
     """Grouped digits must look like a written number (3-4-4, 6-8-4, groups of 4 …), not a list."""
     spaced, hyphened = " " in raw, "-" in raw
@@ -138,7 +141,7 @@ def _grouping_ok(raw: str) -> bool:
         return False
     groups = raw.split(" " if spaced else "-")
     sizes = [len(g) for g in groups]
-    return sizes in ([3, 4, 4], [6, 8, 4], [6, 4, 4, 4], [2, 3, 4, 4]) or (
+    return sizes in WRITTEN_GROUPINGS or (
         all(n == 4 for n in sizes[:-1]) and 1 <= sizes[-1] <= 4) or (sizes[0] == 6 and all(n == 4 for n in sizes[1:-1]))
 
 
@@ -216,6 +219,8 @@ def scan_privacy(text: str, field: str = "text", today: date | None = None, fore
             raw += text[e - 1]
         if _grouping_ok(raw):
             spans = [(s, e)]
+        elif max(map(len, raw.replace(" ", "-").split("-"))) < 10:
+            continue  # a landline (0351-6175466) or a list of short numbers: no run to judge
         else:  # a list of numbers, or a date glued to a number: judge each run alone
             spans = [(s + r.start(), s + r.end()) for r in DIGIT_RUN_RE.finditer(raw)]
         for s2, e2 in spans:
