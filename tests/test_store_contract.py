@@ -488,3 +488,24 @@ def test_sensitive_periods_kept_by_name(store):
     assert store.get_period("没有") is None
     assert store.delete_period("防汛") and not store.delete_period("防汛")
     assert [p["name"] for p in store.list_periods()] == ["全国两会"]
+
+
+def test_column_states_before_a_horizon_from_the_live_items(store):
+    """What nightly detection rebuilds for a past day (govwatch zombies --as-of, the monthly
+    export): every live item counted, the newest publication not after the horizon."""
+    store.upsert_items([item(1, days_ago=10), item(2, days_ago=3), item(3, days_ago=-2),
+                        item(4, column="首页", days_ago=5), item(5, column="首页", days_ago=1),
+                        item(6, column="", days_ago=7), item(8, column="通知公告", days_ago=-5),
+                        item(9, tid="site-b", days_ago=0)], at=T0)
+    undated = item(7, column="")
+    undated.published_at = None
+    store.upsert_items([undated], at=T0)
+    gone = item(10, column="首页", days_ago=0)
+    store.upsert_items([gone], at=T0)
+    store.set_item_state(gone.id, "gone", at=T0)
+    horizon = T0 - timedelta(days=2)
+    got = {c.column: (c.items, c.last_published_at) for c in store.column_states_before("site-a", horizon)}
+    assert got == {"动态要闻": (3, T0 - timedelta(days=3)), "首页": (2, T0 - timedelta(days=5)),
+                   "": (2, T0 - timedelta(days=7)), "通知公告": (1, None)}
+    assert all(c.target_id == "site-a" for c in store.column_states_before("site-a", horizon))
+    assert store.column_states_before("nobody", horizon) == []

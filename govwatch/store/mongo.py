@@ -408,6 +408,20 @@ class MongoStore:
         return [_load(Run, d) for d in cursor]
 
     # timeline ----------------------------------------------------------------------
+    def column_states_before(self, target_id: str, horizon: datetime) -> list[ColumnState]:
+        """Column states of one target from its live items as they stood at ``horizon`` (only the
+        column and publication time of each item are read)."""
+        horizon = aware(horizon)
+        by_column: dict[str, ColumnState] = {}
+        for d in self.mdb.items.find({"target_id": target_id, "state": "live"}, {"column": 1, "published_at": 1}):
+            column = d.get("column") or ""
+            st = by_column.setdefault(column, ColumnState(target_id, column))
+            st.items += 1
+            pub = aware(d.get("published_at"))
+            if pub is not None and pub <= horizon and (st.last_published_at is None or pub > st.last_published_at):
+                st.last_published_at = pub
+        return list(by_column.values())
+
     def publication_times(self, target_ids: list[str], since: datetime,
                           until: datetime) -> dict[str, list[datetime]]:
         out: dict[str, list[datetime]] = {t: [] for t in target_ids}

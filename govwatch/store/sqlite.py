@@ -492,6 +492,16 @@ class SqliteStore:
             rows = self.db.execute(sql).fetchall()
         return [ColumnState(t, c, parse_ts(p), n) for t, c, p, n in rows]
 
+    def column_states_before(self, target_id: str, horizon: datetime) -> list[ColumnState]:
+        """Column states of one target from its live items as they stood at ``horizon``: every
+        live item counted, the newest publication not after ``horizon`` (one aggregate query; the
+        items themselves are not loaded)."""
+        rows = self.db.execute(
+            "SELECT coalesce(column_name, ''), COUNT(*), MAX(CASE WHEN published_at <= ? THEN published_at END) "
+            "FROM items WHERE target_id=? AND state='live' GROUP BY coalesce(column_name, '')",
+            (ts(horizon), target_id)).fetchall()
+        return [ColumnState(target_id, c, parse_ts(p), n) for c, n, p in rows]
+
     def record_column_listing(self, target_id: str, column: str, latest: datetime | None,
                               entries: int) -> None:
         """A column's list page shows its newest date and how many entries it has: fold that in
