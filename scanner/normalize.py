@@ -13,10 +13,15 @@
 - runs of separators and symbols between two Chinese characters are dropped, however long:
   spaces, ``*@+-_.·|/\\~#&^=`` and their full-width forms, brackets (``【】[]（）〔〕「」``),
   arrows, box drawing, geometric shapes, dingbats and emoji (``法【】轮``, ``法😀😀😀😀轮``),
+  decorations of other blocks (``¨§°ˇ‖†﹏︶``, Braille, control pictures) and invisible tag characters,
   with at most one line break among them (``法轮\n功``; a blank line still separates); between
   two Latin letters, runs of symbols that never join the parts of an address (``f*u*c*k``,
   ``f★u★c★k``; not ``. - _ / : @ = & ? % #``);
-- Cyrillic and Greek letters that look like Latin ones become those (``сука`` → ``cyka``);
+- Cyrillic and Greek letters that look like Latin ones become those (``сука`` → ``cyka``), and
+  Latin letters dressed up become plain ones: diacritics and hooks (``fück``, ``ƒuck``), small
+  capitals (``ꜰᴜᴄᴋ``), white on black squares or circles (``🅵🆄🅲🅺``);
+- single Latin letters spelled out with dots, hyphens, underscores or spaces lose the marks
+  (``f.u.c.k``, ``n m s l``; three to 24 letters, not inside an address such as ``a.b.c.com``);
 - a run of one repeated Latin letter in a Latin word becomes one letter (``fuuuck`` → ``fuck``,
   ``aallll`` → ``al``; the same folding applies to lexicon terms, so ``all`` matches both);
   words glued to digits or URL punctuation (``www.``, ``/abbb``) are left alone;
@@ -48,11 +53,25 @@ SEPARATORS = " \t\u00a0\u3000*@+\\-_.·•|/\\\\~#&^=＊＠＋－＿．｜／＼
 ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
 # Brackets and BMP symbol blocks (arrows, maths, technical, box drawing, blocks, geometric
 # shapes, miscellaneous symbols, dingbats, ※) that evaders put between characters.
-SYMBOLS = (
-    "()\\[\\]{}<>（）【】〔〕〖〗〘〙〚〛「」『』〈〉｛｝［］＜＞\r\u203b\u2190-\u23ff\u2500-\u27bf"
-    "\u2900-\u2bff\u3012\u3013\u30fb"
+# Decorative marks of other blocks (no letters, digits or clause punctuation such as ，。、…——
+# “”《》, which separate words): Latin-1 signs ¢£¤¥¦§¨©¬®¯°±´¶¸×÷, spacing accents ˇˉˊˋ˙˚,
+# ‖†‡‣‧‰′″‵‸‾⁂ and other general punctuation ornaments, control pictures, Braille (its blank is
+# an invisible character), ideographic description characters, 〃〄〜〠〰〶〽, the vertical and
+# small forms ︵︶﹏﹙﹚﹟﹠﹡, and full-width signs ＄％｀￠￡￢￣￤￥.
+DECORATIONS = (
+    "\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00b6\u00b8\u00d7\u00f7\u02c2-\u02df\u02e5-\u02ff"
+    "\u2010-\u2012\u2016\u2017\u2020-\u2024\u2027\u2030-\u2038\u203e-\u2044\u204e-\u205e"
+    "\u2400-\u245f\u2800-\u28ff\u2ff0-\u2fff\u3003\u3004\u301c\u3020\u3030\u3036\u303d\u303e"
+    "\ufe30-\ufe4f\ufe58-\ufe6b\uff04\uff05\uff40\uff5f\uff60\uff62\uff63\uff65\uffe0-\uffe6\uffe8-\uffee"
 )
-ASTRAL_SYMBOLS = "\U0001F000-\U0001FAFF"
+SYMBOLS = (
+    "()\\[\\]{}<>（）【】〔〕〖〗〘〙〚〛「」『』〈〉｛｝［］＜＞\r\u203b\u2190-\u23ff\u2500-\u27ff"
+    "\u2900-\u2bff\u3012\u3013\u30fb" + DECORATIONS
+)
+# Emoji and pictographs (not the enclosed letters and digits 🄰🅐🅰 of U+1F100–1F1E5, which fold to
+# letters), and the invisible tag characters and variation selectors beyond the BMP.
+ASTRAL_ZERO_WIDTH = "\U000E0000-\U000E007F\U000E0100-\U000E01EF"
+ASTRAL_SYMBOLS = "\U0001F000-\U0001F0FF\U0001F1E6-\U0001FAFF" + ASTRAL_ZERO_WIDTH
 _RUN = f"{SEPARATORS}{ZERO_WIDTH}{SYMBOLS}"
 
 
@@ -70,11 +89,20 @@ _SEP_RE = _run_re()
 _SEP_ASTRAL_RE = _run_re(ASTRAL_SYMBOLS)
 # Between two Latin letters only symbols that never join the parts of an address (f*u*c*k,
 # f★u★c★k): not . - _ / : @ = & ? % #, so URLs, e-mail addresses and file names stay intact.
-LATIN_SYMBOLS = "*~^|+!$＊～＾｜＋！＄\u203b\u2190-\u23ff\u2500-\u27bf\u2900-\u2bff"
+LATIN_SYMBOLS = "*~^|+!$＊～＾｜＋！＄\u203b\u2190-\u23ff\u2500-\u27ff\u2900-\u2bff" + DECORATIONS.replace(
+    "\u2010-\u2012", "")  # not hyphens: NB‐IoT
 _LATIN_SEP_RE = re.compile(f"[{LATIN_SYMBOLS}](?<=[A-Za-z][{LATIN_SYMBOLS}])[{LATIN_SYMBOLS}]*(?=[A-Za-z])")
 _LATIN_SEP_ASTRAL_RE = re.compile(
     f"[{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}](?<=[A-Za-z][{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}])"
     f"[{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}]*(?=[A-Za-z])")
+# Single Latin letters spelled out with dots, hyphens, underscores or spaces (f.u.c.k, n m s l):
+# three or more, each standing alone, and not part of an address (a.b.c.com, /a-b-c/).
+SPELLING_MARKS = " ._\\-·\u3000．－＿"
+SPELLED_MAX = 24  # letters per spelled run: bounds the backtracking from each start (linear time)
+_SPELLED_RE = re.compile(
+    f"[A-Za-z](?<![A-Za-z0-9/:@._\\-．－＿][A-Za-z])(?:[{SPELLING_MARKS}]{{1,2}}[A-Za-z](?![A-Za-z0-9])){{2,{SPELLED_MAX - 1}}}"
+    "(?![._\\-．－＿]?[A-Za-z0-9/@:])")
+_SPELLING_RUN_RE = re.compile(f"[{SPELLING_MARKS}]+")
 _COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 _ZW_CHARS = None
@@ -92,7 +120,7 @@ def _in(cp: int, ranges) -> bool:
 
 def _zero_width_set() -> frozenset:
     out = set()
-    for part in re.findall(r".-.|.", ZERO_WIDTH):
+    for part in re.findall(r".-.|.", ZERO_WIDTH + ASTRAL_ZERO_WIDTH):
         if len(part) == 3:
             out.update(chr(c) for c in range(ord(part[0]), ord(part[2]) + 1))
         else:
@@ -136,12 +164,27 @@ def _fold_char(ch: str, t2s: dict) -> str:
         out = []
         for c in nf:
             d = unicodedata.digit(c, None)
-            out.append(str(d) if d is not None else t2s.get(c, c))
+            out.append(str(d) if d is not None else _latin_letter(c) or t2s.get(c, c))
         return "".join(out).lower()
-    return t2s.get(ch, ch).lower()
+    return _latin_letter(ch) or t2s.get(ch, ch).lower()
 
 
-FOLD_VERSION = "2"  # bump when _build_fold_table changes
+# A Latin letter dressed up: with a diacritic or hook (ü, ƒ, ŀ), a small capital (ꜰᴜᴄᴋ), dotless or
+# script (ı, ɡ), or white on a black square or circle (🅵, 🅕).  The name says which letter it is.
+_LATIN_NAME_RE = re.compile(
+    r"(?:NEGATIVE (?:SQUARED|CIRCLED) )?LATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL |DOTLESS |SCRIPT )?"
+    r"([A-Z])(?: WITH .+)?")
+
+
+def _latin_letter(ch: str) -> str:
+    """The plain lower-case letter a dressed-up Latin letter stands for, or ''."""
+    if ch.isascii():
+        return ""
+    m = _LATIN_NAME_RE.fullmatch(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else ""
+
+
+FOLD_VERSION = "3"  # bump when _build_fold_table changes
 _FOLD_TABLE: dict | None = None
 _FOLD_LOCK = threading.Lock()
 
@@ -208,7 +251,7 @@ def _build_fold_table() -> dict:
     _ZW_CHARS = _zero_width_set()
     t2s = _t2s()
     table = {}
-    candidates = set(range(0x80, 0x20000)) | set(range(0x2F800, 0x2FA20))
+    candidates = set(range(0x80, 0x20000)) | set(range(0x2F800, 0x2FA20)) | set(range(0xE0000, 0xE01F0))
     for cp in candidates:
         if 0x3400 <= cp <= 0x9FFF and chr(cp) not in t2s:
             continue  # unified ideographs only change through the t2s table
@@ -217,7 +260,7 @@ def _build_fold_table() -> dict:
         ch = chr(cp)
         if (not unicodedata.decomposition(ch) and ch not in t2s and ch not in _ZW_CHARS
                 and unicodedata.digit(ch, None) is None and not _in(cp, _COMBINING)
-                and ch.lower() == ch):
+                and ch.lower() == ch and not ((ch.isalpha() or _in(cp, _ENCLOSED)) and _latin_letter(ch))):
             continue  # nothing to fold: the common case, checked cheaply
         folded = _fold_char(ch, t2s)
         if len(ch.lower()) != 1 and folded == ch.lower():
@@ -243,7 +286,7 @@ LOOKALIKES = {
     "һ": "h", "ӏ": "l", "ь": "b", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
     "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ζ": "z", "ϳ": "j",
 }
-_DOUBLE_RE = re.compile(r"([a-z])\1")
+_LATIN_CUES_RE = re.compile(f"([a-z])(?:(\\1)|[{SPELLING_MARKS}][a-z][{SPELLING_MARKS}])")
 _REPEAT_RE = re.compile(r"([a-z])\1+")
 WORD_GLUE = set("0123456789./:@_-=?&%#\\")
 
@@ -370,12 +413,19 @@ def normalize(text: str) -> Normalized:
 
 
 def _collapse_latin(n: Normalized) -> Normalized:
-    """Fold runs of one repeated letter in Latin words of the normalised text (``fuuuck``)."""
+    """Latin words of the normalised text: a run of one repeated letter becomes one (``fuuuck``),
+    and the marks between single letters spelled out are dropped (``f.u.c.k``, ``n m s l``)."""
     t = n.text
-    edits = []
+    edits = []  # (start, end, replacement), in order, not overlapping
     done = -1  # end of the last word looked at
-    # Start from the doubled letters (a fast scan; most text has a few, in www. and the like).
-    for d in _DOUBLE_RE.finditer(t):
+    spelled_from = -1  # where spelled runs were looked for (once, to the end of the text)
+    # One scan finds both: a doubled letter (most text has a few, in www. and the like), or a
+    # letter, a mark, a letter and a mark (rare outside a spelled word).
+    for d in _LATIN_CUES_RE.finditer(t):
+        if d.group(2) is None:  # letter, mark, letter, mark
+            if spelled_from < 0:
+                spelled_from = d.start()
+            continue
         if d.start() < done:
             continue
         s, e = d.start(), d.end()
@@ -387,7 +437,12 @@ def _collapse_latin(n: Normalized) -> Normalized:
         if e - s < 3 or (s > 0 and t[s - 1] in WORD_GLUE) or (e < len(t) and t[e] in WORD_GLUE):
             continue  # too short to be a disguise, or part of a URL, an address, a file name or a code
         for r in _REPEAT_RE.finditer(t, s, e):
-            edits.append((r.start(), r.end()))
+            edits.append((r.start(), r.end(), t[r.start()]))
+    if spelled_from >= 0:
+        marks = [(r.start(), r.end(), "") for m in _SPELLED_RE.finditer(t, spelled_from)
+                 for r in _SPELLING_RUN_RE.finditer(t, m.start(), m.end())]
+        if marks:  # marks lie between single letters, never inside a word with a doubled letter
+            edits = sorted(edits + marks)
     if not edits:
         return n
     segs = n._segs if n._segs is not None else [(0, 0, len(n.original), True)]
@@ -411,12 +466,13 @@ def _collapse_latin(n: Normalized) -> Normalized:
         out.append(t[a:b])
 
     pos = 0
-    for s, e in edits:
+    for s, e, rep in edits:
         copy(pos, s)
-        os_, oe = n.orig_start(s), n.orig_end(e)
-        out.append(t[s])
-        new_segs.append((npos, os_, oe - os_, False))
-        npos += 1
+        if rep:
+            os_, oe = n.orig_start(s), n.orig_end(e)
+            out.append(rep)
+            new_segs.append((npos, os_, oe - os_, False))
+            npos += len(rep)
         pos = e
     copy(pos, len(t))
     return Normalized(n.original, "".join(out), new_segs, n.astral)

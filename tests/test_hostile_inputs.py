@@ -385,3 +385,15 @@ def test_a_fifty_thousand_entry_feed_is_bounded():
             parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": [' + b'{"id": "1"},' * 2000 + b'{}]}')
     finally:
         bounds.configure(old)
+def test_long_runs_of_spelled_letters_are_joined_in_bounded_pieces():
+    """``a a a … b.com``: every start of a spelled-out run backtracks at most SPELLED_MAX letters."""
+    import re
+
+    from scanner.normalize import SPELLED_MAX, normalize
+
+    text = "见 " + "a " * 60000 + "b.com 法 轮 功"
+    n = normalize(text)
+    assert n.text.endswith("b.com 法轮功")
+    assert max(len(w) for w in re.findall("[a-z]+", n.text)) <= SPELLED_MAX
+    s = n.text.index("法轮功")
+    assert n.original[slice(*n.span(s, s + 3))] == "法 轮 功"

@@ -101,6 +101,24 @@ def test_leader_near_miss_needs_the_leaders_title(lex):
     ("⒡⒰⒞⒦", "⒡⒰⒞⒦"),
     ("what the f*u*c*k", "f*u*c*k"),
     ("f★u★c★k 了", "f★u★c★k"),
+    # letters dressed up: diacritics and hooks, small capitals, white on black squares and circles
+    ("what the fück", "fück"),
+    ("ƒuck off", "ƒuck"),
+    ("ꜰᴜᴄᴋ", "ꜰᴜᴄᴋ"),
+    ("🅵🆄🅲🅺 it", "🅵🆄🅲🅺"),
+    ("🅕🅤🅒🅚", "🅕🅤🅒🅚"),
+    # single letters spelled out with dots, hyphens, underscores or spaces
+    ("what the f.u.c.k now", "f.u.c.k"),
+    ("f-u-c-k", "f-u-c-k"),
+    ("说 f u c k 了", "f u c k"),
+    ("f_u_c_k!", "f_u_c_k"),
+    # decorations of other blocks, Braille blank, invisible tag characters
+    ("宣传违ˇ禁ˇ词", "违ˇ禁ˇ词"),
+    ("宣传违§禁°词", "违§禁°词"),
+    ("宣传违﹏禁︶词", "违﹏禁︶词"),
+    ("宣传违\u2800禁词", "违\u2800禁词"),
+    ("宣传违\U000E0041禁词", "违\U000E0041禁词"),
+    ("宣传违‖禁†词", "违‖禁†词"),
 ])
 def test_evasion_forms_found_at_original_offsets(user_lex, text, match):
     hits = pick(scan_document(user_lex, text=text), "banned.test")
@@ -108,7 +126,9 @@ def test_evasion_forms_found_at_original_offsets(user_lex, text, match):
 
 
 @pytest.mark.parametrize("text", ["本次测试，违禁词清单", "测试：违禁", "违禁\n\n词", "full stop", "www.fuuuck.example.com",
-                                  "fu.ck", "fu-ck", "mail fu@ck.cn", "a?fu=ck"])
+                                  "fu.ck", "fu-ck", "mail fu@ck.cn", "a?fu=ck",
+                                  "见 http://f.u.c.k.gov.cn/", "mail f.u.c.k@x.cn", "x/f-u-c-k/y", "测试——违禁",
+                                  "测试…违禁", "测试《违禁", "测试、违禁"])
 def test_separate_words_not_joined(user_lex, text):
     hits = pick(scan_document(user_lex, text=text), "banned.test")
     assert [h.match for h in hits if h.match not in ("违禁词",)] == []
