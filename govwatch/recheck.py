@@ -279,9 +279,12 @@ class Rechecker:
         # scanned exactly as a crawl scans it (scanner.content.scan_document through the Ingestor)
         hits = Ingestor(self.store, self.lexicon, thresholds=self.settings.thresholds).scan_item(fresh)
         present = {Finding.from_hit(h, target_id=item.target_id, item=fresh).id: h for h in hits}
+        unread = (fresh.meta or {}).get("unread")  # pages of an attachment left unread: absence proves nothing
         for f in findings:
             if f.id in present:
                 self._still_there(f, "复查仍存在该问题", evidence)
+            elif unread:
+                self._error([f], f"附件有部分内容未读取（{'；'.join(unread)}），无法判断是否已整改", evidence)
             else:
                 self._rectify(f, "复查未再发现该问题", evidence)
         # the page as it is now: the store keeps the fresh text, and problems new on it are recorded

@@ -312,6 +312,27 @@ def test_an_attachment_that_cannot_be_read_is_never_rectified(farm, env):
         assert got.evidence["snapshot"] == f.evidence["snapshot"]  # the problem's own evidence is kept
 
 
+def test_an_attachment_read_only_in_part_is_never_rectified(farm, env):
+    """The new file lacks the ID numbers in what was read, but a page of it was left unread (over
+    the inflation bound): the recheck cannot tell, so the findings stay open with the reason."""
+    from govwatch.demo.hostile import pdf_bytes
+
+    store, settings = env
+    found = _attachment_findings(farm, store, settings)
+    partial = pdf_bytes(["Name list (numbers masked)", "Sign here .......... " * 2000])
+    stats = recheck(store, settings, target_id="site-04", session=_Session(partial, "application/pdf"))
+    assert stats.rectified == 0 and stats.errors == 6
+    pdf_findings = [f for f in found if store.get_item(f.item_id).meta["attachment"] == "pdf"]
+    assert pdf_findings
+    for f in pdf_findings:
+        got = store.get_finding(f.id)
+        assert got.status == "open" and "第 2 页未读取" in got.evidence["recheck"]["reason"]
+    # negative: the same file read in full (no unread page) is rectified
+    whole = pdf_bytes(["Name list (numbers masked)", "page two"])
+    stats = recheck(store, settings, target_id="site-04", session=_Session(whole, "application/pdf"))
+    assert stats.rectified == len(pdf_findings)
+
+
 def test_an_attachment_url_answered_with_html_is_not_read_as_a_page(farm, env):
     """A server answering the attachment URL with an HTML shell: read as the attachment it is, it fails."""
     store, settings = env
