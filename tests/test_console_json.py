@@ -105,3 +105,21 @@ def test_api_findings_page_bytes_are_pinned(pinned):
     county = login(pinned, "county", PASSWORDS["county"])
     resp = county.get("/api/findings", params={"per_page": 2, "page": 2})
     assert resp.content == _expected(COUNTY_PAGE, ids)
+
+
+def test_encoded_times_read_as_iso_text():
+    """The findings API leaves times to its encoder: the text must be what ``_iso`` writes for any
+    time a store may hand back (UTC, naive taken as UTC, another offset, one with seconds)."""
+    import json
+    from datetime import timedelta, timezone
+
+    from govwatch.console.app import _encoder_time, _iso, _json_bytes
+
+    times = [datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC), datetime(2026, 3, 4, 5, 6, 7, 120, tzinfo=UTC),
+             datetime(2026, 3, 4, 5, 6, 7), datetime(2026, 3, 4, 5, 6, 7, 999999), datetime(999, 1, 1, tzinfo=UTC),
+             datetime(2026, 3, 4, tzinfo=timezone(timedelta(hours=8))),
+             datetime(2026, 3, 4, tzinfo=timezone(timedelta(0), "UTC")),  # another UTC object (bson's)
+             datetime(2026, 3, 4, tzinfo=timezone(timedelta(hours=5, minutes=30, seconds=15))),
+             datetime(2026, 3, 4, tzinfo=timezone(timedelta(hours=-3, minutes=-30))), None]
+    assert _json_bytes([_encoder_time(t) for t in times]) == json.dumps(
+        [_iso(t) for t in times], ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
+import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -44,7 +45,7 @@ from govwatch.findings import (
 )
 from govwatch.models import (
     FINDING_STATUS_LABELS, FINDING_TRANSITIONS, PLATFORM_LABELS, SEVERITIES, SEVERITY_LABELS, SEVERITY_RANK, TZ,
-    Finding, Target, aware, fmt_local, local_day, now,
+    UTC, Finding, Target, aware, fmt_local, local_day, now,
 )
 from govwatch.lifecycle import follow_deadline_settings
 from govwatch.store import FindingFilter, Store, StoreError
@@ -60,6 +61,9 @@ ALERT_STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "�
                        "cancelled": "已取消"}
 TARGET_STATUS_LABELS = {"up": "正常", "live": "正常", "down": "无法访问", "gone": "已注销或不存在", "unknown": "未知"}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a registry file (nginx example: client_max_body_size 20m)
+# the headers every response carries (unless it set its own), as ASGI wants them, encoded once
+_COMMON_HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in COMMON_HEADERS.items())
+_PAGE_POLICY = ((b"content-security-policy", PAGE_CSP.encode()), (b"x-frame-options", b"DENY"))
 
 
 def allowed_hosts(settings, bound_host: str = "127.0.0.1") -> list[str]:
@@ -121,7 +125,13 @@ class Console:
         # what people read for a finding's type and match: the catalogue's words, never a code
         env.globals.update(kind=lambda f: catalogue.display_category(f.rule, f.category),
                            shown=lambda f: catalogue.display_match(f.rule, f.match))
-        routes = [
+        routes = [  # the JSON API first: its clients poll it, and routes are tried in order
+            Route("/api/findings", self.api_findings),
+            Route("/api/findings/{fid}", self.api_finding),
+            Route("/api/findings/{fid}/status", self.api_finding_status, methods=["POST"]),
+            Route("/api/targets", self.api_targets),
+            Route("/api/targets/{tid}", self.api_target),
+            Route("/api/summary", self.api_summary),
             Route("/login", self.login_page, methods=["GET"]),
             Route("/login", self.login_submit, methods=["POST"]),
             Route("/logout", self.logout, methods=["POST"]),
@@ -144,12 +154,6 @@ class Console:
             Route("/audit", self.audit_page),
             Route("/registry", self.registry_page, methods=["GET"]),
             Route("/registry", self.registry_import, methods=["POST"]),
-            Route("/api/findings", self.api_findings),
-            Route("/api/findings/{fid}", self.api_finding),
-            Route("/api/findings/{fid}/status", self.api_finding_status, methods=["POST"]),
-            Route("/api/targets", self.api_targets),
-            Route("/api/targets/{tid}", self.api_target),
-            Route("/api/summary", self.api_summary),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
         self.app = Starlette(
@@ -165,14 +169,11 @@ class Console:
 
             async def send_wrapped(message):
                 if message["type"] == "http.response.start":
-                    headers = [(k, v) for k, v in message.get("headers", [])]
+                    headers = list(message.get("headers", []))
                     names = {k.lower() for k, _ in headers}
-                    for k, v in COMMON_HEADERS.items():
-                        if k.lower().encode() not in names:
-                            headers.append((k.lower().encode(), v.encode()))
+                    headers += [(k, v) for k, v in _COMMON_HEADERS if k not in names]
                     if b"content-security-policy" not in names:
-                        headers.append((b"content-security-policy", PAGE_CSP.encode()))
-                        headers.append((b"x-frame-options", b"DENY"))
+                        headers += _PAGE_POLICY
                     if b"cache-control" not in names and not scope["path"].startswith("/static/"):
                         headers.append((b"cache-control", b"no-store"))
                     message = {**message, "headers": headers}
@@ -433,22 +434,42 @@ class Console:
         flt.limit, flt.offset = size, (page - 1) * size
         return self.store.list_findings(flt), total, params, page, size
 
+    def finding_rows(self, ctx: Ctx, rows: list[Finding], targets: dict[str, Target], reveal: bool = False,
+                     at: datetime | None = None, when=None) -> list[dict]:
+        """Findings as the API lists them, ``targets`` by id (a missing one: empty names). What is
+        the same for every row (masking, the time overdue is judged at, the labels) is settled once:
+        a page of 500 builds 500 of these per request. ``when``: how times are given (ISO text by
+        default; ``_encoder_time`` leaves them to ``_json_bytes``, which writes the same text)."""
+        when = when or _iso
+        hide = mask_personal if ctx.is_office and not reveal else None
+        at = at or now()
+        severity_labels, status_labels = SEVERITY_LABELS, FINDING_STATUS_LABELS
+        category, shown = catalogue.display_category, catalogue.display_match
+        out = []
+        for f in rows:
+            target = targets.get(f.target_id)
+            severity = f.effective_severity
+            title, match = f.title, shown(f.rule, f.match)
+            if hide is not None:
+                title, match = hide(title), hide(match)
+            out.append({
+                "id": f.id, "target_id": f.target_id, "target_name": target.name if target else "",
+                "owner": target.owner if target else "", "platform": target.platform if target else "",
+                "rule": f.rule, "category": category(f.rule, f.category),
+                "severity": severity, "severity_label": severity_labels.get(severity, severity),
+                "reported_severity": f.severity, "status": f.status,
+                "status_label": status_labels.get(f.status, f.status),
+                "title": title, "match": match, "url": f.url,
+                "first_seen_at": when(f.first_seen_at), "last_seen_at": when(f.last_seen_at),
+                "deadline": when(f.deadline), "overdue": is_overdue(f, at),
+            })
+        return out
+
     def finding_json(self, ctx: Ctx, f: Finding, target: Target | None, detail: bool = False,
                      reveal: bool = False) -> dict:
-        hide = mask_personal if ctx.is_office and not reveal else (lambda s: s)
-        out = {
-            "id": f.id, "target_id": f.target_id, "target_name": target.name if target else "",
-            "owner": target.owner if target else "", "platform": target.platform if target else "",
-            "rule": f.rule, "category": catalogue.display_category(f.rule, f.category),
-            "severity": f.effective_severity,
-            "severity_label": SEVERITY_LABELS.get(f.effective_severity, f.effective_severity),
-            "reported_severity": f.severity, "status": f.status,
-            "status_label": FINDING_STATUS_LABELS.get(f.status, f.status),
-            "title": hide(f.title), "match": hide(catalogue.display_match(f.rule, f.match)), "url": f.url,
-            "first_seen_at": _iso(f.first_seen_at), "last_seen_at": _iso(f.last_seen_at),
-            "deadline": _iso(f.deadline), "overdue": is_overdue(f),
-        }
+        out = self.finding_rows(ctx, [f], {f.target_id: target} if target is not None else {}, reveal=reveal)[0]
         if detail:
+            hide = mask_personal if ctx.is_office and not reveal else (lambda s: s)
             out.update(snippet=hide(f.snippet), detail=hide(f.detail), suggestion=f.suggestion,
                        basis=rule_basis(f.rule, self.settings.thresholds, target),
                        measure=catalogue.measure_text(f.rule, self._thresholds(target)), evidence=dict(f.evidence or {}),
@@ -926,8 +947,9 @@ class Console:
         except FindingError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         names = self.targets_by_id(f.target_id for f in rows)
-        return JSONResponse({"total": total, "page": page, "per_page": size,
-                             "items": [self.finding_json(ctx, f, names.get(f.target_id)) for f in rows]})
+        return Response(_json_bytes({"total": total, "page": page, "per_page": size,
+                                     "items": self.finding_rows(ctx, rows, names, when=_encoder_time)}),
+                        media_type="application/json")
 
     async def api_finding(self, request: Request) -> Response:
         ctx = self.api_ctx(request)
@@ -1009,7 +1031,23 @@ def _iso_local(value) -> str:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return aware(dt).isoformat() if dt else None
+    if dt is None:
+        return None
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).isoformat()  # aware(dt): a naive time is UTC
+
+
+def _encoder_time(dt: datetime | None):
+    """A time for ``_json_bytes``: orjson writes a UTC or naive (taken as UTC) time exactly as
+    ``_iso`` does, in C; any other offset (orjson drops an offset's seconds) is made text here."""
+    if dt is None or dt.tzinfo is UTC or dt.tzinfo is None:
+        return dt
+    return _iso(dt)
+
+
+def _json_bytes(content) -> bytes:
+    """The bytes Starlette's JSONResponse sends for ``content`` (compact, UTF-8, no ASCII escapes),
+    written by orjson: a page of findings is encoded ten times faster than by the json module."""
+    return orjson.dumps(content, option=orjson.OPT_NAIVE_UTC)
 
 
 def _safe_next(value: str | None) -> str:
