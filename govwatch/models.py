@@ -342,7 +342,7 @@ def item_id(platform: str, canonical_url: str) -> str:
     return stable_id(platform, canonical_url)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Hit:
     """What a scanner rule returns: one problem in one document, before it becomes a Finding."""
     rule: str
@@ -356,6 +356,14 @@ class Hit:
     field: str = "text"  # which part of the document: text, title, source, url, page
     detail: str = ""  # human explanation (e.g. clickbait signals)
     url: str = ""  # where, when the hit is about a page other than the item (dead link, column …)
+
+    # The generated __init__ of a frozen dataclass sets each field through object.__setattr__;
+    # the scanner builds a Hit per finding, so this one fills the instance dict at once (half the
+    # time).  tests/test_rules.py checks that it takes the fields above, in order, with their defaults.
+    def __init__(self, rule: str, category: str, severity: str, match: str = "", start: int = -1, end: int = -1,
+                 snippet: str = "", suggestion: str = "", field: str = "text", detail: str = "", url: str = ""):
+        self.__dict__.update(rule=rule, category=category, severity=severity, match=match, start=start, end=end,
+                             snippet=snippet, suggestion=suggestion, field=field, detail=detail, url=url)
 
 
 @dataclass

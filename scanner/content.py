@@ -19,7 +19,7 @@ from .leaders import scan_leaders
 from .lexicon import Lexicon
 from .links import scan_links
 from .maps import scan_maps
-from .matching import SENTENCE_END, condemned, discussed, find_terms, in_scope, prohibition_scopes
+from .matching import SENTENCE_END, case_paragraph, condemned, discussed, find_terms, in_scope, prohibition_scopes
 from .normalize import normalize, normalize_text
 from .privacy import scan_privacy
 from .secrets import scan_secrets
@@ -68,6 +68,9 @@ def _lower_reason(ctx: _FieldContext, family: str, context: bool, s: int, e: int
         head = in_scope(ctx.scopes(), s, e)
         if head:
             return f"出现在禁止性规定“{head[:16]}”所列事项中，降为人工复核"
+        word = case_paragraph(ctx.norm.text, ns, ne)
+        if word:
+            return f"出现在案件通报段落中（“{word}”），降为人工复核"
     word = discussed(ctx.value, s, e, family)
     if word:
         return f"引用讨论用语（“{word}”语境中的引述），降为人工复核"

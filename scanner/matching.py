@@ -19,8 +19,16 @@ CONDEMNATION_RE = re.compile(
     # anti-fraud notices describe the bait of criminals: 以“高额回报”为诱饵
     "诱饵|不法分子|犯罪分子|诈骗分子|骗子|幌子|旗号|话术|诱骗|骗取|陷阱|冒充|受害人|受骗|上当|"
     # campaigns against superstition: 不搞算命、看风水
-    "不搞|不信|破除|移风易俗|封建迷信"
+    "不搞|不信|破除|移风易俗|封建迷信|"
+    # police reports describe the case: 经查，张某搭建赌博网站…；涉案资金…；赌博网站的套路
+    "经查|查明|查实|涉案|案件|嫌疑人|参赌|涉赌|涉黄|涉毒|涉诈|套路|切勿"
 )
+# A paragraph of a case report (侦破、抓获、刑事拘留 …): what it names is the crime being reported.
+CASE_REPORT_RE = re.compile(
+    "侦破|破获|抓获|刑事拘留|刑拘|逮捕|判处|提起公诉|立案侦查|涉案|犯罪嫌疑人|捣毁|打掉|查获|缴获|收缴|"
+    "警方|公安机关|民警|专案组"
+)
+CASE_PARAGRAPH_REACH = 300  # characters on each side of a hit searched for its paragraph's bounds
 SENTENCE_END = "。！？!?\n；;"
 CONTEXT_WIDTH = 40  # default of thresholds.condemnation_window: characters on each side, same sentence
 
@@ -207,6 +215,16 @@ def condemned(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> st
     """The condemnation word near a hit (same sentence, outside the hit itself), or ''."""
     left, right = sentence_context(text, start, end, width)
     m = CONDEMNATION_RE.search(left) or CONDEMNATION_RE.search(right)
+    return m.group() if m else ""
+
+
+def case_paragraph(text: str, start: int, end: int) -> str:
+    """The case-report word (抓获, 刑事拘留, 警方 …) of the paragraph holding ``[start, end)``, or ''."""
+    floor = max(0, start - CASE_PARAGRAPH_REACH)
+    newline = text.rfind("\n", floor, start)
+    lo = newline + 1 if newline >= 0 else floor
+    newline = text.find("\n", end, end + CASE_PARAGRAPH_REACH)
+    m = CASE_REPORT_RE.search(text, lo, newline if newline >= 0 else end + CASE_PARAGRAPH_REACH)
     return m.group() if m else ""
 
 

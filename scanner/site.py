@@ -201,16 +201,17 @@ def hijacked_links(report: SiteReport, scan, page_terms=None,
 def gambling_page_terms(lexicon, text: str, category: str = "link.gambling_page") -> list[str]:
     """The distinct entries of ``category`` (a ``fields: page`` lexicon) found in an outside page,
     outside condemnation contexts."""
-    from .matching import condemned, find_terms
+    from .matching import case_paragraph, condemned, find_terms
     from .normalize import normalize
 
     if not text or lexicon.category(category) is None:
         return []
     norm = normalize(text[:20000])
     matched = find_terms(lexicon, norm, "page")
-    # a police or news page about a crackdown (打击、严禁、查处 … in the same sentence) is not a casino
+    # a police or news page about a crackdown (打击、严禁、查处 … in the same sentence, or a paragraph
+    # reporting a case: 抓获、警方 …) is not a casino
     return sorted({th.entry.term for th in matched.hits if th.entry.category.id == category
-                   and not condemned(norm.text, th.start, th.end)})
+                   and not condemned(norm.text, th.start, th.end) and not case_paragraph(norm.text, th.start, th.end)})
 
 
 def defaced(report: SiteReport, scan) -> list[Hit]:

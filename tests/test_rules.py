@@ -234,3 +234,22 @@ def test_console_shows_basis_and_measure_with_the_settings_in_force(tmp_path, mo
     d = client.get(f"/api/findings/{fid}").json()
     store.close()
     assert "首页打开时间超过 5 秒" in d["basis"] and d["measure"] == "优化网站性能，首页打开时间控制在 5 秒以内"
+
+
+def test_hit_init_takes_its_fields_in_order_with_their_defaults():
+    """Hit writes its own __init__ (speed): it must match the declared fields exactly."""
+    import dataclasses
+    import inspect
+
+    from govwatch.models import Hit
+
+    params = list(inspect.signature(Hit.__init__).parameters.values())[1:]
+    declared = dataclasses.fields(Hit)
+    assert [p.name for p in params] == [f.name for f in declared]
+    assert [p.default for p in params] == [inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+                                           for f in declared]
+    hit = Hit("a.b", "标签", "high", match="x", start=1, end=2)
+    assert dataclasses.replace(hit, severity="info") == Hit("a.b", "标签", "info", match="x", start=1, end=2)
+    assert hash(hit) == hash(Hit("a.b", "标签", "high", match="x", start=1, end=2))
+    with __import__("pytest").raises(dataclasses.FrozenInstanceError):
+        hit.severity = "low"

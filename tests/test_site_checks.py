@@ -288,6 +288,11 @@ HARMLESS_PAGES = [
     "示范市公安局：严厉打击网络赌博，查处以真人视讯、足球投注、注册送彩金为诱饵的赌博网站 12 个",
     "示范市体育局 全民健身 足球联赛 报名通知 体育场馆开放时间",
     "欢迎访问 示范市图书馆 德州扑克爱好者不得在馆内聚集打牌",  # one word only
+    # a police case report over several paragraphs: the casino's wording is the crime described
+    "平安示范 首页 警务公开 警方提示\n示范市公安局侦破一起特大网络赌博案\n"
+    "经查，2023年以来，张某等人在境外搭建赌博网站，以“真人视讯”“体育投注”等名义吸引参赌人员，"
+    "并以“首存送彩金”等方式诱骗群众。\n该网站设有百家乐、老虎机等游戏，涉案资金流水达5000余万元。\n"
+    "目前，张某等12人已被依法刑事拘留。\n警方提示：赌博网站的套路多为注册送彩金、返水、洗码，切勿参与。",
 ]
 
 
@@ -318,6 +323,23 @@ def test_harmless_friend_pages_are_not_hijacked():
 
     hits = scan_document(load_lexicon(), title="通知", text=CASINO_PAGES[1])
     assert not any(h.rule == "link.gambling_page" for h in hits)
+
+
+def test_a_case_report_page_is_not_a_casino_but_injected_casino_text_is():
+    """Content scan and page vocabulary both read a paragraph reporting a case as condemnation."""
+    from scanner.content import scan_document
+    from scanner.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    report_page = HARMLESS_PAGES[-1]
+    assert [h for h in scan_document(lexicon, text=report_page) if h.severity in ("veto", "high")] == []
+    assert check_site(report(outbound_pages={"http://police.example/": report_page}), TARGET,
+                      scan=lambda t: scan_document(lexicon, text=t), page_terms=_page_terms()) == []
+    injected = "示范市政府召开常务会议，研究部署安全生产工作。\n百家乐 真人视讯 注册送彩金 返水 洗码\n会议强调，要压实责任。"
+    assert [h.match for h in scan_document(lexicon, text=injected) if h.severity == "veto"] == ["百家乐"]
+    hits = check_site(report(outbound_pages={"http://friend.example/": injected}), TARGET,
+                      scan=lambda t: scan_document(lexicon, text=t), page_terms=_page_terms())
+    assert [h.rule for h in hits] == ["site.link_hijacked"]
 
 
 def test_the_number_of_gambling_words_is_a_setting():
