@@ -443,8 +443,15 @@ def test_sessions_expire_and_are_deleted(store):
     assert store.get_session("s1", at=now_ + timedelta(hours=2)) is None  # expired
     store.extend_session("s1", now_ + timedelta(hours=3))
     assert store.get_session("s1", at=now_ + timedelta(hours=2))["user"] == "张三"
+    # the session with its user in one call (the console's every request); a gone account: None
+    store.put_user({"name": "张三", "role": "duty", "owners": [], "password_hash": "h", "disabled": False})
+    session, user = store.get_session_user("s1", at=now_ + timedelta(hours=2))
+    assert session == store.get_session("s1", at=now_ + timedelta(hours=2)) and user == store.get_user("张三")
+    assert store.get_session_user("s3") == (store.get_session("s3"), None)
+    assert store.get_session_user("s1", at=now_ + timedelta(hours=4)) is None  # expired
     store.delete_session("s1")
     assert store.get_session("s1") is None and store.get_session("nope") is None
+    assert store.get_session_user("s1") is None and store.get_session_user("nope") is None
     assert store.delete_user_sessions("张三") == 1
     assert store.get_session("s2") is None and store.get_session("s3")["user"] == "李四"
 

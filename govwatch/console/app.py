@@ -197,10 +197,10 @@ class Console:
             return None
         at = now()
         sid = _hash_token(token)
-        session = self.store.get_session(sid, at=at)
-        if session is None:
+        found = self.store.get_session_user(sid, at=at)  # one query for both
+        if found is None:
             return None
-        user = self.store.get_user(session["user"])
+        session, user = found
         if user is None or user.get("disabled"):
             self.store.delete_session(sid)
             return None

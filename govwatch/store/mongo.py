@@ -529,6 +529,11 @@ class MongoStore:
         doc["expires_at"] = aware(doc["expires_at"])
         return doc
 
+    def get_session_user(self, session_id: str, at: datetime | None = None) -> tuple[dict, dict | None] | None:
+        """``get_session`` and the ``get_user`` of its user (None when the account is gone)."""
+        session = self.get_session(session_id, at)
+        return None if session is None else (session, self.get_user(session["user"]))
+
     def extend_session(self, session_id: str, expires_at: datetime) -> None:
         self.mdb.sessions.update_one({"_id": session_id}, {"$set": {"expires_at": aware(expires_at)}})
 

@@ -847,6 +847,15 @@ class SqliteStore:
                               (session_id, ts(stamp(at)))).fetchone()
         return {**json.loads(row[1]), "expires_at": parse_ts(row[0])} if row else None
 
+    def get_session_user(self, session_id: str, at: datetime | None = None) -> tuple[dict, dict | None] | None:
+        """``get_session`` and the ``get_user`` of its user (None when the account is gone) in one
+        query: the console asks on every request."""
+        row = self.db.execute("SELECT s.expires_at, s.data, u.data FROM sessions s LEFT JOIN users u ON u.name = s.user "
+                              "WHERE s.id=? AND s.expires_at > ?", (session_id, ts(stamp(at)))).fetchone()
+        if row is None:
+            return None
+        return {**json.loads(row[1]), "expires_at": parse_ts(row[0])}, json.loads(row[2]) if row[2] else None
+
     def extend_session(self, session_id: str, expires_at: datetime) -> None:
         with self._tx() as db:
             db.execute("UPDATE sessions SET expires_at=? WHERE id=?", (ts(expires_at), session_id))
