@@ -142,6 +142,9 @@ RULES_LIST: tuple[Rule, ...] = (
              basis=f"{S19}单项否决：严重表述错误（领导人姓名或职务错误）", measure="立即更正领导同志姓名、职务表述",
              case_type="涉中央领导同志编辑差错", judge="scanner.leaders:scan_leaders"),
     _content("expression.term", "政治用语不规范", "high", "expression_term.txt, expression_term_cooccur.txt"),
+    _content("expression.style", "用语不规范（一般）", "medium", "expression_style.txt",
+             basis="用语不规范：新华社禁用词和慎用词中的称谓、用语风格类（不属于严重表述错误）",
+             measure="按规范用语修改"),
     _content("expression.typo", "错别字", "medium", "expression_typo.txt", basis="错别字：权威信息发布编辑差错"),
     *(_content(f"offtopic.{name}", f"发布与政务无关信息（{what}）", "low",
                f"offtopic_{name}.txt" + (", offtopic_gossip_cooccur.txt" if name == "gossip" else "")) for name, what in (

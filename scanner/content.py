@@ -19,7 +19,8 @@ from .leaders import scan_leaders
 from .lexicon import Lexicon
 from .links import scan_links
 from .maps import scan_maps
-from .matching import SENTENCE_END, case_paragraph, condemned, discussed, find_terms, in_scope, prohibition_scopes
+from .matching import (SENTENCE_END, case_paragraph, condemned, discussed, find_terms, historical, in_scope,
+                       prohibition_scopes)
 from .normalize import normalize, normalize_text
 from .privacy import scan_privacy
 from .secrets import scan_secrets
@@ -59,9 +60,10 @@ class _FieldContext:
         return self._scopes
 
 
-def _lower_reason(ctx: _FieldContext, family: str, context: bool, s: int, e: int, ns: int, ne: int) -> str:
-    """Why a hit at original ``[s, e)`` (normalised ``[ns, ne)``) is reviewed rather than alerted."""
-    if context:
+def _lower_reason(ctx: _FieldContext, cat, s: int, e: int, ns: int, ne: int) -> str:
+    """Why a hit of category ``cat`` at original ``[s, e)`` (normalised ``[ns, ne)``) is reviewed
+    rather than alerted."""
+    if cat.context:
         word = condemned(ctx.norm.text, ns, ne, ctx.width)
         if word:
             return f"出现在“{word}”等打击、防范语境中，降为人工复核"
@@ -71,9 +73,13 @@ def _lower_reason(ctx: _FieldContext, family: str, context: bool, s: int, e: int
         word = case_paragraph(ctx.norm.text, ns, ne)
         if word:
             return f"出现在案件通报段落中（“{word}”），降为人工复核"
-    word = discussed(ctx.value, s, e, family)
+    word = discussed(ctx.value, s, e, cat.family)
     if word:
         return f"引用讨论用语（“{word}”语境中的引述），降为人工复核"
+    if cat.history:
+        mark = historical(ctx.norm.text, ns, ne)
+        if mark:
+            return f"出现在1949年以前的历史叙述中（“{mark}”），降为人工复核"
     return ""
 
 
@@ -92,7 +98,7 @@ def _lexicon_hit(ctx: _FieldContext, th, field: str, span=None) -> Hit:
     if entry.kind == "cooccur":
         detail = f"“{ctx.norm.text[th.start:th.end]}”与“{'、'.join(entry.context[:4])}”等同句出现；{detail}"
     if SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK[REVIEW_SEVERITY]:
-        reason = _lower_reason(ctx, cat.family, cat.context, s, e, ns, ne)
+        reason = _lower_reason(ctx, cat, s, e, ns, ne)
         if reason:
             severity = REVIEW_SEVERITY
             detail = f"{reason}；{detail}"

@@ -4,7 +4,7 @@ File format (see ``lexicons/README.md``): UTF-8 text, one entry per line.
 
 - ``# key: value`` header lines before the first entry: ``category``, ``label``, ``severity``,
   ``substring`` (yes/no), ``match`` (word, substring, whole), ``kind`` (terms, leaders, fallen,
-  domains), ``fields`` (title, text, source), ``context`` (lower, keep); other ``#`` lines are
+  domains), ``fields`` (title, text, source), ``context`` (lower, keep), ``history`` (yes, no); other ``#`` lines are
   comments;
 - ``term`` or ``wrong => right`` (a suggestion); a leading or trailing ``*`` lets the term sit
   inside a longer word on that side (``*省人大副主任``);
@@ -41,7 +41,7 @@ from .normalize import CHINESE_DIGITS, load_fold_table, normalize_text
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "4"  # bump when rule code changes what a lexicon finds
+RULES_VERSION = "5"  # bump when rule code changes what a lexicon finds
 CACHE_FORMAT = "3"  # bump when the pickled form of a Lexicon changes
 WORD_FREQ = 30  # jieba frequency given to lexicon terms
 KEY_USE_KEEP = 50_000  # keys remembered per field by ``Lexicon.key_use`` before it starts again
@@ -58,7 +58,8 @@ BYTE_ORDER = bytes.fromhex(
 _BY_RANK = BYTE_ORDER + bytes(b for b in range(256) if b not in BYTE_ORDER)
 _RANK_OF = bytes(_BY_RANK.index(b) for b in range(256))  # byte -> its rank, for bytes.translate
 
-HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight"}
+HEADER_KEYS = {"category", "label", "severity", "substring", "match", "kind", "fields", "context", "weight",
+               "history"}
 KINDS = ("terms", "leaders", "fallen", "domains", "cooccur")
 MATCHES = ("word", "substring", "whole", "alone")
 FIELDS = ("title", "text", "source", "page")  # page: an outside page a site links to (site checks)
@@ -83,7 +84,7 @@ FAMILY_DEFAULTS = {
     "offtopic": ("low", False), "source": ("medium", False), "link": ("low", False),
     "map": ("low", False), "privacy": ("high", False),
 }
-SEVERITY_DEFAULTS = {"expression.leader": "veto", "expression.typo": "medium"}
+SEVERITY_DEFAULTS = {"expression.leader": "veto", "expression.typo": "medium", "expression.style": "medium"}
 
 
 def shipped_dir() -> Path:
@@ -102,6 +103,7 @@ class Category:
     severity: str = "medium"
     fields: tuple = ("title", "text")
     context: bool = False  # condemnation context lowers the severity
+    history: bool = False  # a sentence about the time before 1949 lowers the severity (中华民国 in history)
 
     @property
     def family(self) -> str:
@@ -212,6 +214,8 @@ def _check_header(key: str, value: str) -> str:
             return f"fields 只能包含 {'、'.join(FIELDS)}"
     if key == "context" and v not in ("lower", "keep"):
         return f"context 应为 lower 或 keep，而不是“{value}”"
+    if key == "history" and v not in YES | NO:
+        return f"history 应为 yes 或 no，而不是“{value}”"
     if key == "label" and not value.strip():
         return "label 不能为空"
     if key == "weight" and not (v.isdigit() and 1 <= int(v) <= 9):
@@ -237,6 +241,8 @@ def _apply_headers(cat: Category, headers: dict, fresh: bool) -> None:
         cat.fields = tuple(f for f in FIELDS if f in re.split(r"[,，\s]+", headers["fields"].lower()))
     if "context" in headers:
         cat.context = headers["context"].strip().lower() == "lower"
+    if "history" in headers:
+        cat.history = headers["history"].strip().lower() in YES
 
 
 def _digit_variant(term: str) -> str:

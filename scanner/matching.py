@@ -50,8 +50,18 @@ CLOSE_QUOTES = "”」』’\"'"
 DISCUSSION_RE = re.compile(
     "不得使用|不要使用|禁止使用|严禁使用|避免使用|不使用|不宜使用|不再使用|慎用|禁用|应为|应改为|改为|"
     "应写为|写为|应写作|写作|应表述为|表述为|应使用|规范为|更正|误为|误写|错写|错为|例如|比如|诸如|示例|"
-    "举例|表述|说法|提法|用语|写法|字样|严禁|不得|禁止|标注|标识为"
+    "举例|表述|说法|提法|用语|写法|字样|严禁|不得|禁止|标注|标识为|"
+    # a statement rebutting a claim quotes it: 妄称“中华民国”是…、所谓“台独”
+    "妄称|所谓|谬称|宣称|鼓吹|诬称|污蔑|号称"
 )
+# A sentence about the time before 1949 (a year from 1840 to 1949, a year of the Republic, an event
+# or era of then): 中华民国 and 民国政府 are the names of that time there, not of Taiwan today.
+HISTORY_RE = re.compile(
+    "(?<![0-9])(?:18[4-9][0-9]|19[0-3][0-9]|194[0-9])年|民国[0-9〇一二三四五六七八九十廿卅元]{1,4}年|"
+    "辛亥革命|清王朝|清政府|清朝|清末|北洋政府|北洋军阀|国民政府|抗日战争|抗战时期|全面抗战|解放战争|"
+    "解放前|新中国成立前|新中国成立以前|旧中国|民国时期|民国初年|民国年间|历史沿革"
+)
+HISTORY_REACH = 80  # characters on each side of a hit, within its sentence
 RULE_SUBJECT_RE = re.compile(r"[ \t]*(?:应当|应|必须|须|一律)")
 
 
@@ -215,6 +225,14 @@ def condemned(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> st
     """The condemnation word near a hit (same sentence, outside the hit itself), or ''."""
     left, right = sentence_context(text, start, end, width)
     m = CONDEMNATION_RE.search(left) or CONDEMNATION_RE.search(right)
+    return m.group() if m else ""
+
+
+def historical(text: str, start: int, end: int) -> str:
+    """The mark of the time before 1949 in the sentence of ``[start, end)`` (1936年, 辛亥革命,
+    中华民国时期 …), or ''."""
+    left, right = sentence_context(text, start, end, HISTORY_REACH)
+    m = HISTORY_RE.search(left + text[start:end] + right)
     return m.group() if m else ""
 
 

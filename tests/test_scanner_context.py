@@ -197,3 +197,45 @@ def test_lexicon_disk_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(lexmod, "_CACHE", {})
     fourth = lexmod.load_lexicon([d], cache_dir=cache)
     assert len(built) == 3 and fourth.version == third.version
+
+
+@pytest.mark.parametrize("text", [
+    "1912年，中华民国成立，本县隶属直隶省。",
+    "民国二十五年，民国政府在此设立区公所。",
+    "中华民国时期，该地属第三行政督察区。",
+    "辛亥革命推翻了清王朝，建立了中华民国。",
+])
+def test_republic_of_china_in_history_is_reviewed(lex, text):
+    hits = [h for h in scan_document(lex, text=text) if h.rule == "expression.term"]
+    assert hits and all(h.severity == REVIEW_SEVERITY and "1949年以前" in h.detail for h in hits)
+
+
+@pytest.mark.parametrize("text", [
+    "中华民国总统府发表声明。",
+    "1950年，中华民国当局败退台湾后继续使用这一名称。",
+    "2024年5月20日，台湾总统就职。",
+])
+def test_republic_of_china_today_is_still_reported(lex, text):
+    assert pick(scan_document(lex, text=text), "expression.term")
+
+
+def test_a_rebutted_claim_is_quoted_not_used(lex):
+    text = "台湾地区领导人妄称“中华民国”是主权独立国家，我们坚决反对。"
+    hits = [h for h in scan_document(lex, text=text) if h.rule == "expression.term"]
+    assert hits and all(h.severity == REVIEW_SEVERITY and "妄称" in h.detail for h in hits)
+    assert pick(scan_document(lex, text="他说中华民国是主权独立国家。"), "expression.term")  # not quoted: used
+
+
+def test_style_wording_is_medium_and_political_wording_high(lex):
+    style = [h for h in scan_document(lex, text="本县籍著名影帝张某返乡，老村长带领群众致富。") if h.severity != REVIEW_SEVERITY]
+    assert {(h.rule, h.severity) for h in style} == {("expression.style", "medium")}
+    assert {h.match for h in style} == {"影帝", "村长"}
+    term = pick(scan_document(lex, text="据报道，北朝鲜近日举行会议。"), "expression.term")
+    assert [(h.severity, h.match) for h in term] == [("high", "北朝鲜")]
+
+
+def test_history_header_is_checked(tmp_path):
+    d = tmp_path / "lex"
+    d.mkdir()
+    (d / "h.txt").write_text("# category: expression.test\n# history: maybe\n旧称\n", encoding="utf-8")
+    assert any("history 应为 yes 或 no" in p for p in check_lexicons([d]))
