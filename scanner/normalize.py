@@ -13,8 +13,9 @@
 - runs of separators and symbols between two Chinese characters are dropped, however long:
   spaces, ``*@+-_.·|/\\~#&^=`` and their full-width forms, brackets (``【】[]（）〔〕「」``),
   arrows, box drawing, geometric shapes, dingbats and emoji (``法【】轮``, ``法😀😀😀😀轮``),
-  decorations of other blocks (``¨§°ˇ‖†﹏︶``, Braille, control pictures) and invisible tag characters,
-  with at most one line break among them (``法轮\n功``; a blank line still separates); between
+  decorations of other blocks (``¨§°ˇ‖†﹏︶``, Braille, control pictures, private-use icons), spaces
+  of every width and invisible tag characters, with at most one line break (``\n``, or another
+  line or paragraph separator) among them (``法轮\n功``; a blank line still separates); between
   two Latin letters, runs of symbols that never join the parts of an address (``f*u*c*k``,
   ``f★u★c★k``; not ``. - _ / : @ = & ? % #``);
 - Cyrillic and Greek letters that look like Latin ones become those (``сука`` → ``cyka``), and
@@ -49,7 +50,11 @@ from functools import lru_cache
 from pathlib import Path
 
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-SEPARATORS = " \t\u00a0\u3000*@+\\-_.·•|/\\\\~#&^=＊＠＋－＿．｜／＼～＃＆＾＝"
+# Spaces of every width (no-break, ogham, en, em, thin, hair, narrow no-break, ideographic …) and
+# every line break (vertical tab, form feed, next line, line and paragraph separators count as \n).
+UNICODE_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+LINE_BREAKS = "\n\x0b\x0c\x85\u2028\u2029"
+SEPARATORS = " \t" + UNICODE_SPACES + "*@+\\-_.·•|/\\\\~#&^=＊＠＋－＿．｜／＼～＃＆＾＝"
 ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
 # Brackets and BMP symbol blocks (arrows, maths, technical, box drawing, blocks, geometric
 # shapes, miscellaneous symbols, dingbats, ※) that evaders put between characters.
@@ -57,12 +62,12 @@ ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u20
 # “”《》, which separate words): Latin-1 signs ¢£¤¥¦§¨©¬®¯°±´¶¸×÷, spacing accents ˇˉˊˋ˙˚,
 # ‖†‡‣‧‰′″‵‸‾⁂ and other general punctuation ornaments, control pictures, Braille (its blank is
 # an invisible character), ideographic description characters, 〃〄〜〠〰〶〽, the vertical and
-# small forms ︵︶﹏﹙﹚﹟﹠﹡, and full-width signs ＄％｀￠￡￢￣￤￥.
+# small forms ︵︶﹏﹙﹚﹟﹠﹡, full-width signs ＄％｀￠￡￢￣￤￥, and private-use characters (icon fonts).
 DECORATIONS = (
     "\u00a2-\u00a9\u00ac\u00ae-\u00b1\u00b4\u00b6\u00b8\u00d7\u00f7\u02c2-\u02df\u02e5-\u02ff"
     "\u2010-\u2012\u2016\u2017\u2020-\u2024\u2027\u2030-\u2038\u203e-\u2044\u204e-\u205e"
     "\u2400-\u245f\u2800-\u28ff\u2ff0-\u2fff\u3003\u3004\u301c\u3020\u3030\u3036\u303d\u303e"
-    "\ufe30-\ufe4f\ufe58-\ufe6b\uff04\uff05\uff40\uff5f\uff60\uff62\uff63\uff65\uffe0-\uffe6\uffe8-\uffee"
+    "\ue000-\uf8ff\ufe30-\ufe4f\ufe58-\ufe6b\uff04\uff05\uff40\uff5f\uff60\uff62\uff63\uff65\uffe0-\uffe6\uffe8-\uffee"
 )
 SYMBOLS = (
     "()\\[\\]{}<>（）【】〔〕〖〗〘〙〚〛「」『』〈〉｛｝［］＜＞\r\u203b\u2190-\u23ff\u2500-\u27ff"
@@ -79,9 +84,14 @@ def _run_re(extra: str = "") -> re.Pattern:
     """Symbol runs between two Chinese characters, with at most one line break (filtered by the
     caller: a run holding two line breaks is a paragraph break, not a split word)."""
     cls = _RUN + extra
+    lb = LINE_BREAKS
     return re.compile(
-        f"[{cls}\n](?<=[{CJK_RANGES}][{cls}\n])[{cls}]*(?:(?<!\n)\n[{cls}]*)?(?=[{CJK_RANGES}])"
+        f"[{cls}{lb}](?<=[{CJK_RANGES}][{cls}{lb}])[{cls}]*(?:(?<![{lb}])[{lb}][{cls}]*)?(?=[{CJK_RANGES}])"
     )
+
+
+def _line_breaks(run: str) -> int:
+    return sum(run.count(ch) for ch in LINE_BREAKS)
 
 
 # Two patterns: astral characters in a class make sre slow, so emoji join only when present.
@@ -97,7 +107,7 @@ _LATIN_SEP_ASTRAL_RE = re.compile(
     f"[{LATIN_SYMBOLS}{ASTRAL_SYMBOLS}]*(?=[A-Za-z])")
 # Single Latin letters spelled out with dots, hyphens, underscores or spaces (f.u.c.k, n m s l):
 # three or more, each standing alone, and not part of an address (a.b.c.com, /a-b-c/).
-SPELLING_MARKS = " ._\\-·\u3000．－＿"
+SPELLING_MARKS = " ._\\-·．－＿" + UNICODE_SPACES
 SPELLED_MAX = 24  # letters per spelled run: bounds the backtracking from each start (linear time)
 _SPELLED_RE = re.compile(
     f"[A-Za-z](?<![A-Za-z0-9/:@._\\-．－＿][A-Za-z])(?:[{SPELLING_MARKS}]{{1,2}}[A-Za-z](?![A-Za-z0-9])){{2,{SPELLED_MAX - 1}}}"
@@ -184,7 +194,7 @@ def _latin_letter(ch: str) -> str:
     return m.group(1).lower() if m else ""
 
 
-FOLD_VERSION = "3"  # bump when _build_fold_table changes
+FOLD_VERSION = "4"  # bump when _build_fold_table changes
 _FOLD_TABLE: dict | None = None
 _FOLD_LOCK = threading.Lock()
 
@@ -370,7 +380,7 @@ def normalize(text: str) -> Normalized:
         return _collapse_latin(Normalized(text, text, None, astral))
     # events: (start, end, replacement, one_to_one)
     events = [(m.start(), m.end(), "", False) for m in sep_re.finditer(text, sep.start())
-              if m.group().count("\n") < 2] if sep else []
+              if _line_breaks(m.group()) < 2] if sep else []
     if latin:
         events += [(m.start(), m.end(), "", False) for m in latin_re.finditer(text, latin.start())]
     specials = [(m.start(), m.end(), m.group()) for m in special_re.finditer(text, special.start())] if special else []

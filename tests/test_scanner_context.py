@@ -119,6 +119,11 @@ def test_leader_near_miss_needs_the_leaders_title(lex):
     ("宣传违\u2800禁词", "违\u2800禁词"),
     ("宣传违\U000E0041禁词", "违\U000E0041禁词"),
     ("宣传违‖禁†词", "违‖禁†词"),
+    # spaces of other widths, other line breaks, private-use icons
+    ("宣传违\u2002禁\u200a词", "违\u2002禁\u200a词"),
+    ("宣传违\u2028禁词", "违\u2028禁词"),
+    ("宣传违\ue000禁词", "违\ue000禁词"),
+    ("what the f\u2009u\u2009c\u2009k", "f\u2009u\u2009c\u2009k"),
 ])
 def test_evasion_forms_found_at_original_offsets(user_lex, text, match):
     hits = pick(scan_document(user_lex, text=text), "banned.test")
@@ -128,7 +133,8 @@ def test_evasion_forms_found_at_original_offsets(user_lex, text, match):
 @pytest.mark.parametrize("text", ["本次测试，违禁词清单", "测试：违禁", "违禁\n\n词", "full stop", "www.fuuuck.example.com",
                                   "fu.ck", "fu-ck", "mail fu@ck.cn", "a?fu=ck",
                                   "见 http://f.u.c.k.gov.cn/", "mail f.u.c.k@x.cn", "x/f-u-c-k/y", "测试——违禁",
-                                  "测试…违禁", "测试《违禁", "测试、违禁"])
+                                  "测试…违禁", "测试《违禁", "测试、违禁",
+                                  "违禁\u2029\u2029词", "违禁\n\u2028词"])
 def test_separate_words_not_joined(user_lex, text):
     hits = pick(scan_document(user_lex, text=text), "banned.test")
     assert [h.match for h in hits if h.match not in ("违禁词",)] == []
