@@ -185,15 +185,16 @@ def _horizon(now: datetime, book: ThresholdBook) -> datetime:
     return now + timedelta(minutes=float(book.base["future_date_tolerance_minutes"]))
 
 
-def last_update(store: Store, target: Target, as_of: datetime, book: ThresholdBook) -> tuple[datetime | None, int | None]:
-    """(last update, days without one) of ``target`` as ``govwatch zombies --as-of`` judges it:
+def judge_as_of(store: Store, targets: list[Target], as_of: datetime, book: ThresholdBook) -> dict[str, Verdict]:
+    """target id → verdict of ``targets`` as ``govwatch zombies --as-of`` judges them: status (未知
+    with the collector's problem when its last good crawl is older than ``crawl_max_age_hours`` or
+    it is failing, ``scanner.timeline.judge_target``), reason, last update and days without one —
     a website by its homepage (``homepage_columns``, else the 首页 column; a navigation portal
     without one by its newest publication anywhere), never by a fresh item in a minor column;
-    publications after ``as_of`` left out. The monthly export's 更新情况 dates targets with this,
+    publications after ``as_of`` left out. The monthly export's 更新情况 judges targets with this,
     so the two never disagree."""
     as_of = aware(as_of)
-    verdict = _judge(store, [target], as_of, _horizon(as_of, book), book)[0][target.id]
-    return verdict.last_published_at, verdict.days_since
+    return _judge(store, list(targets), as_of, _horizon(as_of, book), book)[0]
 
 
 def _states(store: Store, target_ids: list[str]) -> dict[str, list[ColumnState]]:

@@ -37,6 +37,7 @@ EXPECTED = {
 }
 
 OCT = datetime(2026, 10, 1, tzinfo=UTC)  # 08:00 on 1 October in Shanghai
+LATE = datetime(2026, 10, 31, 4, tzinfo=UTC)  # a good crawl on the month's last day: its verdicts are known
 PAGE = (b"<html><head><title>t</title><script>document.write('x')</script>"
         b"<link rel='stylesheet' href='http://cdn.example.com/a.css'><base href='http://evil.example.com/'>"
         b"<style>body{background:url(http://cdn.example.com/bg.png)} @import 'http://cdn.example.com/b.css';</style>"
@@ -52,13 +53,13 @@ def page(title: str, text: str) -> bytes:
 def build_store(store):
     store.upsert_targets([
         Target(id="site-a", name="示范市人民政府", url="http://a.gov.cn/", owner="示范市政府办",
-               columns=[Column("要闻", "http://a.gov.cn/yw/", "news")], last_crawl_ok_at=OCT),
+               columns=[Column("要闻", "http://a.gov.cn/yw/", "news")], last_crawl_ok_at=LATE),
         Target(id="wx-a", name="示范发布", platform="wechat", account_id="sfb", owner="示范市政府办",
                operator_type="outsourced", operator_name="某文化传媒公司", operator_qualified=False,
-               followers=1200, last_crawl_ok_at=OCT),
+               followers=1200, last_crawl_ok_at=LATE),
         Target(id="app-a", name="示范通", platform="app", url="http://app.a.gov.cn/", owner="示范市政府办"),
         Target(id="site-b", name="示范市教育局", url="http://jy.a.gov.cn/", owner="示范市教育局",
-               last_crawl_ok_at=OCT),
+               last_crawl_ok_at=LATE),
     ])
     snap1 = store.put_snapshot(page("=HYPERLINK(\"http://evil\",\"点我\")", "北朝鲜 @SUM(A1)"))
     snap_fixed = store.put_snapshot(page("通知", "朝鲜"))
@@ -213,13 +214,13 @@ def test_export_every_sheet_header_and_rows(store, tmp_path):
     updates = {r[1]: r for r in rows(wb["更新情况"])[1:]}
     assert set(updates) == {"示范市人民政府", "示范发布", "示范通", "示范市教育局"}
     assert updates["示范市人民政府"][5:8] == ["2026-10-03 08:00", 28, 1]
-    assert updates["示范市人民政府"][9] == "单项否决（28天未更新）"
-    assert updates["示范市教育局"][9] == "单项否决（25天未更新）"
-    assert updates["示范发布"][6] == 150 and updates["示范发布"][9] == "疑似僵尸（150天未更新）"
-    assert updates["示范通"][9] == "未能采集，无法判断"
+    assert updates["示范市人民政府"][9] == "单项否决（首页 28 天未更新；1 个栏目不更新）"
+    assert updates["示范市教育局"][9] == "单项否决（首页 25 天未更新）"
+    assert updates["示范发布"][6] == 150 and updates["示范发布"][9] == "疑似僵尸（150 天未更新）"
+    assert updates["示范通"][8:] == ["不适用", "不作更新判断（移动客户端、小程序不采集发布信息）"]
 
     zombies = rows(wb["僵尸空壳账号"])[1:]
-    assert [(r[1], r[7], r[8], r[9]) for r in zombies] == [("示范发布", "疑似僵尸（150天未更新）", 1200, "未建立问题")]
+    assert [(r[1], r[7], r[8], r[9]) for r in zombies] == [("示范发布", "疑似僵尸（150 天未更新）", 1200, "未建立问题")]
 
 
 def test_snapshots_are_offline_and_raw_bytes_verifiable(store, tmp_path):
@@ -323,22 +324,34 @@ def test_export_command(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["govwatch-2026-10", "govwatch-2026-10.zip"]
 
 
-def test_update_state_follows_the_timeline_day_convention():
-    """The export's 更新情况 agrees with the nightly detection at every boundary."""
-    from datetime import timedelta
+def test_update_state_words_the_timeline_verdict_at_every_boundary():
+    """The export's 更新情况 words the nightly detection's verdict (scanner.timeline.judge_target),
+    never judging again: the same status at every boundary of the day convention."""
+    from types import SimpleNamespace
 
     from govwatch.evidence import update_state
+    from scanner.timeline import ThresholdBook, judge_target
 
     settings = load_settings(env={})
+    book = ThresholdBook(settings.data["thresholds"])
+
+    def state(days):
+        return [SimpleNamespace(column="首页", last_published_at=OCT - timedelta(days=days), items=3)]
+
     account = Target(id="wx", name="公众号", platform="wechat", last_crawl_ok_at=OCT)
-    expected = {7: "正常", 8: "更新不及时", 14: "更新不及时", 15: "单项否决", 90: "单项否决",
-                91: "疑似僵尸", 365: "疑似僵尸", 366: "僵尸账号"}
-    for days, verdict in expected.items():
-        _, got, n = update_state(settings, account, OCT - timedelta(days=days), OCT)
-        assert n == days and got.startswith(verdict), (days, got)
+    expected = {5: ("正常", "正常"), 7: ("即将超期", "即将超期"), 8: ("超期", "更新不及时"),
+                14: ("超期", "更新不及时"), 15: ("单项否决", "单项否决"), 90: ("单项否决", "单项否决"),
+                91: ("僵尸候选", "疑似僵尸"), 365: ("僵尸候选", "疑似僵尸"), 366: ("僵尸", "僵尸账号")}
+    for days, (status, word) in expected.items():
+        verdict = judge_target(account, state(days), OCT, book)
+        requirement, got, n = update_state(settings, account, verdict, book)
+        assert verdict.status == status and n == days and got.startswith(word), (days, got)
+    assert requirement == "每7天至少更新1次，14天未更新单项否决"
     site = Target(id="s", name="网站", platform="website", last_crawl_ok_at=OCT)
-    assert update_state(settings, site, OCT - timedelta(days=14), OCT)[1] == "即将超期"
-    assert update_state(settings, site, OCT - timedelta(days=15), OCT)[1].startswith("单项否决")
+    assert update_state(settings, site, judge_target(site, state(14), OCT, book), book)[1].startswith("即将超期")
+    assert update_state(settings, site, judge_target(site, state(15), OCT, book), book)[1] == "单项否决（首页 15 天未更新）"
+    gone = Target(id="g", name="号", platform="weibo", status="gone", last_crawl_ok_at=OCT)
+    assert update_state(settings, gone, judge_target(gone, state(400), OCT, book), book)[1] == "账号已注销或不存在"
 
 
 def test_update_sheet_dates_a_site_by_its_homepage_like_zombies(store, tmp_path):
@@ -375,7 +388,7 @@ def test_update_sheet_dates_a_site_by_its_homepage_like_zombies(store, tmp_path)
     assert nightly["site-h"]["days_since"] == stale[6] == 20
     assert stale[5] == (month_end - timedelta(days=20)).astimezone(
         __import__("govwatch.models", fromlist=["TZ"]).TZ).strftime("%Y-%m-%d %H:%M")
-    assert stale[9] == "单项否决（20天未更新）" and nightly["site-h"]["status"] == "单项否决"
+    assert stale[9] == "单项否决（首页 20 天未更新）" and nightly["site-h"]["status"] == "单项否决"
     assert nightly["site-ok"]["days_since"] == fresh[6] == 2 and fresh[9] == "正常"
     assert stale[7] == 2 and fresh[7] == 2  # 本月发布数 still counts every column
 
@@ -418,3 +431,51 @@ def test_owner_includes_the_units_below_it_and_the_workbook_rolls_up(store, tmp_
     wb = load_workbook(tmp_path / "govwatch-2026-10" / "问题清单.xlsx")
     roots = [r[0] for r in rows(wb["单位汇总"])[1:] if not r[0].startswith("\u3000")]
     assert roots == ["示范市政府办", "邻市政府办"] or sorted(roots) == sorted(["示范市政府办", "邻市政府办"])
+
+
+def test_update_sheet_says_unknown_where_zombies_does(tmp_path, capsys):
+    """A target whose last good crawl is older than ``crawl_max_age_hours``, or whose collector is
+    failing, is 未知 with the collector's reason in both `govwatch zombies --as-of` and the export's
+    更新情况 — never an official-form veto the system cannot know; a healthy stale site and account
+    stay 单项否决 in both."""
+    from datetime import date
+
+    from govwatch.cli import main
+    from govwatch.detection import end_of_day
+    from govwatch.store import open_store
+
+    month_end = end_of_day(date(2026, 10, 31))
+    fresh, old = month_end - timedelta(hours=2), month_end - timedelta(hours=80)  # the setting: 72 hours
+    store = open_store(settings=load_settings())
+    store.upsert_targets([
+        Target(id="site-old", name="采集过旧的网站", url="http://old.gov.cn/", owner="甲", last_crawl_ok_at=old),
+        Target(id="site-fail", name="采集失败的网站", url="http://fail.gov.cn/", owner="甲", last_crawl_ok_at=fresh,
+               consecutive_failures=2, error_kind="blocked", last_crawl_error="出现验证码"),
+        Target(id="site-stale", name="不更新的网站", url="http://stale.gov.cn/", owner="甲", last_crawl_ok_at=fresh),
+        Target(id="wx-old", name="采集过旧的号", platform="wechat", account_id="o", owner="甲", last_crawl_ok_at=old),
+        Target(id="wx-stale", name="不更新的号", platform="wechat", account_id="s", owner="甲", last_crawl_ok_at=fresh),
+    ])
+    for tid, column, days in [("site-old", "首页", 20), ("site-fail", "首页", 20), ("site-stale", "首页", 20),
+                              ("wx-old", "", 400), ("wx-stale", "", 20)]:
+        store.upsert_items([Item(target_id=tid, url=f"http://x/{tid}", title=tid, column=column,
+                                 published_at=month_end - timedelta(days=days))], at=month_end - timedelta(days=days))
+    store.close()
+
+    assert main(["zombies", "--as-of", "2026-10-31", "--format", "json", "--dry-run"]) == 0
+    nightly = {r["name"]: r for r in json.loads(capsys.readouterr().out)["targets"]}
+    assert main(["export", "--month", "2026-10", "--out", str(tmp_path / "out")]) == 0
+    wb = load_workbook(tmp_path / "out" / "govwatch-2026-10" / "问题清单.xlsx")
+    updates = {r[1]: r[9] for r in rows(wb["更新情况"])[1:]}
+
+    for name in ("采集过旧的网站", "采集过旧的号"):
+        assert nightly[name]["status"] == "未知" and "已超过 72 小时" in nightly[name]["reason"]
+        assert updates[name] == f"未知（{nightly[name]['reason']}）", updates[name]
+    assert nightly["采集失败的网站"]["status"] == "未知" and "出现验证码" in nightly["采集失败的网站"]["reason"]
+    assert updates["采集失败的网站"] == f"未知（{nightly['采集失败的网站']['reason']}）"
+    assert "单项否决" not in "".join(updates[n] for n in ("采集过旧的网站", "采集过旧的号", "采集失败的网站"))
+    # an account whose collector stopped is not listed as a zombie it may not be
+    assert [r[1] for r in rows(wb["僵尸空壳账号"])[1:]] == []
+
+    # negative: healthy collectors, stale targets: 单项否决 in both
+    assert nightly["不更新的网站"]["status"] == "单项否决" and updates["不更新的网站"] == "单项否决（首页 20 天未更新）"
+    assert nightly["不更新的号"]["status"] == "单项否决" and updates["不更新的号"] == "单项否决（20 天未更新）"

@@ -23,12 +23,16 @@ with "（已超期）" added when the finding was still open past its deadline.
 - 可用性统计, one row per website: probes in the month, how many failed, the failed share, the worst
   7-day failed share (the 19号 veto is ≥5% over a week), mean response time, certificate expiry and the
   verdict.
-- 更新情况, one row per enabled target: last publication up to the month's end (a website's is its
-  homepage's, from ``govwatch.detection.last_update``, the judgement ``govwatch zombies`` shows,
-  never a fresh item in a minor column), days without an update, items published in the month, the update requirement and the verdict (website homepage
-  2 weeks; accounts weekly/10 days, 2-week veto, 3-month zombie candidate, 1-year zombie, never
-  published = 空壳). A target we never fetched successfully is "未能采集" — a failed fetch is never
-  evidence of staleness.
+- 更新情况, one row per enabled target: the verdict of the nightly detection as of the month's end
+  (``govwatch.detection.judge_as_of``, exactly what ``govwatch zombies --as-of`` says): last update
+  (a website's is its homepage's, never a fresh item in a minor column), days without an update,
+  items published in the month, the update requirement and the status with its reason, in the
+  forms' words (website homepage 2 weeks; accounts weekly/10 days 更新不及时, 2-week 单项否决,
+  3-month 疑似僵尸, 1-year 僵尸账号, never published = 空壳). A target whose collector is failing,
+  whose last good crawl is older than ``thresholds.crawl_max_age_hours``, or that was never
+  fetched successfully is 未知 with the collector's reason — a failed or missing fetch is never
+  evidence of staleness, and the sheet never states a veto the system cannot know. Apps and mini
+  programs (not collected) are 不作更新判断.
 - 僵尸空壳账号, one row per account judged 僵尸, 疑似僵尸, 空壳 or 已注销/不存在 above, with the
   status of its ``account.*`` finding and what to do.
 

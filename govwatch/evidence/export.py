@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from govwatch.detection import last_update
+from govwatch.detection import judge_as_of
 from govwatch.findings import OPEN_STATUSES, is_overdue, last_change, status_at
 from govwatch.models import (
     FINDING_STATUS_LABELS, OPERATOR_LABELS, PLATFORM_LABELS, SEVERITY_LABELS, Item, Target, aware, fmt_local, now,
 )
 from govwatch import rules as catalogue
 from govwatch.store import Store
-from scanner.timeline import ThresholdBook
+from scanner.timeline import UNTIMED_PLATFORMS, ThresholdBook
 
 from govwatch.evidence.cells import (
     ACCOUNT_PLATFORMS, APP_PLATFORMS, CASE_SITE_RULES, ExportError, _is_content, case_type,
@@ -63,6 +63,10 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
     owners: dict[str, _OwnerStats] = defaultdict(_OwnerStats)
     n_list = n_avail = n_update = n_zombie = 0
     book = ThresholdBook(settings.data["thresholds"])
+    # 更新情况 states the nightly detection's verdicts (govwatch zombies --as-of the month's end):
+    # the same status, 未知 included, for websites and accounts alike
+    verdicts = judge_as_of(store, [t for t in targets if t.enabled and t.platform not in UNTIMED_PLATFORMS],
+                           at_end, book)
 
     for target in targets:
         target_th = book.for_target(target)
@@ -139,9 +143,10 @@ def build(store: Store, settings, month: str, sink: Sink, owner: str | None = No
             n_avail += 1
             sink.row("可用性统计", [n_avail, *_availability_row(store, settings, target, start, end)])
         last, published = _last_publication(store, target, start, end)
-        if target.platform == "website":  # dated by its homepage, as `govwatch zombies` does
-            last = last_update(store, target, at_end, book)[0]
-        requirement, verdict, days = update_state(settings, target, last, at_end, book)
+        judged = verdicts.get(target.id)
+        if judged is not None:  # a website dated by its homepage, as `govwatch zombies` does
+            last = judged.last_published_at
+        requirement, verdict, days = update_state(settings, target, judged, book)
         n_update += 1
         where = target.url or target.account_id or target.feed_url
         platform = PLATFORM_LABELS.get(target.platform, target.platform)
@@ -305,6 +310,7 @@ findings.jsonl     本月涉及的每个问题（编号、状态、证据、完�
 manifest.json      本目录每个文件的 SHA-256 校验值
 
 统计口径：本月首次发现的问题，以及本月初仍未完成整改的问题；误报不列入。整改状态为月末时的状态。
+更新情况：月末时的更新情况检测结论（与 govwatch zombies 一致）；采集失败或最近一次成功采集过旧的对象判为“未知”，不作单项否决。
 生成时间：{generated}
 """
 

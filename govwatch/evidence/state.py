@@ -1,5 +1,5 @@
-"""Per-target state for the month: update requirement and verdict (the timeline's thresholds and day
-convention), availability figures, last publication.
+"""Per-target state for the month: update requirement and verdict (the nightly detection's verdict,
+in the forms' words), availability figures, last publication.
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from govwatch.models import (
     Target, aware, fmt_local,
 )
 from govwatch.store import Store
-from scanner.timeline import ThresholdBook, account_stale_days
+from scanner.timeline import (
+    STATUS_STALE, STATUS_ZOMBIE, STATUS_ZOMBIE_CANDIDATE, UNTIMED_PLATFORMS, ThresholdBook, Verdict,
+    account_stale_days,
+)
 
 
 # ---------------------------------------------------------------------------- per-target state
@@ -32,44 +35,35 @@ def _stale_limits(th: dict, target: Target) -> dict:
     judges with: settings, per platform, per content type, the target's own rules)."""
     if target.platform == "website":
         return {"stale": int(th["homepage_stale_days"])}
-    return {"stale": account_stale_days(th, target.content_type),
-            "veto": int(th["account_stale_veto_days"]),
-            "zombie_candidate": int(th["zombie_candidate_days"]), "zombie": int(th["zombie_days"])}
+    return {"stale": account_stale_days(th, target.content_type), "veto": int(th["account_stale_veto_days"])}
 
 
-def update_state(settings, target: Target, last: datetime | None, as_of: datetime,
+# the export's words for the timeline's statuses (those of the 19号 and zombie-account forms); the
+# status itself is the nightly detection's, never judged again here
+_ACCOUNT_WORDS = {STATUS_STALE: "更新不及时", STATUS_ZOMBIE_CANDIDATE: "疑似僵尸", STATUS_ZOMBIE: "僵尸账号"}
+UNTIMED_VERDICT = "不作更新判断（移动客户端、小程序不采集发布信息）"
+
+
+def update_state(settings, target: Target, verdict: Verdict | None,
                  book: ThresholdBook | None = None) -> tuple[str, str, int | None]:
-    """(requirement, verdict, days without update) of one target as of ``as_of``, with the day
-    convention of ``scanner.timeline``: a limit of N days is broken when more than N days passed."""
+    """(requirement, verdict text, days without update) of one target from its verdict as
+    ``govwatch zombies`` gives it (``govwatch.detection.judge_as_of``): the same status, with its
+    reason — 未知 when the collector cannot tell (failing, or its last good crawl older than
+    ``crawl_max_age_hours``), never a veto the system cannot know. ``verdict`` is None for the
+    platforms the detection does not judge (``UNTIMED_PLATFORMS``)."""
+    if target.platform in UNTIMED_PLATFORMS or verdict is None:
+        return "不适用", UNTIMED_VERDICT, None
     th = (book or ThresholdBook(settings.data["thresholds"])).for_target(target)
     limits = _stale_limits(th, target)
-    days = None if last is None else max(0, (as_of.astimezone(TZ).date() - last.astimezone(TZ).date()).days)
     if target.platform == "website":
         requirement = f"首页{limits['stale']}天内有更新"
     else:
         requirement = f"每{limits['stale']}天至少更新1次，{limits['veto']}天未更新单项否决"
-    crawled = target.last_crawl_ok_at is not None
+    days = verdict.days_since
     if target.platform != "website" and target.status == "gone":
         return requirement, "账号已注销或不存在", days
-    if last is None:
-        if not crawled:
-            return requirement, "未能采集，无法判断", days
-        return requirement, "空壳（从未发布）" if target.platform != "website" else "未发现更新记录", days
-    if target.platform == "website":
-        if days > limits["stale"]:
-            return requirement, f"单项否决（{days}天未更新）", days
-        if days > limits["stale"] * float(th["column_warn_ratio"]):
-            return requirement, "即将超期", days
-        return requirement, "正常", days
-    if days > limits["zombie"]:
-        return requirement, f"僵尸账号（{days}天未更新）", days
-    if days > limits["zombie_candidate"]:
-        return requirement, f"疑似僵尸（{days}天未更新）", days
-    if days > limits["veto"]:
-        return requirement, f"单项否决（{days}天未更新）", days
-    if days > limits["stale"]:
-        return requirement, f"更新不及时（{days}天未更新）", days
-    return requirement, "正常", days
+    word = verdict.status if target.platform == "website" else _ACCOUNT_WORDS.get(verdict.status, verdict.status)
+    return requirement, f"{word}（{verdict.reason}）" if verdict.reason else word, days
 
 
 ZOMBIE_ADVICE = {
