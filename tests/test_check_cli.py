@@ -202,7 +202,63 @@ def test_check_without_a_database_creates_none(tmp_path, capsys):
     f.write_text(GOOD, encoding="utf-8")
     assert main(["check", str(f)]) == 0
     assert "敏感时期" not in capsys.readouterr().out
-    assert not (tmp_path / "var" / "govwatch.db").exists()
+    # no database (nor its snapshots): the var directory holds at most the lexicon cache
+    var = tmp_path / "var"
+    assert not var.exists() or [p.name for p in var.iterdir()] == ["cache"]
+
+
+def test_check_leaves_the_database_as_it_found_it(tmp_path, capsys):
+    """A draft check reads the active sensitive period and changes nothing: with a deadline table
+    in the settings other than the one the database recorded, the file stays byte for byte what it
+    was (no deadline recomputed, no meta written); a normal command still brings the deadlines in
+    step."""
+    import hashlib
+    from datetime import datetime, timedelta
+
+    from govwatch import lifecycle
+    from govwatch.models import TZ, UTC, Hit, now
+    from govwatch.periods import make_period
+    from govwatch.settings import load_settings
+    from govwatch.store import open_store
+
+    t0 = datetime(2026, 11, 2, tzinfo=UTC)
+    lex = tmp_path / "时期词库"
+    lex.mkdir()
+    (lex / "period.txt").write_text("# category: banned.period\n# label: 时期敏感词\n示范敏感词\n", encoding="utf-8")
+    store = open_store()
+    lifecycle.record_hits(store, [(None, "site-a", Hit("expression.term", "不规范表述", "high", match="高",
+                                                       url="http://a/h"))], at=t0)
+    assert lifecycle.follow_deadline_settings(store, load_settings()) == 0  # the defaults' table recorded
+    today = now().astimezone(TZ).date()
+    store.put_period(make_period("测试时期", (today - timedelta(days=1)).isoformat(),
+                                 (today + timedelta(days=1)).isoformat(), lexicon_dirs=[str(lex)]).to_dict())
+    (fid,) = [f.id for f in store.list_findings()]
+    assert store.get_finding(fid).deadline == t0 + timedelta(days=3)
+    store.close()
+    (tmp_path / "govwatch.toml").write_text("[deadlines_days]\nhigh = 9\n", encoding="utf-8")  # changed since
+    db = tmp_path / "var" / "govwatch.db"
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in db.parent.iterdir() if p.is_file()}
+
+    draft = tmp_path / "draft.txt"
+    draft.write_text("关于做好工作的通知\n各单位：\n请勿传播示范敏感词相关内容。\n", encoding="utf-8")
+    rc = main(["check", str(draft)])
+    out = capsys.readouterr()
+    assert rc == 1 and "敏感时期：测试时期" in out.out and "“示范敏感词”" in out.out  # the period lookup kept
+    assert "整改期限" not in out.err
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in db.parent.iterdir() if p.is_file()}
+    assert after == before  # byte for byte, no journal left behind
+    store = open_store()
+    assert store.get_finding(fid).deadline == t0 + timedelta(days=3)
+    assert store.get_meta(lifecycle.DEADLINE_TABLE_KEY) == json.dumps(lifecycle.deadline_days(None), sort_keys=True)
+    store.close()
+
+    # negative: a normal command performs the follow-up
+    assert main(["findings", "list"]) == 0
+    assert "1 个未完成问题的整改时限已按新期限重新计算" in capsys.readouterr().err
+    store = open_store()
+    assert store.get_finding(fid).deadline == t0 + timedelta(days=9)
+    assert json.loads(store.get_meta(lifecycle.DEADLINE_TABLE_KEY))["high"] == 9
+    store.close()
 
 
 def test_check_says_which_pdf_pages_it_did_not_read(tmp_path, capsys):

@@ -129,6 +129,54 @@ def test_sqlite_database_from_before_the_precision_column_gains_it(tmp_path):
     store.close()
 
 
+def test_a_read_only_store_reads_and_changes_nothing(tmp_path):
+    """``open_store(read_only=True)`` (govwatch check): a missing SQLite database is an error and
+    nothing is created; an existing one is read, a write is refused, the file stays as it was, and
+    an old database is not migrated. MongoDB creates no index."""
+    import hashlib
+    import sqlite3
+
+    import mongomock
+    import mongomock.gridfs
+
+    from govwatch.settings import load_settings
+    from govwatch.store import open_store
+    from govwatch.store.mongo import MongoStore
+    from govwatch.store.sqlite import SqliteStore
+
+    settings = load_settings(env={"GOVWATCH_VAR_DIR": str(tmp_path / "var"),
+                                  "GOVWATCH_DB": f"sqlite:///{tmp_path / 'var' / 'govwatch.db'}"})
+    with pytest.raises(StoreError, match="不存在"):
+        open_store(settings=settings, read_only=True)
+    assert not (tmp_path / "var").exists()
+
+    path = tmp_path / "var" / "govwatch.db"
+    store = SqliteStore(path)
+    store.upsert_targets([target()])
+    db = sqlite3.connect(path)  # an old database: the read-only open must not migrate it
+    db.execute("ALTER TABLE items DROP COLUMN published_at_precision")
+    db.commit()
+    db.close()
+    store.close()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    ro = open_store(settings=settings, read_only=True)
+    assert [t.id for t in ro.list_targets()] == ["site-a"]
+    with pytest.raises(StoreError):
+        ro.put_meta("k", "v")
+    with pytest.raises(StoreError):
+        ro.upsert_targets([target("site-b")])
+    ro.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in path.parent.iterdir()) == ["govwatch.db"]
+
+    mongomock.gridfs.enable_gridfs_integration()
+    client = mongomock.MongoClient(tz_aware=True)
+    MongoStore(client=client, db_name="ro", read_only=True)
+    assert "targets" not in client["ro"].list_collection_names()
+    MongoStore(client=client, db_name="rw")
+    assert len(client["rw"]["targets"].index_information()) > 1  # negative: a normal open indexes
+
+
 def test_sqlite_database_from_before_the_deadline_column_is_migrated(tmp_path):
     """An old database (findings without the indexed ``deadline`` column) opens: the column is added
     and filled from each finding's document, every finding is kept as it was, overdue ones are found."""

@@ -33,14 +33,19 @@ class CommandContext:
             install_logging_filter()
         return self._settings
 
-    def open_store(self, settings=None):
+    def open_store(self, settings=None, *, read_only: bool = False):
+        """The store, after the write-side housekeeping every command does on opening it (stored
+        deadlines follow a changed deadline table). ``read_only``: a command that must leave the
+        database as it found it (``govwatch check``): an existing database opened for reading only
+        (``govwatch.store.open_store``), no housekeeping."""
         from govwatch.store import StoreError, open_store
         try:
-            store = open_store(settings=settings or self.settings)
+            store = open_store(settings=settings or self.settings, read_only=read_only)
         except StoreError as exc:
             raise CliError(str(exc)) from exc
         self._stores.append(store)
-        follow_deadlines(store, settings or self.settings)
+        if not read_only:
+            follow_deadlines(store, settings or self.settings)
         return store
 
     def close(self) -> None:
@@ -79,8 +84,8 @@ def settings_from(args):
     return context(args).settings
 
 
-def store_from(args, settings=None):
-    return context(args).open_store(settings)
+def store_from(args, settings=None, *, read_only: bool = False):
+    return context(args).open_store(settings, read_only=read_only)
 
 
 def in_force(settings, store, announce: bool = True):

@@ -293,14 +293,16 @@ def settings_in_force(args, settings):
     """The settings a check runs with: those of an active sensitive period (its extra lexicon
     directories and thresholds, as crawl and scan use them) when the database declares one. No
     database yet means no period; a database that cannot be read is said once and the check runs
-    on the configured settings (a draft check must not depend on the monitoring database)."""
+    on the configured settings (a draft check must not depend on the monitoring database). A draft
+    check changes nothing: the database is opened read-only, without the write-side housekeeping
+    of other commands (deadlines following the settings), and none is created."""
     from govwatch.commands._common import in_force, store_from
 
     db = str(settings.db)
     if db.startswith("sqlite:///") and db != "sqlite:///:memory:" and not Path(db[len("sqlite:///"):]).exists():
         return settings
     try:
-        return in_force(settings, store_from(args, settings), announce=False)
+        return in_force(settings, store_from(args, settings, read_only=True), announce=False)
     except Exception as exc:  # noqa: BLE001  (an unreachable or broken database: check without periods)
         print(f"提示：无法读取敏感时期设置（{exc}），按常规设置检查。", file=sys.stderr)
         return settings

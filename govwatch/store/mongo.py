@@ -62,7 +62,9 @@ def mask_uri(uri: str) -> str:
 
 
 class MongoStore:
-    def __init__(self, uri: str | None = None, db_name: str | None = None, client=None):
+    def __init__(self, uri: str | None = None, db_name: str | None = None, client=None, *,
+                 read_only: bool = False):
+        """``read_only``: for a caller that only reads (a draft check): no index is created."""
         import gridfs
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
@@ -77,7 +79,9 @@ class MongoStore:
             self.client = client
             self.mdb = client[db_name or "govwatch"]
             self.fs = gridfs.GridFS(self.mdb, collection="snapshots")
-            self._create_indexes()
+            self.read_only = read_only
+            if not read_only:
+                self._create_indexes()
         except PyMongoError as exc:
             raise StoreError(f"无法连接 MongoDB（{mask_uri(uri or '')}）：{exc}") from exc
 

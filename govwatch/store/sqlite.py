@@ -213,14 +213,24 @@ def _target(raw: str) -> Target:
 
 
 class SqliteStore:
-    def __init__(self, path: str | os.PathLike, snapshot_dir: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike, snapshot_dir: str | os.PathLike | None = None, *,
+                 read_only: bool = False):
+        """``read_only``: open an existing database for reading only (a draft check): nothing is
+        created (no directory, no file), migrated or written; the connection is ``query_only``, and
+        a write raises ``StoreError``. A missing file is a ``StoreError``."""
         self.path = str(path)
-        if self.path != ":memory:":
+        self.read_only = read_only and self.path != ":memory:"
+        if self.read_only and not Path(self.path).is_file():
+            raise StoreError(f"数据库 {self.path} 不存在")
+        if self.path != ":memory:" and not self.read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else Path(self.path).parent / "snapshots"
         self._local = threading.local()
         self._lock = threading.RLock()
         self._memory_conn = None
+        if self.read_only:
+            self.db  # noqa: B018 (opens now: an unreadable file is said here, not at the first query)
+            return
         self.db.executescript(SCHEMA)  # executescript commits on its own
         for table, column, kind in ADDED_COLUMNS:
             present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
@@ -259,6 +269,14 @@ class SqliteStore:
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            if self.read_only:
+                # query_only refuses every write; no journal mode change either (that is a write).
+                # Not a mode=ro connection: that one leaves -wal and -shm files it cannot remove.
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA query_only=ON")
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # not a database: said now
+                return conn
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -269,6 +287,8 @@ class SqliteStore:
 
     @contextmanager
     def _tx(self):
+        if self.read_only:
+            raise StoreError(f"数据库 {self.path} 以只读方式打开，不能写入")
         db = self.db
         with self._lock:
             db.execute("BEGIN IMMEDIATE")
