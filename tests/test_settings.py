@@ -141,23 +141,34 @@ def test_availability_window_and_probe_count_come_from_settings():
 
 
 def test_export_staleness_honours_per_platform_overrides(tmp_path):
-    """evidence.update_state uses the timeline's threshold lookup: per-platform overrides apply."""
+    """evidence.update_state words the timeline's verdict, judged with the timeline's threshold
+    lookup: per-platform overrides apply, to the requirement too."""
+    from types import SimpleNamespace
+
     from govwatch.evidence import update_state
+    from scanner.timeline import ThresholdBook, judge_target
 
     cfg = tmp_path / "govwatch.toml"
     cfg.write_text("[thresholds.by_platform.weibo]\naccount_stale_days = 3\n", encoding="utf-8")
     settings = load_settings(cfg, env={})
+    book = ThresholdBook(settings.data["thresholds"])
     at = NOW
+
+    def state(target, days, *columns):
+        states = [SimpleNamespace(column=c, last_published_at=at - timedelta(days=days), items=1)
+                  for c in columns or ("",)]
+        return update_state(settings, target, judge_target(target, states, at, book), book)
+
     weibo = Target(id="wb", name="微博", platform="weibo", last_crawl_ok_at=at)
     wechat = Target(id="wx", name="公众号", platform="wechat", last_crawl_ok_at=at)
-    req, verdict, days = update_state(settings, weibo, at - timedelta(days=5), at)
+    req, verdict, days = state(weibo, 5)
     assert days == 5 and verdict.startswith("更新不及时") and req.startswith("每3天")
-    assert update_state(settings, wechat, at - timedelta(days=5), at)[1] == "正常"
+    assert state(wechat, 5)[1] == "正常"
     ruled = Target(id="wx2", name="公众号", platform="wechat", last_crawl_ok_at=at, rules={"account_stale_days": 2})
-    assert update_state(settings, ruled, at - timedelta(days=3), at)[1].startswith("更新不及时")
+    assert state(ruled, 3)[1].startswith("更新不及时")
     site = Target(id="s", name="站", platform="website", last_crawl_ok_at=at,
                   columns=[Column(name="通知公告", kind="notice")])
-    assert update_state(settings, site, at - timedelta(days=3), at)[1] == "正常"
+    assert state(site, 3, "首页", "通知公告")[1] == "正常"
 
 
 def test_clickbait_points_come_from_settings():
