@@ -41,7 +41,7 @@ from .normalize import CHINESE_DIGITS, load_fold_table, normalize_text
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "6"  # bump when rule code changes what a lexicon finds
+RULES_VERSION = "7"  # bump when rule code changes what a lexicon finds
 CACHE_FORMAT = "3"  # bump when the pickled form of a Lexicon changes
 WORD_FREQ = 30  # jieba frequency given to lexicon terms
 KEY_USE_KEEP = 50_000  # keys remembered per field by ``Lexicon.key_use`` before it starts again

@@ -245,3 +245,25 @@ def test_history_header_is_checked(tmp_path):
     d.mkdir()
     (d / "h.txt").write_text("# category: expression.test\n# history: maybe\n旧称\n", encoding="utf-8")
     assert any("history 应为 yes 或 no" in p for p in check_lexicons([d]))
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("机关各科室要做好涉密文件管理，严格落实保密责任制。", "secret.marker"),
+    ("关于印发《示范县涉密文件管理办法》的通知", "secret.marker"),
+    ("开展保密宣传月活动，增强干部职工“不得外传”“注意保密”意识。", "secret.marker"),
+    ("市商务局联合各大商场开展“惠民消费季”活动，部分商品限时优惠，消费券可叠加使用。", "ads.promo"),
+    ("本次招商引资推介会现场签约项目12个，招商加盟热线：0351-1234567。", "ads.promo"),
+    ("扫码领红包活动由县融媒体中心举办，参与即有机会获得电子消费券。", "ads.promo"),
+])
+def test_the_subject_of_official_work_is_reviewed(lex, text, rule):
+    hits = [h for h in scan_document(lex, text=text) if h.rule == rule]
+    assert hits and all(h.severity == REVIEW_SEVERITY and "语境中" in h.detail for h in hits)
+
+
+@pytest.mark.parametrize("text,rule,match", [
+    ("此为涉密文件，请勿外传。", "secret.marker", "涉密文件"),
+    ("限时抢购！全网最低价，点击购买，包邮到家。", "ads.promo", "点击购买"),
+    ("诚招代理：本公司诚招各县区代理商，加盟热线请咨询。", "ads.promo", "诚招代理"),
+])
+def test_marks_and_adverts_themselves_are_still_alerted(lex, text, rule, match):
+    assert match in [h.match for h in pick(scan_document(lex, text=text), rule)]
