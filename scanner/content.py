@@ -19,7 +19,7 @@ from .leaders import scan_leaders
 from .lexicon import Lexicon
 from .links import scan_links
 from .maps import scan_maps
-from .matching import (SENTENCE_END, TOPIC_NAMES, case_paragraph, condemned, discussed, find_terms, historical,
+from .matching import (SENTENCE_END, TOPICS, case_paragraph, condemned, discussed, find_terms, historical,
                        in_scope, prohibition_scopes, topic)
 from .normalize import normalize, normalize_text
 from .privacy import scan_privacy
@@ -73,9 +73,9 @@ def _lower_reason(ctx: _FieldContext, cat, s: int, e: int, ns: int, ne: int) -> 
         word = case_paragraph(ctx.norm.text, ns, ne)
         if word:
             return f"出现在案件通报段落中（“{word}”），降为人工复核"
-        word = topic(ctx.norm.text, ns, ne, cat.family)
+        word = topic(ctx.norm.text, ns, ne, cat.family, ctx.width)
         if word:
-            return f"出现在{TOPIC_NAMES[cat.family]}语境中（“{word}”），降为人工复核"
+            return f"出现在{TOPICS[cat.family][0]}语境中（“{word}”），降为人工复核"
     word = discussed(ctx.value, s, e, cat.family)
     if word:
         return f"引用讨论用语（“{word}”语境中的引述），降为人工复核"

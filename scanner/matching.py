@@ -65,15 +65,14 @@ HISTORY_REACH = 80  # characters on each side of a hit, within its sentence
 # The work a family's words are the subject of, in official text: secrecy management (做好涉密文件管理、
 # 保密宣传 …) for classification marks, and public programmes run by government (消费券、招商引资 …) for
 # promotional wording.  A mark or an advert itself does not sit in such a sentence.
-TOPIC_RE = {
-    "secret": re.compile(
+TOPICS = {  # family: (the work, its words)
+    "secret": ("保密管理", re.compile(
         "保密工作|保密管理|保密制度|保密责任|保密教育|保密宣传|保密意识|保密检查|保密培训|保密审查|保密法|保密局|"
-        "保密委员会|保密办|定密|解密|管理办法|管理规定|管理制度|管理工作|文件管理|资料管理|载体管理|清查|自查"),
-    "ads": re.compile(
+        "保密委员会|保密办|定密|解密|管理办法|管理规定|管理制度|管理工作|文件管理|资料管理|载体管理|清查|自查")),
+    "ads": ("政府惠民、招商工作", re.compile(
         "惠民|消费券|消费季|以旧换新|招商引资|人民政府|商务局|商务厅|商务部|融媒体中心|主办单位|指导单位|"
-        "文旅局|文化和旅游局|助农|消费帮扶|乡村振兴"),
+        "文旅局|文化和旅游局|助农|消费帮扶|乡村振兴")),
 }
-TOPIC_NAMES = {"secret": "保密管理", "ads": "政府惠民、招商工作"}
 RULE_SUBJECT_RE = re.compile(r"[ \t]*(?:应当|应|必须|须|一律)")
 
 
@@ -248,14 +247,15 @@ def historical(text: str, start: int, end: int) -> str:
     return m.group() if m else ""
 
 
-def topic(text: str, start: int, end: int, family: str) -> str:
+def topic(text: str, start: int, end: int, family: str, width: int = CONTEXT_WIDTH) -> str:
     """The word showing that ``text[start:end]`` is the subject of official work of its family
-    (``TOPIC_RE``: 涉密文件管理, 保密宣传, 消费券 … in the same sentence), or ''.  A classification
-    mark inside a document title (《涉密文件管理办法》) is a title, not a mark."""
-    rx = TOPIC_RE.get(family)
-    if rx is None:
+    (``TOPICS``: 涉密文件管理, 保密宣传, 消费券 … in the same sentence, within ``width`` characters
+    like the condemnation context), or ''.  A classification mark inside a document title
+    (《涉密文件管理办法》) is a title, not a mark."""
+    if family not in TOPICS:
         return ""
-    left, right = sentence_context(text, start, end)
+    rx = TOPICS[family][1]
+    left, right = sentence_context(text, start, end, width)
     m = rx.search(left) or rx.search(right)
     if m:
         return m.group()
